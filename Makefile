@@ -1,0 +1,63 @@
+# runj — build, test, demo, bench. `make help` lists the targets.
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+export NODE_EXTRA_CA_CERTS :=
+
+.PHONY: all build deps native validators typecheck bundle test unit integration conformance lint demo bench clean help
+
+all: build
+
+help:
+	@echo "make build        typecheck, compile validators, bundle the CLI, build the helper"
+	@echo "make demo         build and run a busybox container that prints its hostname"
+	@echo "make test         build and run every test (needs root for the integration tests)"
+	@echo "make bench        time runj against runc and crun"
+	@echo "make lint         typecheck and lint"
+
+# Installs what a fresh Debian machine lacks (idempotent; quiet when all is there).
+deps:
+	@bash scripts/deps.sh
+
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch node_modules
+
+native:
+	$(MAKE) -s -C native
+
+src/generated/validators.js: node_modules $(wildcard spec-schemas/*.json) build/compile-schemas.mjs
+	node build/compile-schemas.mjs
+
+validators: src/generated/validators.js
+
+typecheck: validators
+	$(NODE_BIN)/tsc -p .
+
+bundle: validators
+	node build/bundle.mjs
+
+build: node_modules native validators typecheck bundle
+
+test: deps build
+	$(NODE_BIN)/vitest run
+	node conformance/schema-fixtures.mjs
+
+unit: build
+	$(NODE_BIN)/vitest run test/unit
+
+integration: build
+	$(NODE_BIN)/vitest run test/integration
+
+lint: validators
+	$(NODE_BIN)/tsc -p .
+	$(NODE_BIN)/biome check src test build
+
+demo: deps build
+	@bash scripts/demo.sh
+
+bench: deps build
+	node bench/bench.mjs
+
+clean:
+	rm -rf dist src/generated
+	$(MAKE) -s -C native clean
