@@ -1,0 +1,55 @@
+/**
+ * Fields the Linux development backend cannot apply. Each is refused with an
+ * error naming it unless the host policy lists it under "ignore"; ignored
+ * fields come back as warnings. Pure.
+ */
+import type { HostPolicy } from '../../plan/policy.js';
+import type { Spec } from '../../plan/spec.js';
+import { unsupported } from '../../runtime/errors.js';
+
+const REFUSED: readonly [string, (s: Spec) => unknown][] = [
+  ['linux.seccomp', (s) => s.linux?.seccomp],
+  ['linux.resources', (s) => s.linux?.resources],
+  ['linux.intelRdt', (s) => s.linux?.intelRdt],
+  ['linux.personality', (s) => s.linux?.personality],
+  ['linux.timeOffsets', (s) => s.linux?.timeOffsets],
+  ['linux.uidMappings', (s) => s.linux?.uidMappings],
+  ['linux.gidMappings', (s) => s.linux?.gidMappings],
+  ['linux.mountLabel', (s) => s.linux?.mountLabel],
+  ['linux.memoryPolicy', (s) => s.linux?.memoryPolicy],
+  ['linux.netDevices', (s) => s.linux?.netDevices],
+  ['process.apparmorProfile', (s) => s.process?.apparmorProfile],
+  ['process.selinuxLabel', (s) => s.process?.selinuxLabel],
+  ['process.ioPriority', (s) => s.process?.ioPriority],
+  ['process.scheduler', (s) => s.process?.scheduler],
+  ['process.execCPUAffinity', (s) => s.process?.execCPUAffinity],
+  ['mounts.uidMappings', (s) => s.mounts?.find((m) => m.uidMappings?.length || m.gidMappings?.length)],
+];
+
+/** Fields ignored with a debug line: naming only, nothing to enforce here. */
+const IGNORED_QUIETLY: readonly [string, (s: Spec) => unknown][] = [['linux.cgroupsPath', (s) => s.linux?.cgroupsPath]];
+
+function present(v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === false) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  return true;
+}
+
+export interface FieldReport {
+  warnings: string[];
+  debug: string[];
+}
+
+export function checkUnsupported(spec: Spec, policy: HostPolicy): FieldReport {
+  const warnings: string[] = [];
+  for (const [field, get] of REFUSED) {
+    if (!present(get(spec))) continue;
+    if (!policy.ignore.has(field)) {
+      throw unsupported(`config.json: ${field}: the Linux backend cannot apply it; list it under "ignore" in the host policy to run without it`);
+    }
+    warnings.push(`ignoring ${field} as the host policy (${policy.file}) allows`);
+  }
+  const debug = IGNORED_QUIETLY.filter(([, get]) => present(get(spec))).map(([f]) => `ignoring ${f}: no cgroup support in this backend`);
+  return { warnings, debug };
+}

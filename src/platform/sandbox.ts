@@ -1,0 +1,47 @@
+/**
+ * The seam between the runtime and a platform backend. The runtime core
+ * (src/runtime) only talks to this interface; src/platform/linux and
+ * src/platform/freebsd implement it.
+ */
+import type { HostPolicy } from '../plan/policy.js';
+import type { ContainerPlan } from '../plan/types.js';
+import type { ContainerRecord } from '../runtime/store.js';
+import type { Record_ } from './helperProtocol.js';
+
+export interface ProcessInfo {
+  /** Opaque start-time token; a different value for the same pid means the pid was reused. */
+  startTime: string;
+  zombie: boolean;
+}
+
+export interface Prepared {
+  /** Helper records (platform and process parts; the runtime adds the common header). */
+  records: Record_[];
+  warnings: string[];
+  debug: string[];
+  /** Saved in state.json; handed back to tearDown, killAll and listPids. */
+  data: Record<string, unknown>;
+}
+
+export interface Sandbox {
+  readonly platform: string;
+  /** Checks the plan against this backend and host policy and translates it. No side effects. */
+  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared;
+  /** Creates what must exist before the helper runs (a jail, mounts). Undoes its own partial work on failure. */
+  setUp(plan: ContainerPlan, prepared: Prepared): Promise<Record<string, unknown>>;
+  /** Removes everything setUp made; safe to call twice and after a partial setUp. */
+  tearDown(record: ContainerRecord): Promise<void>;
+  /** Sends a signal to every process of the container. */
+  killAll(record: ContainerRecord, signal: number): void;
+  /** Host pids of every process of the container. */
+  listPids(record: ContainerRecord): number[];
+}
+
+export async function loadSandbox(platform: string = process.platform): Promise<Sandbox> {
+  switch (platform) {
+    case 'linux':
+      return (await import('./linux/sandbox.js')).linuxSandbox;
+    default:
+      throw new Error(`no backend for platform ${platform}`);
+  }
+}

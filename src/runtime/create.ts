@@ -1,0 +1,148 @@
+/**
+ * create: validate the bundle, plan the container, then let the helper build
+ * it and park on exec.fifo. A failure at any step removes everything the
+ * steps before it made: helper processes, backend objects, the state dir.
+ */
+import * as os from 'node:os';
+import { encodeRecords } from '../platform/helperProtocol.js';
+import { type Sandbox, loadSandbox } from '../platform/sandbox.js';
+import { buildPlan } from '../plan/build.js';
+import { type HostPolicy, loadPolicy } from '../plan/policy.js';
+import type { HookSet } from '../plan/types.js';
+import type { ContainerRecord } from './store.js';
+import { writeFileAtomic } from './store.js';
+import { readBundle } from './bundle.js';
+import type { RuntimeContext } from './context.js';
+import { RuntimeError, alreadyExists, invalid, unsupported } from './errors.js';
+import { Helper } from './helper.js';
+import { runHooks } from './hooks.js';
+import { validateId } from './ids.js';
+import { waitGone } from './liveness.js';
+import { type Lock, lockContainer } from './lock.js';
+import { OCI_VERSION, hookState } from './ociState.js';
+
+export interface CreateOptions {
+  id: string;
+  bundle?: string | undefined;
+  pidFile?: string | undefined;
+  consoleSocket?: string | undefined;
+  preserveFds?: number | undefined;
+  noPivot?: boolean | undefined;
+  noNewKeyring?: boolean | undefined;
+  policy?: HostPolicy | undefined;
+}
+
+export interface Created {
+  record: ContainerRecord;
+  /** In run mode: the helper, whose exit status is the container's. */
+  helper: Helper | undefined;
+}
+
+export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'create' | 'run' = 'create'): Promise<Created> {
+  const id = validateId(opts.id);
+  const preserveFds = opts.preserveFds ?? 0;
+  if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
+  if (ctx.store.exists(id)) throw alreadyExists();
+  const { bundle, spec } = await readBundle(opts.bundle);
+  if (spec.process?.terminal) throw unsupported('config.json: /process/terminal: terminals are not supported yet');
+  if (opts.consoleSocket) throw unsupported('--console-socket: terminals are not supported yet');
+  const plan = buildPlan(id, bundle, spec, {
+    noPivot: opts.noPivot === true,
+    noNewKeyring: opts.noNewKeyring === true,
+    preserveFds,
+  });
+  const sandbox = await loadSandbox();
+  const prepared = sandbox.prepare(plan, opts.policy ?? loadPolicy());
+  for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
+  for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
+
+  const dir = ctx.store.createDir(id);
+  const record: ContainerRecord = {
+    ociVersion: OCI_VERSION,
+    id,
+    pid: 0,
+    status: 'creating',
+    bundle,
+    rootfs: plan.rootfs,
+    created: new Date().toISOString(),
+    owner: os.userInfo().username,
+    annotations: plan.annotations,
+    platform: sandbox.platform,
+    sandbox: prepared.data,
+    hooks: { poststart: plan.hooks.poststart, poststop: plan.hooks.poststop },
+  };
+  let lock: Lock | undefined;
+  let helper: Helper | undefined;
+  try {
+    lock = lockContainer(ctx.store, id);
+    ctx.store.save(record);
+    record.sandbox = { ...prepared.data, ...(await sandbox.setUp(plan, prepared)) };
+    ctx.store.save(record);
+    helper = Helper.spawn(preserveFds);
+    helper.send(
+      encodeRecords([['version', 1], ['mode', mode], ['fifo-dir', dir], ['preserve-fds', preserveFds], ...prepared.records, ['end']]),
+    );
+    await converse(ctx, helper, record, plan.hooks);
+    record.status = 'created';
+    ctx.store.save(record);
+    if (opts.pidFile) writeFileAtomic(opts.pidFile, String(record.pid));
+    if (mode === 'create') helper.detach();
+    return { record, helper: mode === 'run' ? helper : undefined };
+  } catch (err) {
+    await abandon(ctx, sandbox, record, helper);
+    throw err;
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Follows the helper through pid → hooks → ready. */
+async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRecord, hooks: HookSet) {
+  for (;;) {
+    const m = await helper.next();
+    switch (m.type) {
+      case 'pid':
+        record.pid = m.pid;
+        record.startTime = ctx.processInfo(m.pid)?.startTime;
+        ctx.store.save(record);
+        break;
+      case 'hooks': {
+        const creating = hookState(record, 'creating');
+        await runHooks('prestart', hooks.prestart, creating);
+        await runHooks('createRuntime', hooks.createRuntime, creating);
+        helper.send(
+          encodeRecords([['state-creating', creating], ['state-created', hookState(record, 'created')], ['continue']]),
+        );
+        break;
+      }
+      case 'ready':
+        return;
+      case 'error':
+        throw new RuntimeError('EHELPER', m.msg, { stage: m.stage, errno: m.errno });
+      case 'eof':
+        throw new RuntimeError('EHELPER', 'container init exited unexpectedly');
+    }
+  }
+}
+
+/** Undoes a failed create: kill what the helper started, tear down the backend, drop the state. */
+async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, helper: Helper | undefined) {
+  try {
+    if (record.pid > 0) {
+      try {
+        process.kill(record.pid, 'SIGKILL');
+      } catch {}
+      await waitGone(ctx, record);
+    }
+    if (helper) {
+      helper.child.kill('SIGKILL');
+      await helper.exited();
+      helper.detach();
+    }
+    await sandbox.tearDown(record);
+  } catch (err) {
+    ctx.log.warn(`${record.id}: cleanup after failed create: ${(err as Error).message}`);
+  } finally {
+    ctx.store.remove(record.id);
+  }
+}

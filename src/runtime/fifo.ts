@@ -1,0 +1,62 @@
+/**
+ * The start side of exec.fifo. Opening the fifo for reading releases the
+ * helper (blocked opening it for writing); it writes one byte '0', and then
+ * either execs (the close-on-exec fifo closes: end-of-file) or writes one JSON
+ * error line (a failed startContainer hook or execve). The fifo is opened
+ * non-blocking so a helper that died can never hang `start`.
+ */
+import * as fs from 'node:fs';
+import { RuntimeError, isErrno, systemError } from './errors.js';
+import { sleepMs } from './lock.js';
+
+export interface FifoResult {
+  /** The helper's error line after the byte, if any. */
+  error: { msg: string; stage?: string } | undefined;
+}
+
+export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 60_000): FifoResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new RuntimeError('EBADSTATE', 'cannot start an already running container');
+    throw systemError('open exec fifo', err);
+  }
+  try {
+    const buf = Buffer.alloc(4096);
+    let got = '';
+    let sawByte = false;
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 0; ; wait = Math.min(wait + 1, 10)) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        if (!isErrno(err, 'EAGAIN')) throw systemError('read exec fifo', err);
+        n = -1;
+      }
+      if (n > 0) {
+        got += buf.toString('utf8', 0, n);
+        sawByte = true;
+        wait = 0;
+        continue;
+      }
+      if (n === 0 && sawByte) break; // the helper exec'd or exited: writer closed
+      if (!sawByte) {
+        if (!alive()) throw new RuntimeError('EHELPER', 'container init exited before start');
+        if (Date.now() > deadline) throw new RuntimeError('EHELPER', 'timed out waiting for the container init');
+      }
+      sleepMs(wait);
+    }
+    const rest = got.slice(1).trim();
+    if (!rest) return { error: undefined };
+    try {
+      const e = JSON.parse(rest.split('\n')[0] ?? '') as { msg: string; stage?: string };
+      return { error: e };
+    } catch {
+      return { error: { msg: rest.slice(0, 500) } };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,27 @@
+/** kill: signal the container's init, or with `all` every process of the container. */
+import { loadSandbox } from '../platform/sandbox.js';
+import type { RuntimeContext } from './context.js';
+import { isErrno, notRunning, systemError } from './errors.js';
+import { validateId } from './ids.js';
+import { currentStatus } from './liveness.js';
+import { parseSignal } from './signals.js';
+import { check } from './status.js';
+
+export async function kill(ctx: RuntimeContext, idArg: string, signal?: string, all = false): Promise<void> {
+  const id = validateId(idArg);
+  const sig = parseSignal(signal);
+  const record = ctx.store.load(id);
+  const status = currentStatus(ctx, record);
+  if (all && status === 'stopped') return; // as runc: nothing left to signal is not an error with --all
+  check('kill', status, id);
+  if (all) {
+    (await loadSandbox(record.platform)).killAll(record, sig);
+    return;
+  }
+  try {
+    process.kill(record.pid, sig);
+  } catch (err) {
+    if (isErrno(err, 'ESRCH')) throw notRunning();
+    throw systemError(`kill ${record.pid}`, err);
+  }
+}

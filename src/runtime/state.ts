@@ -1,0 +1,24 @@
+/** state and list: read-only, lock-free, cheap (buildah polls state every 100 ms). */
+import type { RuntimeContext } from './context.js';
+import { validateId } from './ids.js';
+import { currentStatus } from './liveness.js';
+import { type StateOutput, stateOutput } from './ociState.js';
+
+export function state(ctx: RuntimeContext, idArg: string): StateOutput {
+  const id = validateId(idArg);
+  const record = ctx.store.load(id);
+  return stateOutput(record, currentStatus(ctx, record));
+}
+
+/** Every container under the root; unreadable entries are logged and skipped. */
+export function list(ctx: RuntimeContext): StateOutput[] {
+  const out: StateOutput[] = [];
+  for (const id of ctx.store.ids()) {
+    try {
+      out.push(state(ctx, id));
+    } catch (err) {
+      ctx.log.debug(`list: skipping ${id}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}

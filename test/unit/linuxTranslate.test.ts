@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../src/plan/build.js';
+import { emptyPolicy, parsePolicy } from '../../src/plan/policy.js';
+import type { Spec } from '../../src/plan/spec.js';
+import { encodeField, encodeRecords } from '../../src/platform/helperProtocol.js';
+import { capabilityMasks } from '../../src/platform/linux/capabilities.js';
+import { MS, parseMountOptions, rootPropagation } from '../../src/platform/linux/mountOptions.js';
+import { limitValue } from '../../src/platform/linux/rlimits.js';
+import { translateLinux } from '../../src/platform/linux/translate.js';
+import { linuxSpec } from '../../src/runtime/specTemplate.js';
+
+const options = { noPivot: false, noNewKeyring: false, preserveFds: 0 };
+const host = { lastCap: 40 };
+
+function spec(patch: (s: Spec) => void = () => {}): Spec {
+  const s = linuxSpec(['sh', '-c', 'true']);
+  patch(s);
+  return s;
+}
+function records(s: Spec, policy = emptyPolicy) {
+  return translateLinux(buildPlan('c1', '/bundle', s, options), policy, host).records;
+}
+const kinds = (rs: readonly (readonly (string | number)[])[], kind: string) => rs.filter((r) => r[0] === kind);
+
+describe('helper wire format', () => {
+  it('percent-encodes spaces, newlines, percent and non-ASCII; empty is a lone %', () => {
+    expect(encodeField('a b')).toBe('a%20b');
+    expect(encodeField('x\ny')).toBe('x%0Ay');
+    expect(encodeField('100%')).toBe('100%25');
+    expect(encodeField('é')).toBe('%C3%A9');
+    expect(encodeField('')).toBe('%');
+    expect(encodeField(42)).toBe('42');
+  });
+  it('writes one line per record', () => {
+    expect(encodeRecords([['arg', 'echo hi'], ['end']])).toBe('arg echo%20hi\nend\n');
+  });
+});
+
+describe('mount options', () => {
+  it('maps flags like runc', () => {
+    const o = parseMountOptions(['nosuid', 'noexec', 'nodev', 'ro', 'mode=755', 'size=65536k'], 'm');
+    expect(o.flags).toBe(MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY);
+    expect(o.data).toBe('mode=755,size=65536k');
+    expect(o.bind).toBe(false);
+  });
+  it('later options override earlier ones', () => {
+    expect(parseMountOptions(['ro', 'rw'], 'm').flags & MS.RDONLY).toBe(0);
+  });
+  it('recognises rbind and propagation', () => {
+    const o = parseMountOptions(['rbind', 'rprivate'], 'm');
+    expect(o.flags).toBe(MS.BIND | MS.REC);
+    expect(o.propagation).toEqual([MS.PRIVATE | MS.REC]);
+  });
+  it('refuses options this backend does not implement, naming the mount', () => {
+    expect(() => parseMountOptions(['tmpcopyup'], 'config.json: /mounts/3')).toThrow(
+      'config.json: /mounts/3: mount option "tmpcopyup" is not supported',
+    );
+  });
+  it('defaults root propagation to rslave and rejects unknown values', () => {
+    expect(rootPropagation(undefined)).toBe(MS.SLAVE | MS.REC);
+    expect(rootPropagation('shared')).toBe(MS.SHARED);
+    expect(() => rootPropagation('weird')).toThrow('/linux/rootfsPropagation');
+  });
+});
+
+describe('capabilities and rlimits', () => {
+  it('builds masks and reports unknown names', () => {
+    const { masks, unknown } = capabilityMasks({ bounding: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NOPE'], ambient: [] }, 40);
+    expect(masks.bounding).toBe((1n << 0n) | (1n << 5n));
+    expect(masks.ambient).toBe(0n);
+    expect(unknown).toEqual(['CAP_NOPE']);
+  });
+  it('skips capabilities above the kernel last cap', () => {
+    expect(capabilityMasks({ effective: ['CAP_CHECKPOINT_RESTORE'] }, 39).unknown).toEqual(['CAP_CHECKPOINT_RESTORE']);
+  });
+  it('treats uint64 max as infinity', () => {
+    expect(limitValue(JSON.parse('18446744073709551615'))).toBe('-1');
+    expect(limitValue(1024)).toBe('1024');
+  });
+});
+
+describe('translateLinux', () => {
+  it('translates the default spec', () => {
+    const rs = records(spec());
+    expect(rs[0]).toEqual(['fork']);
+    expect(kinds(rs, 'ns-new').map((r) => r[1])).toEqual(['pid', 'net', 'ipc', 'uts', 'mount']);
+    expect(kinds(rs, 'root')).toEqual([['root', '/bundle/rootfs']]);
+    expect(kinds(rs, 'mount')[0]).toEqual(['mount', '/proc', 'proc', 'proc', '0x0', '', '0x0', 'fs']);
+    expect(kinds(rs, 'hostname')).toEqual([['hostname', 'runj']]);
+    expect(kinds(rs, 'readonly-root')).toHaveLength(1);
+    expect(kinds(rs, 'arg').map((r) => r[1])).toEqual(['sh', '-c', 'true']);
+    expect(kinds(rs, 'caps')).toHaveLength(5);
+    expect(kinds(rs, 'rlimit')).toEqual([['rlimit', 7, '1024', '1024']]);
+    expect(kinds(rs, 'new-keyring')).toHaveLength(1);
+    expect(kinds(rs, 'no-new-privs')).toHaveLength(1);
+  });
+  it('joins namespaces by path before creating new ones', () => {
+    const rs = records(spec((s) => s.linux?.namespaces?.unshift({ type: 'cgroup', path: '/proc/1/ns/cgroup' })));
+    const ns = rs.filter((r) => String(r[0]).startsWith('ns-'));
+    expect(ns[0]).toEqual(['ns-join', 'cgroup', '/proc/1/ns/cgroup']);
+  });
+  it('resolves relative bind sources against the bundle and marks them bind', () => {
+    const rs = records(spec((s) => s.mounts?.push({ destination: '/data', source: 'data', options: ['rbind', 'ro'] })));
+    const m = kinds(rs, 'mount').at(-1);
+    expect(m).toEqual(['mount', '/data', '/bundle/data', '', `0x${(MS.BIND | MS.REC | MS.RDONLY).toString(16)}`, '', '0x0', 'bind']);
+  });
+  it.each<[string, (s: Spec) => void, string]>([
+    ['user namespaces', (s) => s.linux?.namespaces?.push({ type: 'user' }), '/linux/namespaces/5/type: "user" namespaces are not supported'],
+    ['duplicate namespaces', (s) => s.linux?.namespaces?.push({ type: 'pid' }), 'duplicate namespace "pid"'],
+    ['no mount namespace', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'pid' }]; }, 'a mount namespace is required'],
+    ['hostname without uts', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'mount' }]; }, 'unable to set hostname without a private UTS namespace'],
+    ['seccomp', (s) => { if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, 'config.json: linux.seccomp: the Linux backend cannot apply it'],
+    ['resources', (s) => { if (s.linux) s.linux.resources = { pids: { limit: 10 } }; }, 'config.json: linux.resources'],
+    ['apparmor', (s) => { if (s.process) s.process.apparmorProfile = 'x'; }, 'process.apparmorProfile'],
+    ['net sysctl without netns', (s) => { if (s.linux) { s.linux.namespaces = [{ type: 'mount' }, { type: 'uts' }]; s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; } }, '/linux/sysctl/net.ipv4.ip_forward: sysctl requires a private network namespace'],
+    ['host-wide sysctl', (s) => { if (s.linux) s.linux.sysctl = { 'vm.swappiness': '1' }; }, 'sysctl is not in a separate kernel namespace'],
+    ['unknown rlimit', (s) => s.process?.rlimits?.push({ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }), '/process/rlimits/1/type: unknown rlimit'],
+    ['soft above hard', (s) => s.process?.rlimits?.push({ type: 'RLIMIT_CORE', soft: 2, hard: 1 }), 'soft limit exceeds hard limit'],
+    ['non-bind mount without type', (s) => s.mounts?.push({ destination: '/x', source: 'y' }), '/mounts/6/type: required'],
+  ])('refuses %s', (_name, patch, msg) => {
+    expect(() => records(spec(patch))).toThrow(msg);
+  });
+  it('ignores refused fields the host policy lists, with a warning', () => {
+    const policy = parsePolicy('{"ignore":["linux.seccomp"]}', '/etc/runj/policy.json');
+    const s = spec((x) => { if (x.linux) x.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; });
+    const t = translateLinux(buildPlan('c1', '/bundle', s, options), policy, host);
+    expect(t.warnings).toEqual(['ignoring linux.seccomp as the host policy (/etc/runj/policy.json) allows']);
+  });
+  it('ignores cgroupsPath with a debug line only', () => {
+    const s = spec((x) => { if (x.linux) x.linux.cgroupsPath = '/runj/c1'; });
+    const t = translateLinux(buildPlan('c1', '/bundle', s, options), emptyPolicy, host);
+    expect(t.warnings).toEqual([]);
+    expect(t.debug[0]).toContain('linux.cgroupsPath');
+  });
+  it('honours --no-pivot and --no-new-keyring', () => {
+    const t = translateLinux(buildPlan('c1', '/b', spec(), { ...options, noPivot: true, noNewKeyring: true }), emptyPolicy, host);
+    expect(kinds(t.records, 'no-pivot')).toHaveLength(1);
+    expect(kinds(t.records, 'new-keyring')).toHaveLength(0);
+  });
+});
+
+describe('host policy', () => {
+  it.each([
+    ['not json', 'invalid JSON'],
+    ['[]', 'must be a JSON object'],
+    ['{"ignore":"linux.seccomp"}', '/ignore: must be an array'],
+    ['{"ignore":["a b"]}', '/ignore: must be an array'],
+    ['{"other":{}}', '/other: unknown policy section'],
+  ])('rejects %s', (text, msg) => {
+    expect(() => parsePolicy(text, 'p.json')).toThrow(`p.json: ${msg}`.replace('p.json: /', 'p.json: /'));
+  });
+});
