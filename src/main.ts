@@ -1,0 +1,104 @@
+/**
+ * runj's entry point: global flags, command dispatch, and the only place that
+ * prints errors and chooses the exit code (1 for failures, 2 for usage).
+ */
+import { parseArgs } from './cli/args.js';
+import type { Command } from './cli/command.js';
+import { createContext, DEFAULT_ROOT } from './runtime/context.js';
+import { RuntimeError, usage } from './runtime/errors.js';
+import { createLogger, type Logger } from './runtime/log.js';
+
+const VERSION = '0.1.0';
+const SPEC_VERSION = '1.3.0';
+
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  create: () => import('./cli/commands/create.js'),
+  start: () => import('./cli/commands/start.js'),
+  state: () => import('./cli/commands/state.js'),
+  kill: () => import('./cli/commands/kill.js'),
+  delete: () => import('./cli/commands/delete.js'),
+  run: () => import('./cli/commands/run.js'),
+  list: () => import('./cli/commands/list.js'),
+  spec: () => import('./cli/commands/spec.js'),
+  features: () => import('./cli/commands/features.js'),
+};
+
+const GLOBAL_FLAGS = {
+  root: { type: 'string' },
+  log: { type: 'string' },
+  'log-format': { type: 'string' },
+  debug: { type: 'bool' },
+  'systemd-cgroup': { type: 'bool' },
+  rootless: { type: 'string' },
+  criu: { type: 'string' },
+  version: { type: 'bool', alias: 'v' },
+  help: { type: 'bool', alias: 'h' },
+} as const;
+
+function help(): string {
+  return `runj: an OCI runtime for FreeBSD jails (with a Linux development backend)
+
+usage: runj [global flags] COMMAND [flags] [args]
+
+global flags:
+  --root DIR              state directory (default ${DEFAULT_ROOT})
+  --log FILE              log file (default: stderr)
+  --log-format text|json  log line format (default text)
+  --debug                 log debug lines
+  --systemd-cgroup        accepted; refused if a config needs it
+  --version, -v           print the version
+
+commands:
+${Object.keys(COMMANDS).map((c) => `  ${c}`).join('\n')}
+
+Run 'runj COMMAND --help' for a command's flags.
+`;
+}
+
+async function main(argv: string[], log: { current: Logger }): Promise<number> {
+  const commandAt = argv.findIndex((w, i) => !w.startsWith('-') && !/^--(root|log|log-format|rootless|criu)$/.test(argv[i - 1] ?? ''));
+  const globalArgs = commandAt < 0 ? argv : argv.slice(0, commandAt);
+  const { flags: g } = parseArgs(globalArgs, GLOBAL_FLAGS);
+  const format = (g['log-format'] as string | undefined) ?? 'text';
+  if (format !== 'text' && format !== 'json') throw usage(`invalid log format "${format}": must be text or json`);
+  log.current = createLogger({ file: g.log as string | undefined, format, debug: g.debug === true });
+  if (g.version) {
+    process.stdout.write(`runj version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    return 0;
+  }
+  const name = commandAt < 0 ? undefined : argv[commandAt];
+  if (!name || g.help) {
+    process.stdout.write(help());
+    return name || g.help ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) throw usage(`unknown command "${name}"; run 'runj --help'`);
+  const { command } = await load();
+  const rest = argv.slice(commandAt + 1);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: runj ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
+  const parsed = parseArgs(rest, command.flags, command.parse);
+  const [min, max] = command.positionals;
+  if (parsed.positionals.length < min) throw usage(`"${name}" requires ${min === 1 ? 'a container id' : `${min} arguments`}: runj ${command.usage}`);
+  if (parsed.positionals.length > max) throw usage(`"${name}" takes at most ${max} argument(s): runj ${command.usage}`);
+  const ctx = createContext({ root: (g.root as string | undefined) ?? DEFAULT_ROOT, log: log.current });
+  const out = await command.run(ctx, parsed);
+  if (out.stdout) process.stdout.write(out.stdout);
+  return out.exitCode ?? 0;
+}
+
+const log: { current: Logger } = { current: createLogger() };
+main(process.argv.slice(2), log).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (log.current.toFile) log.current.error(msg);
+    process.stderr.write(`runj: ${msg}\n`);
+    process.exitCode = err instanceof RuntimeError && err.code === 'EUSAGE' ? 2 : 1;
+    if (!(err instanceof RuntimeError)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  },
+);
