@@ -1,0 +1,513 @@
+#!/bin/sh
+# runj FreeBSD acceptance suite. On a FreeBSD 14 or 15 host, as root:
+#
+#   sh conformance/freebsd/run.sh path/to/runj        (or dist/runj.mjs, run with node)
+#
+# Builds a root file system from the host's base system ($RUNJ_BASE_TXZ or
+# /usr/freebsd-dist/base.txz when present, else a copy of /rescue), then
+# runs each case in its own bundle and checks that delete leaves no jail,
+# mount or interface behind. Prints one line per case (PASS, FAIL, SKIP)
+# and exits non-zero when a case failed. Keeps its work directory on
+# failure when RUNJ_KEEP=1. Environment: RUNJ_HELPER is passed through.
+# Needs: jls, jail, pgrep, ifconfig, mount, umount, timeout (all in base).
+set -u
+
+if [ $# -lt 1 ]; then
+	echo "usage: sh $0 path/to/runj" >&2
+	exit 2
+fi
+case "$1" in
+/*) RUNJ_PATH=$1 ;;
+*) RUNJ_PATH=$(pwd)/$1 ;;
+esac
+case "$RUNJ_PATH" in
+*.mjs | *.js) RUNJ_CMD="node $RUNJ_PATH" ;;
+*) RUNJ_CMD=$RUNJ_PATH ;;
+esac
+[ -e "$RUNJ_PATH" ] || { echo "$RUNJ_PATH: not found" >&2; exit 2; }
+[ "$(uname -s)" = FreeBSD ] || { echo "this suite runs on FreeBSD" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run it as root: it creates jails, mounts and interfaces" >&2; exit 2; }
+MAJOR=$(uname -r | sed 's/\..*//')
+[ "$MAJOR" -ge 14 ] 2>/dev/null || echo "warning: FreeBSD $MAJOR: runj targets 14 and later" >&2
+
+WORK=$(mktemp -d /tmp/runj-conformance.XXXXXX) || exit 2
+ROOTFS=$WORK/rootfs
+STATE=$WORK/state
+export RUNJ_FREEBSD_RUNDIR=$WORK/rundir
+export RUNJ_POLICY=$WORK/policy.json
+echo '{}' >"$RUNJ_POLICY"
+PASSED=0
+FAILED=0
+SKIPPED=0
+CREATED_EPAIRS=
+
+cleanup_all() {
+	for e in $CREATED_EPAIRS; do ifconfig "$e" destroy 2>/dev/null; done
+	# Anything a failed case left: jails named rc-*, mounts below $WORK.
+	for j in $(jls name 2>/dev/null | grep "^rc-.*-$$\$"); do jail -r "$j" 2>/dev/null; done
+	mount -p | awk '{print $2}' | grep "^$WORK/" | sort -r | while read -r m; do umount -f "$m" 2>/dev/null; done
+	if [ "$FAILED" -gt 0 ] && [ "${RUNJ_KEEP:-0}" = 1 ]; then
+		echo "work directory kept: $WORK"
+	else
+		chflags -R noschg "$WORK" 2>/dev/null
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup_all EXIT
+trap 'exit 130' INT TERM
+
+runj() {
+	# shellcheck disable=SC2086 # RUNJ_CMD may be "node path"
+	timeout 120 $RUNJ_CMD --root "$STATE" "$@"
+}
+
+# ---- root file system ---------------------------------------------------
+
+build_rootfs() {
+	mkdir -p "$ROOTFS"
+	base=${RUNJ_BASE_TXZ:-/usr/freebsd-dist/base.txz}
+	if [ -f "$base" ]; then
+		echo "root file system: $base"
+		tar -xf "$base" -C "$ROOTFS" || return 1
+	else
+		echo "root file system: /rescue"
+		mkdir -p "$ROOTFS/rescue" || return 1
+		cp /rescue/sh "$ROOTFS/rescue/sh" || return 1
+		for f in /rescue/*; do
+			n=${f##*/}
+			[ "$n" = sh ] || ln "$ROOTFS/rescue/sh" "$ROOTFS/rescue/$n" || return 1
+		done
+		(cd "$ROOTFS" && mkdir -p etc dev tmp root var/run usr && ln -s rescue bin && ln -s rescue sbin && ln -s ../rescue usr/bin) || return 1
+		chmod 1777 "$ROOTFS/tmp"
+		cat >"$ROOTFS/etc/master.passwd" <<-'EOF'
+			root::0:0::0:0:Charlie &:/root:/bin/sh
+			nobody:*:65534:65534::0:0:Unprivileged user:/nonexistent:/sbin/nologin
+		EOF
+		cat >"$ROOTFS/etc/group" <<-'EOF'
+			wheel:*:0:root
+			tty:*:4:
+			operator:*:5:root
+			nobody:*:65534:
+		EOF
+		pwd_mkdb -d "$ROOTFS/etc" -p "$ROOTFS/etc/master.passwd" || return 1
+	fi
+}
+
+# ---- bundles --------------------------------------------------------------
+
+# Every case starts from these; a case changes what it needs, then calls mkbundle.
+defaults() {
+	ARGS='["/rescue/sh","-c","true"]'
+	ENVJ='["PATH=/rescue:/bin:/sbin:/usr/bin"]'
+	CWD=/
+	USERJ='{"uid":0,"gid":0}'
+	ROOTJ="{\"path\":\"$ROOTFS\"}"
+	DEVFS_OPTS='["ruleset=4"]'
+	EXTRA_MOUNTS=
+	EXTRA=
+	BUNDLE=$WORK/bundles/$ID
+	OUT=$BUNDLE/out
+	ERR=$BUNDLE/err
+}
+
+mkbundle() {
+	mkdir -p "$BUNDLE"
+	cat >"$BUNDLE/config.json" <<-EOF
+		{
+		  "ociVersion": "1.3.0",
+		  "process": { "user": $USERJ, "args": $ARGS, "env": $ENVJ, "cwd": "$CWD" },
+		  "root": $ROOTJ,
+		  "mounts": [
+		    { "destination": "/dev", "type": "devfs", "source": "devfs", "options": $DEVFS_OPTS },
+		    { "destination": "/dev/fd", "type": "fdescfs", "source": "fdesc" }$EXTRA_MOUNTS
+		  ]$EXTRA
+		}
+	EOF
+}
+
+# Runs the bundle to completion (runj run: create, start, wait, delete); status in RC.
+run_bundle() {
+	mkbundle
+	runj run --bundle "$BUNDLE" "$ID" </dev/null >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# create (detached) and start.
+start_bundle() {
+	mkbundle
+	runj create --bundle "$BUNDLE" "$ID" </dev/null >"$OUT" 2>"$ERR" || return 1
+	runj start "$ID" 2>>"$ERR"
+}
+
+status_of() {
+	runj state "$1" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
+}
+
+wait_status() { # id status
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$(status_of "$1")" = "$2" ] && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+jid_of() { jls -j "$1" jid 2>/dev/null; }
+
+expect_out() { # expected text of $OUT
+	if [ "$RC" != 0 ]; then
+		REASON="exit status $RC: $(head -c 600 "$ERR")"
+		return 1
+	fi
+	got=$(cat "$OUT")
+	if [ "$got" != "$1" ]; then
+		REASON="expected output [$1], got [$got] $(head -c 300 "$ERR")"
+		return 1
+	fi
+}
+
+# ---- reporting --------------------------------------------------------------
+
+leftovers() {
+	left=
+	jls -j "$ID" jid >/dev/null 2>&1 && left="$left jail $ID;"
+	m=$(mount -p | awk '{print $2}' | grep -e "^$ROOTFS/" -e "^$RUNJ_FREEBSD_RUNDIR/" -e "^$WORK/bundles/$ID" | tr '\n' ' ')
+	[ -n "$m" ] && left="$left mounts $m;"
+	[ -d "$STATE/$ID" ] && left="$left state $STATE/$ID;"
+	[ -d "$RUNJ_FREEBSD_RUNDIR/jails/$ID" ] && left="$left $RUNJ_FREEBSD_RUNDIR/jails/$ID;"
+	echo "$left"
+}
+
+case_() { # name function
+	CASE=$1
+	ID="rc-$1-$$"
+	REASON=
+	defaults
+	if "$2"; then
+		runj delete --force "$ID" >/dev/null 2>&1
+		left=$(leftovers)
+		if [ -n "$left" ]; then
+			FAILED=$((FAILED + 1))
+			echo "FAIL $CASE: left behind:$left"
+		else
+			PASSED=$((PASSED + 1))
+			echo "PASS $CASE"
+		fi
+	elif [ "$REASON" = skip ]; then
+		SKIPPED=$((SKIPPED + 1))
+		echo "SKIP $CASE: $SKIP_WHY"
+	else
+		FAILED=$((FAILED + 1))
+		echo "FAIL $CASE: $REASON"
+	fi
+	runj delete --force "$ID" >/dev/null 2>&1
+	j=$(jid_of "$ID") && [ -n "$j" ] && jail -r "$j" 2>/dev/null
+	mount -p | awk '{print $2}' | grep -e "^$ROOTFS/" -e "^$RUNJ_FREEBSD_RUNDIR/" | sort -r | while read -r mp; do umount -f "$mp"; done
+	return 0
+}
+
+skip() {
+	REASON=skip
+	SKIP_WHY=$1
+	return 1
+}
+
+# ---- cases ----------------------------------------------------------------
+# Container-side scripts are files in the root (/conformance/<id>.sh), run
+# with /rescue/sh: a /rescue root has sh, sed, ls, id, hostname, sysctl,
+# ifconfig and mount, but no grep, tr or cut.
+
+script() { # body
+	mkdir -p "$ROOTFS/conformance"
+	printf '%s\n' "$1" >"$ROOTFS/conformance/$ID.sh"
+	ARGS="[\"/rescue/sh\",\"/conformance/$ID.sh\"]"
+}
+
+t_minimal() {
+	ARGS='["/rescue/sh","-c","echo hello"]'
+	run_bundle
+	expect_out hello
+}
+
+t_args() {
+	ARGS='["/rescue/sh","-c","printf \"%s|\" \"$@\"","zero","a b","c","","d%e"]'
+	run_bundle
+	expect_out 'a b|c||d%e|'
+}
+
+t_env() {
+	ENVJ='["PATH=/rescue","FOO=bar baz","EMPTY=","UTF=\u00e9"]'
+	script 'echo "$FOO"; echo "[$EMPTY]"; echo "$UTF"'
+	run_bundle
+	expect_out "bar baz
+[]
+$(printf '\303\251')"
+}
+
+t_cwd() {
+	CWD=/tmp
+	script pwd
+	run_bundle
+	expect_out /tmp || return 1
+	CWD=/made/by/runj
+	run_bundle
+	expect_out /made/by/runj
+}
+
+t_user() {
+	USERJ='{"uid":65534,"gid":65534,"additionalGids":[5],"umask":63}'
+	script 'id -u; id -g; case " $(id -G) " in *" 5 "*) echo in-5;; *) echo not-in-5;; esac; umask'
+	run_bundle
+	expect_out "65534
+65534
+in-5
+0077"
+}
+
+t_hostname() {
+	EXTRA=',"hostname":"runj-conformance"'
+	script hostname
+	run_bundle
+	expect_out runj-conformance
+}
+
+t_domainname() {
+	EXTRA=',"domainname":"example.org"'
+	script 'sysctl -n kern.domainname'
+	run_bundle
+	expect_out example.org
+}
+
+t_ip4_inherit() {
+	ifconfig lo0 | grep -q 'inet 127\.0\.0\.1 ' || { skip "the host's lo0 has no 127.0.0.1"; return 1; }
+	EXTRA=',"freebsd":{"jail":{"ip4":"inherit"}}'
+	script 'ifconfig lo0 | sed -n "s/.*\(inet 127\.0\.0\.1\) .*/\1/p"'
+	run_bundle
+	expect_out "inet 127.0.0.1"
+}
+
+t_ip6_addresses() {
+	[ "$(sysctl -n kern.features.inet6 2>/dev/null)" = 1 ] || { skip "no INET6 in this kernel"; return 1; }
+	A6="fd00:72:756e:6a::$(printf %x $(($$ % 65000 + 1)))"
+	EXTRA=",\"freebsd\":{\"jail\":{\"interface\":\"lo0\",\"ip6Addr\":[\"$A6\"]}}"
+	script "ifconfig lo0 inet6 | sed -n 's/.*inet6 \\($A6\\) .*/\\1/p'"
+	run_bundle
+	expect_out "$A6" || return 1
+	if ifconfig lo0 inet6 | grep -q "inet6 $A6 "; then
+		REASON="alias $A6 still on lo0 after delete"
+		return 1
+	fi
+}
+
+t_vnet_epair() {
+	[ "$(sysctl -n kern.features.vimage 2>/dev/null)" = 1 ] || { skip "no VIMAGE in this kernel"; return 1; }
+	kldstat -q -m if_epair || kldload -n if_epair || { skip "cannot load if_epair"; return 1; }
+	EPA=$(ifconfig epair create) || { REASON="ifconfig epair create failed"; return 1; }
+	CREATED_EPAIRS="$CREATED_EPAIRS $EPA"
+	EPB=${EPA%a}b
+	EXTRA=",\"freebsd\":{\"jail\":{\"vnet\":\"new\",\"vnetInterfaces\":[\"$EPB\"]}}"
+	script "ifconfig $EPB inet 10.231.77.2/30 up || exit 1; for i in \$(ifconfig -l); do echo \$i; done"
+	run_bundle
+	expect_out "lo0
+$EPB" || return 1
+	if ! ifconfig "$EPB" >/dev/null 2>&1; then
+		REASON="$EPB was not given back to the host"
+		return 1
+	fi
+}
+
+t_hooks() {
+	LOG=$WORK/hooks-$ID.log
+	IN=runj-hooks-$ID.log
+	: >"$LOG"
+	EXTRA=",\"hooks\":{
+	  \"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo prestart >> $LOG\"]}],
+	  \"createRuntime\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > $LOG.state; echo createRuntime >> $LOG\"]}],
+	  \"createContainer\":[{\"path\":\"/rescue/sh\",\"args\":[\"sh\",\"-c\",\"echo createContainer >> /tmp/$IN\"]}],
+	  \"startContainer\":[{\"path\":\"/rescue/sh\",\"args\":[\"sh\",\"-c\",\"echo startContainer >> /tmp/$IN\"]}],
+	  \"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo poststart >> $LOG\"]}],
+	  \"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo poststop >> $LOG\"]}]}"
+	ARGS='["/rescue/sh","-c","echo ran"]'
+	run_bundle
+	expect_out ran || return 1
+	got=$(tr '\n' ' ' <"$LOG")
+	[ "$got" = "prestart createRuntime poststart poststop " ] || { REASON="host hooks ran as [$got]"; return 1; }
+	grep -q "\"id\": *\"$ID\"" "$LOG.state" || { REASON="createRuntime state on stdin lacks the id: $(cat "$LOG.state")"; return 1; }
+	# createContainer and startContainer run after jail_attach: inside the jail's root.
+	if [ -f "$ROOTFS/tmp/$IN" ]; then
+		inside=$(tr '\n' ' ' <"$ROOTFS/tmp/$IN")
+		rm -f "$ROOTFS/tmp/$IN"
+	else
+		inside=$(tr '\n' ' ' <"/tmp/$IN" 2>/dev/null)
+		rm -f "/tmp/$IN"
+		[ -n "$inside" ] && inside="(on the host) $inside"
+	fi
+	[ "$inside" = "createContainer startContainer " ] || { REASON="container hooks ran as [$inside]"; return 1; }
+}
+
+t_enforce_statfs() {
+	script 'sysctl -n security.jail.enforce_statfs'
+	run_bundle
+	expect_out 2 || return 1
+	EXTRA=',"freebsd":{"jail":{"enforceStatfs":1}}'
+	script 'sysctl -n security.jail.enforce_statfs; mount | sed -n "s/^devfs on \/dev (devfs.*/devfs/p"'
+	run_bundle
+	expect_out "1
+devfs"
+}
+
+t_nullfs_rw() {
+	VOL=$WORK/vol-$ID
+	mkdir -p "$VOL"
+	echo from-host >"$VOL/in"
+	EXTRA_MOUNTS=",{\"destination\":\"/srv/vol\",\"type\":\"nullfs\",\"source\":\"$VOL\",\"options\":[\"rw\"]}"
+	script 'cat /srv/vol/in && echo from-container > /srv/vol/out'
+	run_bundle
+	expect_out from-host || return 1
+	[ "$(cat "$VOL/out" 2>/dev/null)" = from-container ] || { REASON="the write did not reach the host"; return 1; }
+	[ ! -e "$ROOTFS/srv" ] || { REASON="mount point $ROOTFS/srv was not removed"; return 1; }
+}
+
+t_nullfs_file() {
+	F=$WORK/file-$ID.txt
+	echo "single file" >"$F"
+	EXTRA_MOUNTS=",{\"destination\":\"/etc/single.txt\",\"type\":\"nullfs\",\"source\":\"$F\",\"options\":[\"ro\"]}"
+	script 'cat /etc/single.txt; (echo x > /etc/single.txt) 2>/dev/null && echo writable || echo read-only'
+	run_bundle
+	expect_out "single file
+read-only" || return 1
+	[ ! -e "$ROOTFS/etc/single.txt" ] || { REASON="mount point $ROOTFS/etc/single.txt was not removed"; return 1; }
+	[ "$(cat "$F")" = "single file" ] || { REASON="the host file changed"; return 1; }
+}
+
+t_devfs_devices() {
+	[ -e /dev/devstat ] || { skip "no /dev/devstat on the host"; return 1; }
+	EXTRA=',"freebsd":{"devices":[{"path":"devstat","mode":384}]}'
+	script 'ls -l /dev/devstat | sed "s/ .*//"; test -e /dev/mem && echo mem || echo no-mem; test -e /dev/null && echo null'
+	run_bundle
+	expect_out "crw-------
+no-mem
+null" || return 1
+	# podman's way: rule= mount options.
+	EXTRA=
+	DEVFS_OPTS='["ruleset=4","rule=path devstat unhide"]'
+	script 'test -e /dev/devstat && echo devstat'
+	run_bundle
+	expect_out devstat || return 1
+	# Host memory is refused unless the host policy allows it.
+	DEVFS_OPTS='["ruleset=4"]'
+	EXTRA=',"freebsd":{"devices":[{"path":"mem"}]}'
+	run_bundle
+	if [ "$RC" = 0 ] || ! grep -q 'would expose mem' "$ERR"; then
+		REASON="a request for /dev/mem was not refused: rc $RC, $(head -c 300 "$ERR")"
+		return 1
+	fi
+}
+
+t_readonly_root() {
+	ROOTJ="{\"path\":\"$ROOTFS\",\"readonly\":true}"
+	EXTRA_MOUNTS=',{"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["mode=1777"]}'
+	script '(: > /ro-test) 2>/dev/null && echo writable || echo read-only; : > /tmp/ok && echo tmp-writable'
+	run_bundle
+	expect_out "read-only
+tmp-writable" || return 1
+	[ ! -e "$ROOTFS/ro-test" ] || { REASON="the root was written"; return 1; }
+}
+
+t_kill() {
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" running || { REASON="not running: $(status_of "$ID")"; return 1; }
+	runj kill "$ID" KILL 2>>"$ERR" || { REASON="kill failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" stopped || { REASON="still $(status_of "$ID") after kill KILL"; return 1; }
+	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+}
+
+t_kill_all() {
+	ARGS='["/rescue/sh","-c","/rescue/sleep 600 & /rescue/sleep 600 & wait"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" running || { REASON="not running"; return 1; }
+	JID=$(jid_of "$ID")
+	[ -n "$JID" ] || { REASON="no jail named $ID"; return 1; }
+	i=0
+	while [ "$(pgrep -j "$JID" | wc -l | tr -d ' ')" -lt 3 ] && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+	n=$(pgrep -j "$JID" | wc -l | tr -d ' ')
+	[ "$n" = 3 ] || { REASON="expected 3 processes in jail $JID, found $n"; return 1; }
+	runj kill --all "$ID" KILL 2>>"$ERR" || { REASON="kill --all failed: $(head -c 300 "$ERR")"; return 1; }
+	i=0
+	while pgrep -j "$JID" >/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	if pgrep -j "$JID" >/dev/null; then
+		REASON="processes left in jail $JID: $(pgrep -j "$JID" | tr '\n' ' ')"
+		return 1
+	fi
+	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+}
+
+t_exec() {
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	out=$(runj exec "$ID" /rescue/sh -c 'echo exec-ok' 2>"$BUNDLE/exec.err")
+	rc=$?
+	if [ $rc != 0 ] && grep -qi -e 'unknown command' -e 'usage' "$BUNDLE/exec.err"; then
+		skip "runj has no exec yet"
+		return 1
+	fi
+	[ "$out" = exec-ok ] || { REASON="exec: rc $rc, [$out] $(head -c 300 "$BUNDLE/exec.err")"; return 1; }
+}
+
+t_delete_cleanup() {
+	[ "$(sysctl -n kern.features.vimage 2>/dev/null)" = 1 ] || { skip "no VIMAGE in this kernel"; return 1; }
+	kldstat -q -m if_epair || kldload -n if_epair || { skip "cannot load if_epair"; return 1; }
+	EPA=$(ifconfig epair create) || { REASON="ifconfig epair create failed"; return 1; }
+	CREATED_EPAIRS="$CREATED_EPAIRS $EPA"
+	EPB=${EPA%a}b
+	VOL=$WORK/vol-$ID
+	mkdir -p "$VOL"
+	ROOTJ="{\"path\":\"$ROOTFS\",\"readonly\":true}"
+	EXTRA_MOUNTS=",{\"destination\":\"/deep/er/vol\",\"type\":\"nullfs\",\"source\":\"$VOL\"},{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}"
+	EXTRA=",\"hostname\":\"cleanup\",\"freebsd\":{\"devices\":[{\"path\":\"devstat\"}],\"jail\":{\"vnet\":\"new\",\"vnetInterfaces\":[\"$EPB\"]}}"
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" running || { REASON="not running"; return 1; }
+	JID=$(jid_of "$ID")
+	ifconfig "$EPB" >/dev/null 2>&1 && { REASON="$EPB is still on the host while the jail runs"; return 1; }
+	runj delete --force "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+	left=$(leftovers)
+	[ -z "$left" ] || { REASON="left behind:$left"; return 1; }
+	jls -d -j "$JID" jid >/dev/null 2>&1 && echo "  note: jail $JID is still dying (sockets draining); it is removed" >&2
+	ifconfig "$EPB" >/dev/null 2>&1 || { REASON="$EPB was not given back"; return 1; }
+	[ ! -e "$ROOTFS/deep" ] || { REASON="mount point $ROOTFS/deep was not removed"; return 1; }
+	[ ! -d "$RUNJ_FREEBSD_RUNDIR/jails/$ID" ] || { REASON="read-only view directory left"; return 1; }
+	return 0
+}
+
+# ---- main -----------------------------------------------------------------
+
+echo "runj: $RUNJ_CMD"
+echo "work: $WORK"
+build_rootfs || { echo "could not build the root file system" >&2; exit 1; }
+
+case_ minimal t_minimal
+case_ args t_args
+case_ env t_env
+case_ cwd t_cwd
+case_ user t_user
+case_ hostname t_hostname
+case_ domainname t_domainname
+case_ ip4-inherit t_ip4_inherit
+case_ ip6-addresses t_ip6_addresses
+case_ vnet-epair t_vnet_epair
+case_ hooks t_hooks
+case_ enforce-statfs t_enforce_statfs
+case_ nullfs-volume-rw t_nullfs_rw
+case_ nullfs-single-file t_nullfs_file
+case_ devfs-devices t_devfs_devices
+case_ readonly-root t_readonly_root
+case_ kill t_kill
+case_ kill-all t_kill_all
+case_ exec t_exec
+case_ delete-cleanup t_delete_cleanup
+
+echo "passed $PASSED, failed $FAILED, skipped $SKIPPED"
+[ "$FAILED" = 0 ]
