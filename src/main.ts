@@ -3,6 +3,7 @@
  * prints errors and chooses the exit code (1 for failures, 2 for usage).
  */
 import { parseArgs } from './cli/args.js';
+import { linuxProcessInfo, processInfoFor } from './platform/procinfo.js';
 import type { Command } from './cli/command.js';
 import { createContext, DEFAULT_ROOT } from './runtime/context.js';
 import { RuntimeError, usage } from './runtime/errors.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   list: () => import('./cli/commands/list.js'),
   spec: () => import('./cli/commands/spec.js'),
   features: () => import('./cli/commands/features.js'),
+  check: () => import('./cli/commands/check.js'),
 };
 
 const GLOBAL_FLAGS = {
@@ -83,7 +85,12 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   const [min, max] = command.positionals;
   if (parsed.positionals.length < min) throw usage(`"${name}" requires ${min === 1 ? 'a container id' : `${min} arguments`}: runj ${command.usage}`);
   if (parsed.positionals.length > max) throw usage(`"${name}" takes at most ${max} argument(s): runj ${command.usage}`);
-  const ctx = createContext({ root: (g.root as string | undefined) ?? DEFAULT_ROOT, log: log.current });
+  const ctx = createContext({
+    root: (g.root as string | undefined) ?? DEFAULT_ROOT,
+    log: log.current,
+    systemdCgroup: g['systemd-cgroup'] === true,
+    processInfo: process.platform === 'linux' ? linuxProcessInfo : await processInfoFor(process.platform),
+  });
   const out = await command.run(ctx, parsed);
   if (out.stdout) process.stdout.write(out.stdout);
   return out.exitCode ?? 0;

@@ -23,5 +23,6 @@ export function linuxProcessInfo(pid: number): ProcessInfo | undefined {
 
 export async function processInfoFor(platform: string): Promise<(pid: number) => ProcessInfo | undefined> {
   if (platform === 'linux') return linuxProcessInfo;
+  if (platform === 'freebsd') return (await import('./freebsd/sandbox.js')).freebsdProcessInfo;
   throw new Error(`no process information for platform ${platform}`);
 }

@@ -41,6 +41,8 @@ export async function loadSandbox(platform: string = process.platform): Promise<
   switch (platform) {
     case 'linux':
       return (await import('./linux/sandbox.js')).linuxSandbox;
+    case 'freebsd':
+      return (await import('./freebsd/sandbox.js')).freebsdSandbox;
     default:
       throw new Error(`no backend for platform ${platform}`);
   }

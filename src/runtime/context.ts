@@ -12,10 +12,15 @@ export interface RuntimeContext {
   log: Logger;
   /** The platform's process lookup (pid-reuse-safe liveness). */
   processInfo: (pid: number) => ProcessInfo | undefined;
+  /** runc's --systemd-cgroup: accepted, and refused by create when a config would need it. */
+  systemdCgroup: boolean;
 }
 
-export function createContext(opts: { root?: string; log?: Logger; processInfo?: RuntimeContext['processInfo'] } = {}): RuntimeContext {
+export function createContext(
+  opts: { root?: string; log?: Logger; processInfo?: RuntimeContext['processInfo']; systemdCgroup?: boolean } = {},
+): RuntimeContext {
   return {
+    systemdCgroup: opts.systemdCgroup === true,
     store: new Store(opts.root ?? DEFAULT_ROOT),
     log: opts.log ?? silentLogger,
     processInfo: opts.processInfo ?? linuxProcessInfo,

@@ -46,6 +46,9 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   const { bundle, spec } = await readBundle(opts.bundle);
   if (spec.process?.terminal) throw unsupported('config.json: /process/terminal: terminals are not supported yet');
   if (opts.consoleSocket) throw unsupported('--console-socket: terminals are not supported yet');
+  if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
+    throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
+  }
   const plan = buildPlan(id, bundle, spec, {
     noPivot: opts.noPivot === true,
     noNewKeyring: opts.noNewKeyring === true,
