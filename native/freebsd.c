@@ -1,0 +1,50 @@
+/* FreeBSD backend: the container is a jail that Node created with
+ * jail_set(2); the helper only attaches to it (which also chroots into the
+ * jail's path). Hostname, mounts and the like are jail parameters, so the
+ * Linux records are refused. Built only on FreeBSD. */
+#include "channel.h"
+#include "platform.h"
+
+#include <sys/param.h>
+#include <sys/jail.h>
+#include <sys/procctl.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <unistd.h>
+
+void platform_check(const struct plan *p)
+{
+	const char *linux_only = plan_linux_only(p);
+	if (linux_only)
+		die("plan", 0, "%s: a Linux record; this helper is built for FreeBSD", linux_only);
+	if (!p->has_jail)
+		die("plan", 0, "no \"jail\" record");
+}
+
+void platform_enter(const struct plan *p)
+{
+	if (jail_attach(p->jid) < 0)
+		die_errno("jail", "jail_attach %d", p->jid);
+}
+
+/* jail_attach already put the process in the jail's root. */
+void platform_prepare_root(const struct plan *p) { (void)p; }
+void platform_switch_root(const struct plan *p) { (void)p; }
+void platform_finish_root(const struct plan *p) { (void)p; }
+void platform_restrict_root(const struct plan *p) { (void)p; }
+
+/* new-keyring: FreeBSD has no keyrings; nothing to do. */
+void platform_before_setuid(const struct plan *p) { (void)p; }
+
+void platform_after_setuid(const struct plan *p)
+{
+	if (!p->no_new_privs)
+		return;
+#ifdef PROC_NO_NEW_PRIVS_CTL /* FreeBSD 14 and later */
+	int enable = PROC_NO_NEW_PRIVS_ENABLE;
+	if (procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_CTL, &enable) < 0)
+		die_errno("no-new-privs", "procctl PROC_NO_NEW_PRIVS_CTL");
+#else
+	die("no-new-privs", 0, "no_new_privs needs FreeBSD 14 or later");
+#endif
+}

@@ -1,0 +1,168 @@
+/* Linux backend, process half: plan checks, namespaces, hostname, sysctl,
+ * oom_score_adj, session keyring, capabilities, no_new_privs. The
+ * filesystem half is linux_mount.c. */
+#include "channel.h"
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const struct { const char *name; int flag; } ns_types[] = {
+	{"pid", CLONE_NEWPID}, {"net", CLONE_NEWNET},  {"mount", CLONE_NEWNS},
+	{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},  {"cgroup", CLONE_NEWCGROUP},
+};
+
+static int ns_flag(const char *type)
+{
+	for (size_t i = 0; i < sizeof ns_types / sizeof *ns_types; i++)
+		if (strcmp(ns_types[i].name, type) == 0)
+			return ns_types[i].flag;
+	return 0;
+}
+
+void platform_check(const struct plan *p)
+{
+	int has_mnt = 0, pid = 0;
+	if (p->has_jail)
+		die("plan", 0, "jail: a FreeBSD record; this helper is built for Linux");
+	for (size_t i = 0; i < p->nns; i++) {
+		int flag = ns_flag(p->ns[i].type);
+		if (!flag)
+			die("plan", 0, "namespace type \"%s\" is not supported (pid net mount ipc uts cgroup)",
+			    p->ns[i].type);
+		has_mnt |= flag == CLONE_NEWNS;
+		pid |= flag == CLONE_NEWPID;
+	}
+	/* setns/unshare of a pid namespace only applies to children. */
+	if (pid && !p->fork)
+		die("plan", 0, "a pid namespace needs \"fork\"");
+	const char *needs_root = p->nmounts ? "mount" : p->ndevices ? "device"
+		: p->default_devices ? "default-devices" : p->no_pivot ? "no-pivot"
+		: p->readonly_root ? "readonly-root" : p->nmasked ? "masked"
+		: p->nreadonly ? "readonly" : p->has_propagation ? "propagation" : NULL;
+	if (needs_root && !p->root)
+		die("plan", 0, "\"%s\" needs a \"root\" record", needs_root);
+	/* Without a mount namespace of its own, the mounts would be the host's. */
+	if (p->root && !has_mnt)
+		die("plan", 0, "\"root\" needs a mount namespace (ns-new mount or ns-join mount)");
+}
+
+void platform_enter(const struct plan *p)
+{
+	/* Open every namespace first: after joining a mount namespace the paths
+	 * (/proc/<pid>/ns/...) would be looked up in that namespace instead. */
+	int fds[p->nns + 1];
+	for (size_t i = 0; i < p->nns; i++) {
+		fds[i] = -1;
+		if (p->ns[i].join && (fds[i] = open(p->ns[i].path, O_RDONLY | O_CLOEXEC)) < 0)
+			die_errno("namespace", "open %s namespace %s", p->ns[i].type, p->ns[i].path);
+	}
+	for (size_t i = 0; i < p->nns; i++) {
+		if (!p->ns[i].join)
+			continue;
+		if (setns(fds[i], ns_flag(p->ns[i].type)) < 0)
+			die_errno("namespace", "setns %s namespace %s", p->ns[i].type, p->ns[i].path);
+		close(fds[i]);
+	}
+	for (size_t i = 0; i < p->nns; i++)
+		if (!p->ns[i].join && unshare(ns_flag(p->ns[i].type)) < 0)
+			die_errno("namespace", "unshare %s namespace", p->ns[i].type);
+}
+
+static void write_file(const char *stage, const char *path, const char *value, const char *what)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		die_errno(stage, "%s: open %s", what, path);
+	size_t n = strlen(value);
+	if (write(fd, value, n) != (ssize_t)n)
+		die_errno(stage, "%s: write %s", what, path);
+	close(fd);
+}
+
+void platform_finish_root(const struct plan *p)
+{
+	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		die_errno("hostname", "sethostname %s", p->hostname);
+	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+		die_errno("hostname", "setdomainname %s", p->domainname);
+	for (size_t i = 0; i < p->nsysctl; i++) {
+		char path[PATH_MAX], what[PATH_MAX];
+		int n = snprintf(path, sizeof path, "/proc/sys/%s", p->sysctl_keys[i]);
+		for (char *c = path + 10; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		snprintf(what, sizeof what, "sysctl %.200s=%.200s", p->sysctl_keys[i], p->sysctl_values[i]);
+		if (n >= (int)sizeof path)
+			die("sysctl", ENAMETOOLONG, "%s", what);
+		write_file("sysctl", path, p->sysctl_values[i], what);
+	}
+	if (p->has_oom) {
+		char v[16];
+		snprintf(v, sizeof v, "%d", p->oom_score_adj);
+		write_file("oom", "/proc/self/oom_score_adj", v, "oom_score_adj");
+	}
+}
+
+/* Highest capability the kernel knows (capability bits above it are dropped
+ * from the requested sets, as runc ignores unknown capabilities). */
+static int last_cap(void)
+{
+	int cap = 0;
+	while (cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0)
+		cap++;
+	return cap - 1;
+}
+
+void platform_before_setuid(const struct plan *p)
+{
+	/* Like runc, a kernel or seccomp profile without keyctl is no error. */
+	if (p->new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		die_errno("keyring", "join a new session keyring");
+	if (!p->has_caps)
+		return;
+	for (int cap = 0, last = last_cap(); cap <= last; cap++)
+		if (!(p->caps[CAP_BOUNDING] & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			die_errno("caps", "drop capability %d from the bounding set", cap);
+	/* Keep the permitted set across setuid; capset below then trims it. */
+	if (p->has_user && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		die_errno("caps", "prctl PR_SET_KEEPCAPS");
+}
+
+void platform_after_setuid(const struct plan *p)
+{
+	if (p->has_caps) {
+		int last = last_cap();
+		uint64_t valid = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+		uint64_t eff = p->caps[CAP_EFFECTIVE] & valid, perm = p->caps[CAP_PERMITTED] & valid,
+		         inh = p->caps[CAP_INHERITABLE] & valid, amb = p->caps[CAP_AMBIENT] & valid;
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct data[2];
+		for (int i = 0; i < 2; i++) {
+			data[i].effective = (uint32_t)(eff >> (32 * i));
+			data[i].permitted = (uint32_t)(perm >> (32 * i));
+			data[i].inheritable = (uint32_t)(inh >> (32 * i));
+		}
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			die_errno("caps", "capset (effective 0x%llx, permitted 0x%llx, inheritable 0x%llx)",
+			          (unsigned long long)eff, (unsigned long long)perm, (unsigned long long)inh);
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && amb)
+			die_errno("caps", "clear the ambient set");
+		for (int cap = 0; cap <= last; cap++)
+			if ((amb & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+				die_errno("caps", "raise ambient capability %d", cap);
+		if (p->has_user && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			die_errno("caps", "prctl PR_SET_KEEPCAPS 0");
+	}
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno("no-new-privs", "prctl PR_SET_NO_NEW_PRIVS");
+}

@@ -1,0 +1,101 @@
+/* The plan: what Node decided, as read from the sync socket (README.md). */
+#ifndef RUNJ_PLAN_H
+#define RUNJ_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum { MODE_CREATE, MODE_RUN };
+enum { HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER };
+enum { CAP_BOUNDING, CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, CAP_AMBIENT, CAP_NSETS };
+
+struct ns_rec {
+	int join;          /* 1: setns(path), 0: unshare */
+	char *type;        /* "pid", "mount", ...; checked by the platform */
+	char *path;        /* join only */
+};
+
+struct mount_rec {
+	char *dest, *source, *fstype, *data;
+	unsigned long flags, pflags;
+	int bind;          /* kind: 1 bind, 0 fs */
+};
+
+struct device_rec {
+	char *path;
+	char type;         /* 'c', 'b', 'u' or 'p' */
+	unsigned major, minor, mode;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct rlimit_rec {
+	int resource;
+	int64_t soft, hard; /* -1 = infinity */
+};
+
+struct hook_rec {
+	int stage;         /* HOOK_* */
+	unsigned timeout;  /* seconds, 0 = none */
+	char *path;
+	char **argv, **envp; /* NULL-terminated */
+};
+
+struct plan {
+	int mode;
+	char *fifo_dir;
+	int preserve_fds;
+	int fork, new_keyring, no_new_privs;
+
+	/* Linux */
+	struct ns_rec *ns;             size_t nns;
+	char *root;
+	int has_propagation;
+	unsigned long propagation;
+	struct mount_rec *mounts;      size_t nmounts;
+	struct device_rec *devices;    size_t ndevices;
+	int default_devices, no_pivot, readonly_root;
+	char **masked;                 size_t nmasked;
+	char **readonly;               size_t nreadonly;
+	char *hostname, *domainname;
+	char **sysctl_keys, **sysctl_values; size_t nsysctl;
+	int has_oom;
+	int oom_score_adj;
+	int has_caps;                  /* any caps record: unlisted sets are empty */
+	uint64_t caps[CAP_NSETS];
+
+	/* FreeBSD */
+	int has_jail;
+	int jid;
+
+	/* process */
+	char **argv;                   size_t argc;
+	char **envp;                   size_t envc;
+	char *cwd;
+	int has_user;
+	uid_t uid;
+	gid_t gid;
+	int has_groups;
+	gid_t *groups;                 size_t ngroups;
+	int has_umask;
+	mode_t umask;
+	struct rlimit_rec *rlimits;    size_t nrlimits;
+	struct hook_rec *hooks;        size_t nhooks;
+
+	/* from the answer to {"type":"hooks"} */
+	char *state_creating, *state_created;
+};
+
+/* Reads records up to `end`; dies (stage "plan") on any malformed record. */
+void plan_read(struct plan *p, int fd);
+
+/* After {"type":"hooks"}: reads state records up to `continue`.
+ * Exits quietly (status 1) when Node closes the socket instead. */
+void plan_read_hooks_answer(struct plan *p, int fd);
+
+/* Name of the first Linux-only record the plan holds, or NULL
+ * (for backends that have none of these features). */
+const char *plan_linux_only(const struct plan *p);
+
+#endif
