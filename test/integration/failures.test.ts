@@ -1,0 +1,96 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Spec } from '../../src/plan/spec.js';
+import { type Env, isRoot, makeBundle, makeEnv, mounts, processesWith, runj, runjCreate, uniqueId } from './harness.js';
+
+/** Every failed create must leave nothing: no state dir, no mount, no process. */
+describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
+  let env: Env;
+  beforeAll(() => {
+    env = makeEnv();
+  });
+  afterAll(() => env.cleanup());
+
+  function expectFailure(args: string[], patch: (s: Spec) => void, message: RegExp | string) {
+    const id = uniqueId('fail');
+    const marker = `marker-${id}`;
+    const bundle = makeBundle(env, [...args, marker], patch);
+    const before = mounts();
+    const r = runjCreate(env, id, bundle);
+    const stderr = r.stderr();
+    expect(r.status).toBe(1);
+    if (typeof message === 'string') expect(stderr).toContain(message);
+    else expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+    expect(mounts()).toBe(before);
+    expect(processesWith(marker)).toEqual([]);
+    expect(runj(env, ['state', id]).stderr).toBe('runj: container does not exist\n');
+  }
+
+  it('missing executable', () => {
+    expectFailure(['/bin/nonexistent'], () => {}, 'exec: "/bin/nonexistent"');
+    expectFailure(['nonexistent-cmd'], () => {}, 'exec: "nonexistent-cmd": executable file not found in $PATH');
+  });
+
+  it('bad mount source', () => {
+    expectFailure(['true'], (s) => s.mounts?.push({ destination: '/data', source: '/nonexistent/src', options: ['bind'] }), '/nonexistent/src');
+  });
+
+  it('failing createRuntime and prestart hooks', () => {
+    expectFailure(['true'], (s) => { s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'echo nope >&2; exit 3'] }] }; }, 'createRuntime hook /bin/sh: exit status 3: nope');
+    expectFailure(['true'], (s) => { s.hooks = { prestart: [{ path: '/nonexistent/hook' }] }; }, 'prestart hook /nonexistent/hook');
+  });
+
+  it('failing and timed-out createContainer hooks', () => {
+    expectFailure(['true'], (s) => { s.hooks = { createContainer: [{ path: '/bin/false' }] }; }, '/bin/false');
+    expectFailure(['true'], (s) => { s.hooks = { createContainer: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] }; }, /\/bin\/sleep.*tim/);
+  });
+
+  it('a cwd that is a file', () => {
+    expectFailure(['true'], (s) => { if (s.process) s.process.cwd = '/bin/busybox'; }, /cwd|busybox/);
+  });
+
+  it('an invalid config names the file, pointer and rule', () => {
+    expectFailure(['true'], (s) => { (s.process as unknown as Record<string, unknown>).args = 'sh'; }, 'config.json: /process/args');
+    expectFailure(['true'], (s) => { s.mounts?.push({ destination: 'relative', type: 'tmpfs', source: 'tmpfs' }); }, 'config.json: /mounts/6/destination');
+  });
+
+  it('an unsupported field names the field', () => {
+    expectFailure(['true'], (s) => { if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' }; }, 'config.json: linux.seccomp');
+    expectFailure(['true'], (s) => { if (s.process) s.process.terminal = true; }, 'terminals are not supported yet');
+  });
+
+  it('a missing bundle or config', () => {
+    const id = uniqueId('fail');
+    expect(runj(env, ['create', '--bundle', '/nonexistent/bundle', id])).toMatchObject({
+      status: 1,
+      stderr: 'runj: bundle /nonexistent/bundle does not exist\n',
+    });
+    const empty = fs.mkdtempSync(path.join(env.dir, 'empty-'));
+    expect(runj(env, ['create', '--bundle', empty, id]).stderr).toBe(`runj: ${empty}/config.json does not exist\n`);
+    fs.writeFileSync(path.join(empty, 'config.json'), '{not json');
+    expect(runj(env, ['create', '--bundle', empty, id]).stderr).toMatch(/config.json: invalid JSON/);
+    expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+  });
+
+  it('bad ids and usage errors', () => {
+    expect(runj(env, ['create', '../escape'])).toMatchObject({ status: 1, stderr: 'runj: invalid container id format: ../escape\n' });
+    expect(runj(env, ['state'])).toMatchObject({ status: 2 });
+    expect(runj(env, ['kill', 'x', 'NOPE'])).toMatchObject({ status: 1, stderr: 'runj: unknown signal "NOPE"\n' });
+    expect(runj(env, ['frobnicate'])).toMatchObject({ status: 2 });
+    expect(runj(env, ['create', '--bogus', 'x'])).toMatchObject({ status: 2, stderr: 'runj: flag provided but not defined: --bogus\n' });
+    expect(runj(env, ['--log-format', 'xml', 'list'])).toMatchObject({ status: 2 });
+  });
+
+  it('writes runc-format JSON error lines to --log', () => {
+    const log = path.join(env.dir, 'runj.log');
+    const r = runj(env, ['--log', log, '--log-format=json', 'state', 'missing-one']);
+    expect(r.status).toBe(1);
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+    const last = JSON.parse(lines.at(-1) as string);
+    expect(last).toMatchObject({ level: 'error', msg: 'container does not exist' });
+    expect(Number.isNaN(Date.parse(last.time))).toBe(false);
+  });
+});
