@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   spec: () => import('./cli/commands/spec.js'),
   features: () => import('./cli/commands/features.js'),
   check: () => import('./cli/commands/check.js'),
+  demo: () => import('./cli/commands/demo.js'),
 };
 
 const GLOBAL_FLAGS = {

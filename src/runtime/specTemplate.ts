@@ -1,4 +1,4 @@
-/** `spec`: a minimal valid config.json for this host's backend, like runc's. */
+/** `spec` and `demo spec`: minimal valid config.json templates for either backend, like runc's. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../plan/spec.js';
@@ -39,6 +39,44 @@ export function linuxSpec(args: string[] = ['sh']): Spec {
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+}
+
+/** The demo's command: prints the jail's hostname and kernel, then exits. */
+export const DEMO_ARGS = ['/bin/sh', '-c', 'echo hello from $(hostname); uname -a'];
+
+/**
+ * A FreeBSD jail config, as runj (Go)'s `demo spec` writes: devfs with the
+ * usual jail ruleset 4, the host's IPv4 addresses, its own hostname and SysV
+ * IPC namespaces, and only its root visible to statfs.
+ */
+export function freebsdSpec(args: string[] = DEMO_ARGS): Spec {
+  return {
+    ociVersion: OCI_VERSION,
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args,
+      env: ['PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin', 'TERM=xterm'],
+      cwd: '/',
+    },
+    root: { path: 'rootfs' },
+    hostname: 'runj',
+    mounts: [{ destination: '/dev', type: 'devfs', source: 'devfs', options: ['ruleset=4'] }],
+    freebsd: {
+      jail: { host: 'new', ip4: 'inherit', sysvmsg: 'new', sysvsem: 'new', sysvshm: 'new', enforceStatfs: 2 },
+    },
+  };
+}
+
+export type SpecPlatform = 'freebsd' | 'linux';
+export const SPEC_PLATFORMS: readonly SpecPlatform[] = ['freebsd', 'linux'];
+
+/** The host's template platform: FreeBSD on FreeBSD, the Linux backend elsewhere. */
+export const hostSpecPlatform = (): SpecPlatform => (process.platform === 'freebsd' ? 'freebsd' : 'linux');
+
+/** The `spec` template for a platform; both run runc's `sh`. */
+export function specFor(platform: SpecPlatform = hostSpecPlatform()): Spec {
+  return platform === 'freebsd' ? freebsdSpec(['sh']) : linuxSpec();
 }
 
 /** Writes <bundle>/config.json; refuses to overwrite one, as runc does. */
