@@ -24,6 +24,16 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   features: () => import('./cli/commands/features.js'),
   check: () => import('./cli/commands/check.js'),
   demo: () => import('./cli/commands/demo.js'),
+  exec: () => import('./cli/commands/exec.js'),
+  ps: () => import('./cli/commands/ps.js'),
+  pause: () => import('./cli/commands/pause.js'),
+  resume: () => import('./cli/commands/resume.js'),
+  events: () => import('./cli/commands/events.js'),
+  update: () => import('./cli/commands/update.js'),
+  checkpoint: () => import('./cli/commands/checkpoint.js'),
+  restore: () => import('./cli/commands/checkpoint.js'),
+  extension: () => import('./cli/commands/extension.js'),
+  ext: () => import('./cli/commands/extension.js'),
 };
 
 const GLOBAL_FLAGS = {
@@ -78,7 +88,8 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   if (!load) throw usage(`unknown command "${name}"; run 'runj --help'`);
   const { command } = await load();
   const rest = argv.slice(commandAt + 1);
-  if (rest.includes('--help') || rest.includes('-h')) {
+  const flagsBeforeArgs = rest.slice(0, (rest.findIndex((w) => !w.startsWith('-')) + 1 || rest.length + 1) - 1);
+  if (flagsBeforeArgs.includes('--help') || flagsBeforeArgs.includes('-h')) {
     process.stdout.write(`usage: runj ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }

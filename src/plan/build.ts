@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { RuntimeError } from '../runtime/errors.js';
-import type { Mount, Spec } from './spec.js';
+import type { Mount, Process, Spec } from './spec.js';
 import type { ContainerPlan, HookSet, PlanOptions, ProcessPlan } from './types.js';
 
 export function buildPlan(id: string, bundle: string, spec: Spec, options: PlanOptions): ContainerPlan {
@@ -26,8 +26,12 @@ export function buildPlan(id: string, bundle: string, spec: Spec, options: PlanO
 }
 
 function buildProcess(spec: Spec): ProcessPlan {
-  const p = spec.process;
-  if (!p) throw new RuntimeError('ECONFIG', 'config.json: /process: is required to create a container');
+  if (!spec.process) throw new RuntimeError('ECONFIG', 'config.json: /process: is required to create a container');
+  return processPlan(spec.process);
+}
+
+/** A validated process object (config.json's, or an exec process file) as a ProcessPlan. */
+export function processPlan(p: Process): ProcessPlan {
   return {
     args: p.args ?? [],
     env: p.env ?? [],

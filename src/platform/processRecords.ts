@@ -1,6 +1,6 @@
 /** Helper records for the process part of a plan, common to every backend. Pure. */
 import type { Hook } from '../plan/spec.js';
-import type { ContainerPlan } from '../plan/types.js';
+import type { HookSet, ProcessPlan } from '../plan/types.js';
 import type { Record_ } from './helperProtocol.js';
 import { rlimitRecords } from './linux/rlimits.js';
 
@@ -10,8 +10,12 @@ export function hookRecord(stage: 'createContainer' | 'startContainer', h: Hook)
   return ['hook', stage, h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env];
 }
 
-export function processRecords(plan: ContainerPlan, rlimitTable: Record<string, number>): Record_[] {
-  const p = plan.process;
+/** The process part of a plan; hooks only for a container's init (not for exec). */
+export function processRecords(
+  p: ProcessPlan,
+  rlimitTable: Record<string, number>,
+  hooks?: Pick<HookSet, 'createContainer' | 'startContainer'>,
+): Record_[] {
   const records: Record_[] = [];
   for (const a of p.args) records.push(['arg', a]);
   for (const e of p.env) records.push(['env', e]);
@@ -19,7 +23,7 @@ export function processRecords(plan: ContainerPlan, rlimitTable: Record<string, 
   if (p.umask !== undefined) records.push(['umask', p.umask]);
   records.push(...rlimitRecords(p.rlimits, rlimitTable));
   if (p.noNewPrivileges) records.push(['no-new-privs']);
-  for (const h of plan.hooks.createContainer) records.push(hookRecord('createContainer', h));
-  for (const h of plan.hooks.startContainer) records.push(hookRecord('startContainer', h));
+  for (const h of hooks?.createContainer ?? []) records.push(hookRecord('createContainer', h));
+  for (const h of hooks?.startContainer ?? []) records.push(hookRecord('startContainer', h));
   return records;
 }

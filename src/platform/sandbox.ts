@@ -4,7 +4,8 @@
  * src/platform/freebsd implement it.
  */
 import type { HostPolicy } from '../plan/policy.js';
-import type { ContainerPlan } from '../plan/types.js';
+import type { Spec } from '../plan/spec.js';
+import type { ContainerPlan, ProcessPlan } from '../plan/types.js';
 import type { ContainerRecord } from '../runtime/store.js';
 import type { Record_ } from './helperProtocol.js';
 
@@ -35,6 +36,14 @@ export interface Sandbox {
   killAll(record: ContainerRecord, signal: number): void;
   /** Host pids of every process of the container. */
   listPids(record: ContainerRecord): number[];
+  /** Helper records that put a new process into the running container (exec). */
+  execRecords(record: ContainerRecord, process: ProcessPlan, spec: Pick<Spec, 'linux'>, policy: HostPolicy): Prepared;
+  /** Freezes (pause) or thaws (resume) every process of the container. */
+  freeze(record: ContainerRecord, on: boolean): void;
+  /** Applies new resource limits (update); throws EUNSUPPORTED where the backend cannot. */
+  update(record: ContainerRecord, resources: Record<string, unknown>): void;
+  /** Resource usage for `events`, in runc's stats shape where the backend has the numbers. */
+  stats(record: ContainerRecord): Record<string, unknown>;
 }
 
 export async function loadSandbox(platform: string = process.platform): Promise<Sandbox> {

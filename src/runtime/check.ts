@@ -32,7 +32,8 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
     const fp = planFreeBSD(plan, policy, readRunjExt(bundle));
     return { platform, plan: fp, text: formatFreeBSDPlan(fp) };
   }
-  const t = translateLinux(plan, policy, { lastCap: 40 });
+  const { hostLayout } = await import('../platform/linux/cgroups.js');
+  const t = translateLinux(plan, policy, { lastCap: 40, cgroups: hostLayout(), seccomp: true });
   const lines = ['helper records', ...t.records.map((r) => `  ${r.join(' ')}`)];
   for (const w of t.warnings) lines.push(`warning: ${w}`);
   for (const d of t.debug) lines.push(`debug: ${d}`);

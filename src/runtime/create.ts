@@ -20,6 +20,7 @@ import { validateId } from './ids.js';
 import { waitGone } from './liveness.js';
 import { type Lock, lockContainer } from './lock.js';
 import { OCI_VERSION, hookState } from './ociState.js';
+import { terminalRecords } from './terminal.js';
 
 export interface CreateOptions {
   id: string;
@@ -44,8 +45,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
   if (ctx.store.exists(id)) throw alreadyExists();
   const { bundle, spec } = await readBundle(opts.bundle);
-  if (spec.process?.terminal) throw unsupported('config.json: /process/terminal: terminals are not supported yet');
-  if (opts.consoleSocket) throw unsupported('--console-socket: terminals are not supported yet');
+  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run');
   if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
     throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
   }
@@ -73,6 +73,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     platform: sandbox.platform,
     sandbox: prepared.data,
     hooks: { poststart: plan.hooks.poststart, poststop: plan.hooks.poststop },
+    execDefaults: { process: spec.process, seccomp: spec.linux?.seccomp },
   };
   let lock: Lock | undefined;
   let helper: Helper | undefined;
@@ -83,7 +84,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     ctx.store.save(record);
     helper = Helper.spawn(preserveFds);
     helper.send(
-      encodeRecords([['version', 1], ['mode', mode], ['fifo-dir', dir], ['preserve-fds', preserveFds], ...prepared.records, ['end']]),
+      encodeRecords([['version', 1], ['mode', mode], ['fifo-dir', dir], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]),
     );
     await converse(ctx, helper, record, plan.hooks);
     record.status = 'created';

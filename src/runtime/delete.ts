@@ -27,6 +27,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
     const sandbox = await loadSandbox(record.platform);
     if (isAlive(ctx, record)) {
       sandbox.killAll(record, 9);
+      if (status === 'paused') sandbox.freeze(record, false); // frozen processes die only once thawed
       if (!(await waitGone(ctx, record))) {
         throw new RuntimeError('ESYSTEM', `container ${id} did not stop after SIGKILL`);
       }

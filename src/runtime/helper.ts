@@ -2,7 +2,7 @@
  * Spawns the native helper and speaks its protocol (native/README.md): the
  * plan goes down the sync socket, JSON messages come back one per line.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
@@ -104,4 +104,24 @@ function safeParse(line: string): HelperEvent {
   } catch {
     return { type: 'error', stage: 'protocol', msg: `unreadable helper message: ${line.slice(0, 200)}`, errno: 0 };
   }
+}
+
+export interface HelperFeatures {
+  seccomp: boolean;
+  tty: boolean;
+}
+
+let features: HelperFeatures | undefined;
+
+/** What this build of the helper can do (`runj-helper --features`). */
+export function helperFeatures(): HelperFeatures {
+  if (features) return features;
+  const r = spawnSync(helperPath(), ['--features'], { encoding: 'utf8', timeout: 5000 });
+  try {
+    const f = JSON.parse(r.stdout) as Partial<HelperFeatures>;
+    features = { seccomp: f.seccomp === true, tty: f.tty === true };
+  } catch {
+    features = { seccomp: false, tty: false };
+  }
+  return features;
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Hook } from '../plan/spec.js';
+import type { Hook, Process } from '../plan/spec.js';
 import { alreadyExists, isErrno, notExist, systemError, RuntimeError } from './errors.js';
 import type { Status } from './status.js';
 
@@ -26,6 +26,8 @@ export interface ContainerRecord {
   sandbox?: Record<string, unknown>;
   /** Hooks that run after create returns (kept so a changed bundle cannot alter them). */
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
+  /** What `exec` starts from: the config's process and the seccomp profile every process gets. */
+  execDefaults?: { process: Process | undefined; seccomp: Record<string, unknown> | undefined };
 }
 
 export class Store {

@@ -2,9 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/plan/spec.js';
+import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
+import { hostLayout } from '../../src/platform/linux/cgroups.js';
 import { type Env, isRoot, makeBundle, makeEnv, mounts, processesWith, runj, runjCreate, uniqueId } from './harness.js';
 
 /** Every failed create must leave nothing: no state dir, no mount, no process. */
+const layout = hostLayout();
+
 describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
   let env: Env;
   beforeAll(() => {
@@ -26,6 +30,8 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     expect(fs.existsSync(path.join(env.root, id))).toBe(false);
     expect(mounts()).toBe(before);
     expect(processesWith(marker)).toEqual([]);
+    const cgroup = controllerDir(layout, `/runj/${id}`, 'pids');
+    if (cgroup) expect(fs.existsSync(cgroup)).toBe(false);
     expect(runj(env, ['state', id]).stderr).toBe('runj: container does not exist\n');
   }
 
@@ -58,8 +64,16 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
   });
 
   it('an unsupported field names the field', () => {
-    expectFailure(['true'], (s) => { if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' }; }, 'config.json: linux.seccomp');
-    expectFailure(['true'], (s) => { if (s.process) s.process.terminal = true; }, 'terminals are not supported yet');
+    expectFailure(['true'], (s) => { if (s.process) s.process.apparmorProfile = 'runj-test'; }, 'config.json: process.apparmorProfile: the Linux backend cannot apply it');
+    expectFailure(['true'], (s) => { if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }, 'SCMP_ACT_NOTIFY is not supported');
+    expectFailure(['true'], (s) => { if (s.linux) s.linux.resources = { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] }; }, 'linux.resources.hugepageLimits');
+  });
+
+  it('--systemd-cgroup with a config that needs it', () => {
+    const id = uniqueId('fail');
+    const bundle = makeBundle(env, ['true'], (s) => { if (s.linux) s.linux.cgroupsPath = 'system.slice:runj:x'; });
+    expect(runj(env, ['--systemd-cgroup', 'create', '--bundle', bundle, id]).stderr).toContain('--systemd-cgroup');
+    expect(fs.existsSync(path.join(env.root, id))).toBe(false);
   });
 
   it('a missing bundle or config', () => {

@@ -59,10 +59,11 @@ export interface Result {
   stderr: string;
 }
 
-export function runj(env: Pick<Env, 'root'>, args: string[], opts: { stdio?: number[]; input?: string } = {}): Result {
+/** Runs the CLI. With `stdio` (fds or 'ignore'), output goes there instead of being captured. */
+export function runj(env: Pick<Env, 'root'>, args: string[], opts: { stdio?: (number | 'ignore')[] } = {}): Result {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [RUNJ, '--root', env.root, ...args], {
     encoding: 'utf8',
-    stdio: opts.stdio ? (['ignore', 'pipe', 'pipe', ...opts.stdio.slice(3)] as never) : 'pipe',
+    stdio: opts.stdio ?? 'pipe',
     env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
     timeout: 60_000,
   });

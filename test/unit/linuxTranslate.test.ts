@@ -10,7 +10,16 @@ import { translateLinux } from '../../src/platform/linux/translate.js';
 import { linuxSpec } from '../../src/runtime/specTemplate.js';
 
 const options = { noPivot: false, noNewKeyring: false, preserveFds: 0 };
-const host = { lastCap: 40 };
+const v1Layout = {
+  mode: 'v1' as const,
+  hierarchies: [
+    { controllers: ['memory'], mount: '/sys/fs/cgroup/memory' },
+    { controllers: ['pids'], mount: '/sys/fs/cgroup/pids' },
+    { controllers: ['name=systemd'], mount: '/sys/fs/cgroup/systemd' },
+  ],
+  unified: '/sys/fs/cgroup/unified',
+};
+const host = { lastCap: 40, cgroups: v1Layout, seccomp: true };
 
 function spec(patch: (s: Spec) => void = () => {}): Spec {
   const s = linuxSpec(['sh', '-c', 'true']);
@@ -110,7 +119,7 @@ describe('translateLinux', () => {
     ['no mount namespace', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'pid' }]; }, 'a mount namespace is required'],
     ['hostname without uts', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'mount' }]; }, 'unable to set hostname without a private UTS namespace'],
     ['seccomp', (s) => { if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, 'config.json: linux.seccomp: the Linux backend cannot apply it'],
-    ['resources', (s) => { if (s.linux) s.linux.resources = { pids: { limit: 10 } }; }, 'config.json: linux.resources'],
+    ['blockIO limits', (s) => { if (s.linux) s.linux.resources = { blockIO: { weight: 10 } }; }, 'config.json: linux.resources.blockIO: cannot be applied on this host (cgroup v1)'],
     ['apparmor', (s) => { if (s.process) s.process.apparmorProfile = 'x'; }, 'process.apparmorProfile'],
     ['net sysctl without netns', (s) => { if (s.linux) { s.linux.namespaces = [{ type: 'mount' }, { type: 'uts' }]; s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; } }, '/linux/sysctl/net.ipv4.ip_forward: sysctl requires a private network namespace'],
     ['host-wide sysctl', (s) => { if (s.linux) s.linux.sysctl = { 'vm.swappiness': '1' }; }, 'sysctl is not in a separate kernel namespace'],
@@ -126,11 +135,55 @@ describe('translateLinux', () => {
     const t = translateLinux(buildPlan('c1', '/bundle', s, options), policy, host);
     expect(t.warnings).toEqual(['ignoring linux.seccomp as the host policy (/etc/runj/policy.json) allows']);
   });
-  it('ignores cgroupsPath with a debug line only', () => {
-    const s = spec((x) => { if (x.linux) x.linux.cgroupsPath = '/runj/c1'; });
+  it('joins the container cgroup in every hierarchy and writes its limits', () => {
+    const s = spec((x) => {
+      if (!x.linux) return;
+      x.linux.cgroupsPath = '/pods/c1';
+      x.linux.resources = { pids: { limit: 10 }, memory: { limit: 1048576 }, devices: [{ allow: false, access: 'rwm' }] };
+    });
     const t = translateLinux(buildPlan('c1', '/bundle', s, options), emptyPolicy, host);
-    expect(t.warnings).toEqual([]);
-    expect(t.debug[0]).toContain('linux.cgroupsPath');
+    expect(kinds(t.records, 'cgroup-procs').map((r) => r[1])).toEqual([
+      '/sys/fs/cgroup/memory/pods/c1/cgroup.procs',
+      '/sys/fs/cgroup/pids/pods/c1/cgroup.procs',
+      '/sys/fs/cgroup/systemd/pods/c1/cgroup.procs',
+      '/sys/fs/cgroup/unified/pods/c1/cgroup.procs',
+    ]);
+    expect(t.cgroup?.path).toBe('/pods/c1');
+    expect(t.cgroup?.writes.slice(0, 2)).toEqual([
+      { controller: 'devices', file: 'devices.deny', value: 'a' },
+      { controller: 'devices', file: 'devices.allow', value: 'c 1:3 rwm' },
+    ]);
+    expect(t.cgroup?.writes).toContainEqual({ controller: 'pids', file: 'pids.max', value: '10' });
+    expect(t.cgroup?.writes).toContainEqual({ controller: 'memory', file: 'memory.limit_in_bytes', value: '1048576' });
+  });
+  it('defaults the cgroup to /runj/<id> and rejects escaping paths', () => {
+    expect(translateLinux(buildPlan('c1', '/b', spec(), options), emptyPolicy, host).cgroup?.path).toBe('/runj/c1');
+    const bad = spec((x) => { if (x.linux) x.linux.cgroupsPath = '/../..'; });
+    expect(() => translateLinux(buildPlan('c1', '/b', bad, options), emptyPolicy, host)).toThrow('/linux/cgroupsPath');
+  });
+  it('turns a cgroup mount into a tmpfs of per-hierarchy binds on v1, read-only last', () => {
+    const s = spec((x) => x.mounts?.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'ro'] }));
+    const ms = kinds(translateLinux(buildPlan('c1', '/b', s, options), emptyPolicy, host).records, 'mount').slice(6);
+    expect(ms.map((m) => [m[1], m[2], m[7]])).toEqual([
+      ['/sys/fs/cgroup', 'tmpfs', 'fs'],
+      ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/memory/runj/c1', 'bind'],
+      ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/pids/runj/c1', 'bind'],
+      ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/systemd/runj/c1', 'bind'],
+      ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/unified/runj/c1', 'bind'],
+      ['/sys/fs/cgroup', 'tmpfs', 'fs'],
+    ]);
+    expect(Number(ms.at(-1)?.[4]) & MS.RDONLY).toBe(MS.RDONLY);
+  });
+  it('mounts cgroup2 on a v2 host with a cgroup namespace, and refuses device rules there', () => {
+    const v2 = { lastCap: 40, seccomp: true, cgroups: { mode: 'v2' as const, hierarchies: [], unified: '/sys/fs/cgroup' } };
+    const s = spec((x) => {
+      x.mounts?.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup' });
+      x.linux?.namespaces?.push({ type: 'cgroup' });
+    });
+    const ms = kinds(translateLinux(buildPlan('c1', '/b', s, options), emptyPolicy, v2).records, 'mount');
+    expect(ms.at(-1)?.slice(1, 4)).toEqual(['/sys/fs/cgroup', 'cgroup2', 'cgroup2']);
+    const dev = spec((x) => { if (x.linux) x.linux.resources = { devices: [{ allow: false, access: 'rwm' }] }; });
+    expect(() => translateLinux(buildPlan('c1', '/b', dev, options), emptyPolicy, v2)).toThrow('linux.resources.devices: cannot be applied on this host (cgroup v2)');
   });
   it('honours --no-pivot and --no-new-keyring', () => {
     const t = translateLinux(buildPlan('c1', '/b', spec(), { ...options, noPivot: true, noNewKeyring: true }), emptyPolicy, host);

@@ -7,7 +7,10 @@
  * does jail_attach.
  */
 import type { HostPolicy } from '../../plan/policy.js';
-import type { ContainerPlan } from '../../plan/types.js';
+import { constants } from 'node:os';
+import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
+import { processRecords } from '../processRecords.js';
+import { FREEBSD_RLIMITS } from './rlimits.js';
 import { RuntimeError } from '../../runtime/errors.js';
 import type { ContainerRecord } from '../../runtime/store.js';
 import type { Prepared, ProcessInfo, Sandbox } from '../sandbox.js';
@@ -72,6 +75,21 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     listPids(record: ContainerRecord): number[] {
       const setup = setupOf(record);
       return setup ? jailPids(setup, host()) : [];
+    },
+    execRecords(record: ContainerRecord, proc: ProcessPlan): Prepared {
+      const setup = setupOf(record);
+      if (!setup?.jid) throw new RuntimeError('ENOTRUNNING', 'container not running');
+      return { records: [['jail', setup.jid], ...processRecords(proc, FREEBSD_RLIMITS)], warnings: [], debug: [], data: {} };
+    },
+    freeze(record: ContainerRecord, on: boolean) {
+      const setup = setupOf(record);
+      if (setup) signalJail(setup, host(), constants.signals[on ? 'SIGSTOP' : 'SIGCONT']);
+    },
+    update() {
+      throw new RuntimeError('EUNSUPPORTED', 'update: resource limits (rctl) are not supported by the FreeBSD backend yet');
+    },
+    stats() {
+      return {};
     },
   };
 }

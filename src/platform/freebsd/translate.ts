@@ -91,7 +91,7 @@ export function planFreeBSD(
     mounts,
     devfs,
     network: { aliases: jail.aliases, vnetInterfaces: jail.vnetInterfaces },
-    records: [['jail', JID_PLACEHOLDER], ...processRecords(plan, FREEBSD_RLIMITS)],
+    records: [['jail', JID_PLACEHOLDER], ...processRecords(plan.process, FREEBSD_RLIMITS, plan.hooks)],
     warnings,
     debug,
   };

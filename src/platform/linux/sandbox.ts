@@ -1,7 +1,7 @@
 /**
- * Linux development backend, system side. Everything the container needs is
- * built by the helper inside new namespaces, so there is nothing to set up or
- * tear down here: the namespaces die with the container's processes.
+ * Linux development backend, system side. The helper builds the container
+ * inside new namespaces, which die with its processes; what lives outside
+ * them is the container's cgroup, made here at create and removed at delete.
  */
 import * as fs from 'node:fs';
 import type { HostPolicy } from '../../plan/policy.js';
@@ -10,7 +10,15 @@ import type { ContainerRecord } from '../../runtime/store.js';
 import { linuxProcessInfo } from '../procinfo.js';
 import type { Prepared, Sandbox } from '../sandbox.js';
 import { CAPABILITIES } from './capabilities.js';
-import { translateLinux } from './translate.js';
+import { type CgroupState, cgroupPids, freeze, hostLayout, removeCgroups, setUpCgroups } from './cgroups.js';
+import { RuntimeError } from '../../runtime/errors.js';
+import { helperFeatures } from '../../runtime/helper.js';
+import type { Record_ } from '../helperProtocol.js';
+import { processRecords } from '../processRecords.js';
+import { cgroupStats, updateCgroup } from './cgroupOps.js';
+import { RLIMITS } from './rlimits.js';
+import type { Seccomp } from './seccomp.js';
+import { capabilityRecords, seccompFor, translateLinux } from './translate.js';
 
 function lastCap(): number {
   try {
@@ -47,28 +55,85 @@ function alive(record: ContainerRecord): boolean {
   return info !== undefined && !info.zombie && info.startTime === record.startTime;
 }
 
+export function cgroupOf(record: Pick<ContainerRecord, 'sandbox'>): CgroupState | undefined {
+  return record.sandbox?.cgroup as CgroupState | undefined;
+}
+
+/** The container's processes: its cgroup's, else its pid namespace's (init first). */
+function pidsOf(record: ContainerRecord): number[] {
+  const cg = cgroupOf(record);
+  if (cg) {
+    const pids = cgroupPids(cg);
+    return [...pids.filter((p) => p === record.pid), ...pids.filter((p) => p !== record.pid)];
+  }
+  return alive(record) ? pidsInNamespace(record.pid) : [];
+}
+
 export const linuxSandbox: Sandbox = {
   platform: 'linux',
   prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
-    const t = translateLinux(plan, policy, { lastCap: lastCap() });
-    return { records: t.records, warnings: t.warnings, debug: t.debug, data: { newNamespaces: t.newNamespaces } };
+    const layout = hostLayout();
+    const seccomp = plan.spec.linux?.seccomp !== undefined && helperFeatures().seccomp;
+    const t = translateLinux(plan, policy, { lastCap: lastCap(), cgroups: layout, seccomp });
+    return {
+      records: t.records,
+      warnings: t.warnings,
+      debug: t.debug,
+      data: { newNamespaces: t.newNamespaces, cgroupPlan: t.cgroup && { ...t.cgroup, layout } },
+    };
   },
-  async setUp() {
-    return {};
+  async setUp(_plan, prepared) {
+    const p = prepared.data.cgroupPlan as { path: string; writes: never[]; layout: ReturnType<typeof hostLayout> } | undefined;
+    if (!p) return {};
+    return { cgroupPlan: undefined, cgroup: setUpCgroups(p.layout, p.path, p.writes) };
   },
-  async tearDown() {},
+  async tearDown(record: ContainerRecord) {
+    const cg = cgroupOf(record);
+    if (cg) removeCgroups(cg);
+  },
   killAll(record: ContainerRecord, signal: number): void {
-    if (!alive(record)) return;
-    // Signal the others first so none is re-parented and missed when the init dies.
-    const [init, ...rest] = pidsInNamespace(record.pid);
-    for (const pid of rest) {
+    // The init last, so no process is re-parented and missed when it dies.
+    const [init, ...rest] = pidsOf(record);
+    for (const pid of init === undefined ? rest : [...rest, init]) {
       try {
         process.kill(pid, signal);
       } catch {}
     }
-    if (init !== undefined) process.kill(init, signal);
   },
   listPids(record: ContainerRecord): number[] {
-    return alive(record) ? pidsInNamespace(record.pid) : [];
+    return pidsOf(record);
+  },
+  execRecords(record, proc, spec, policy): Prepared {
+    const warnings: string[] = [];
+    const records: Record_[] = [['fork']];
+    for (const [type, file] of NS_FILES) {
+      const theirs = nsLink(record.pid, file);
+      if (!theirs) throw new RuntimeError('ENOTRUNNING', 'container not running');
+      if (theirs !== nsLink(process.pid, file)) records.push(['ns-join', type, `/proc/${record.pid}/ns/${file}`]);
+    }
+    records.push(['join-root', record.pid]);
+    for (const dir of cgroupOf(record)?.dirs ?? []) records.push(['cgroup-procs', `${dir}/cgroup.procs`]);
+    records.push(...capabilityRecords(proc, lastCap(), warnings));
+    const seccomp = spec.linux?.seccomp as Seccomp | undefined;
+    records.push(...seccompFor(seccomp, policy, seccomp ? helperFeatures().seccomp : false, warnings));
+    records.push(...processRecords(proc, RLIMITS));
+    return { records, warnings, debug: [], data: {} };
+  },
+  freeze(record, on) {
+    const cg = cgroupOf(record);
+    if (cg?.freezer) return freeze(cg, on);
+    for (const pid of pidsOf(record)) process.kill(pid, on ? 'SIGSTOP' : 'SIGCONT');
+  },
+  update(record, resources) {
+    const cg = cgroupOf(record);
+    if (!cg) throw new RuntimeError('EUNSUPPORTED', 'update: the container has no cgroup');
+    updateCgroup(cg, resources);
+  },
+  stats(record) {
+    const cg = cgroupOf(record);
+    return cg ? cgroupStats(cg) : {};
   },
 };
+
+/** Namespaces exec joins, in setns order (mount last), with their /proc/<pid>/ns file names. */
+const NS_FILES: [string, string][] = [['ipc', 'ipc'], ['uts', 'uts'], ['net', 'net'], ['pid', 'pid'], ['cgroup', 'cgroup'], ['mount', 'mnt']];

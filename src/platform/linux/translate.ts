@@ -3,13 +3,17 @@
  * caller passes in what it read from the system (last capability).
  */
 import type { HostPolicy } from '../../plan/policy.js';
-import type { ContainerPlan } from '../../plan/types.js';
+import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
 import { RuntimeError, invalid, unsupported } from '../../runtime/errors.js';
 import type { Record_ } from '../helperProtocol.js';
 import { processRecords } from '../processRecords.js';
 import { capabilityMasks, CAP_SETS } from './capabilities.js';
 import { parseMountOptions, rootPropagation } from './mountOptions.js';
 import { RLIMITS } from './rlimits.js';
+import { type Seccomp, seccompRecords } from './seccomp.js';
+import { type CgroupLayout, cgroupDirs, containerCgroupPath } from './cgroupLayout.js';
+import { cgroupMountRecords } from './cgroupMounts.js';
+import { type CgroupWrite, planResources } from './cgroupResources.js';
 import { checkUnsupported } from './unsupported.js';
 
 const NS_TYPES: Record<string, string> = {
@@ -22,10 +26,15 @@ export interface LinuxTranslation {
   debug: string[];
   /** Namespaces the container gets a new one of (for kill --all and ps). */
   newNamespaces: string[];
+  /** The container's cgroup and its limits; undefined on a host without cgroups. */
+  cgroup: { path: string; writes: CgroupWrite[] } | undefined;
 }
 
 export interface LinuxHostFacts {
   lastCap: number;
+  cgroups: CgroupLayout;
+  /** The helper was built with libseccomp. */
+  seccomp: boolean;
 }
 
 export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: LinuxHostFacts): LinuxTranslation {
@@ -38,6 +47,8 @@ export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: Li
   if ((plan.hostname || plan.domainname) && !ns.has.has('uts')) {
     throw invalid('config.json: /hostname: unable to set hostname without a private UTS namespace');
   }
+  const cgroup = planCgroup(plan, policy, host.cgroups, warnings);
+  for (const dir of cgroup ? cgroupDirs(host.cgroups, cgroup.path) : []) records.push(['cgroup-procs', `${dir}/cgroup.procs`]);
   if (!plan.options.noNewKeyring) records.push(['new-keyring']);
   records.push(['root', plan.rootfs], ['propagation', hex(rootPropagation(spec.linux?.rootfsPropagation))]);
   plan.mounts.forEach((m, i) => {
@@ -48,6 +59,11 @@ export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: Li
     if (!bind && !type) throw invalid(`${where}/type: required for a mount that is not a bind mount`);
     const flags = bind ? o.flags | 0x1000 : o.flags;
     const pflags = hex(o.propagation.reduce((a, b) => a | b, 0));
+    if (type === 'cgroup' || type === 'cgroup2') {
+      if (!cgroup) throw unsupported(`${where}: a cgroup mount needs cgroups, and this host has none mounted`);
+      records.push(...cgroupMountRecords(m.destination, o.flags, Number(pflags), host.cgroups, cgroup.path, ns.has.has('cgroup')));
+      return;
+    }
     records.push(['mount', m.destination, m.source ?? type, bind ? '' : type, hex(flags), o.data, pflags, bind ? 'bind' : 'fs']);
   });
   for (const d of spec.linux?.devices ?? []) {
@@ -66,13 +82,46 @@ export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: Li
     records.push(['sysctl', key, value]);
   }
   if (plan.process.oomScoreAdj !== undefined) records.push(['oom-score-adj', plan.process.oomScoreAdj]);
-  if (plan.process.capabilities) {
-    const { masks, unknown } = capabilityMasks(plan.process.capabilities, host.lastCap);
-    for (const set of CAP_SETS) records.push(['caps', set, `0x${masks[set].toString(16)}`]);
-    if (unknown.length) warnings.push(`ignoring unknown capabilities: ${unknown.join(', ')}`);
+  records.push(...capabilityRecords(plan.process, host.lastCap, warnings));
+  records.push(...seccompFor(spec.linux?.seccomp as Seccomp | undefined, policy, host.seccomp, warnings));
+  records.push(...processRecords(plan.process, RLIMITS, plan.hooks));
+  return { records, warnings, debug, newNamespaces: ns.created, cgroup };
+}
+
+/** The container's cgroup: limits the host can apply, refusals (or policy-ignored warnings) for the rest. */
+function planCgroup(plan: ContainerPlan, policy: HostPolicy, layout: CgroupLayout, warnings: string[]) {
+  const linux = plan.spec.linux;
+  const resources = linux?.resources;
+  if (layout.mode === 'none') {
+    if (resources && Object.keys(resources).length) throw unsupported('config.json: /linux/resources: this host has no cgroup file system mounted');
+    return undefined;
   }
-  records.push(...processRecords(plan, RLIMITS));
-  return { records, warnings, debug, newNamespaces: ns.created };
+  const r = planResources(resources, linux?.devices ?? [], layout.mode);
+  for (const field of r.refused) {
+    const ignored = policy.ignore.has(field) || policy.ignore.has('linux.resources');
+    if (!ignored) {
+      throw unsupported(`config.json: ${field}: cannot be applied on this host (cgroup ${layout.mode}); list it under "ignore" in the host policy to run without it`);
+    }
+    warnings.push(`ignoring ${field} as the host policy (${policy.file}) allows`);
+  }
+  return { path: containerCgroupPath(linux?.cgroupsPath, plan.id), writes: r.writes };
+}
+
+export function capabilityRecords(p: ProcessPlan, lastCap: number, warnings: string[]): Record_[] {
+  if (!p.capabilities) return [];
+  const { masks, unknown } = capabilityMasks(p.capabilities, lastCap);
+  if (unknown.length) warnings.push(`ignoring unknown capabilities: ${unknown.join(', ')}`);
+  return CAP_SETS.map((set) => ['caps', set, `0x${masks[set].toString(16)}`]);
+}
+
+export function seccompFor(s: Seccomp | undefined, policy: HostPolicy, available: boolean, warnings: string[]): Record_[] {
+  if (!s) return [];
+  if (available) return seccompRecords(s);
+  if (!policy.ignore.has('linux.seccomp')) {
+    throw unsupported('config.json: linux.seccomp: runj-helper was built without libseccomp; list it under "ignore" in the host policy to run without it');
+  }
+  warnings.push(`ignoring linux.seccomp as the host policy (${policy.file}) allows`);
+  return [];
 }
 
 function hex(n: number): string {

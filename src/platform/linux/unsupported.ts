@@ -8,8 +8,6 @@ import type { Spec } from '../../plan/spec.js';
 import { unsupported } from '../../runtime/errors.js';
 
 const REFUSED: readonly [string, (s: Spec) => unknown][] = [
-  ['linux.seccomp', (s) => s.linux?.seccomp],
-  ['linux.resources', (s) => s.linux?.resources],
   ['linux.intelRdt', (s) => s.linux?.intelRdt],
   ['linux.personality', (s) => s.linux?.personality],
   ['linux.timeOffsets', (s) => s.linux?.timeOffsets],
@@ -26,8 +24,6 @@ const REFUSED: readonly [string, (s: Spec) => unknown][] = [
   ['mounts.uidMappings', (s) => s.mounts?.find((m) => m.uidMappings?.length || m.gidMappings?.length)],
 ];
 
-/** Fields ignored with a debug line: naming only, nothing to enforce here. */
-const IGNORED_QUIETLY: readonly [string, (s: Spec) => unknown][] = [['linux.cgroupsPath', (s) => s.linux?.cgroupsPath]];
 
 function present(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === false) return false;
@@ -50,6 +46,5 @@ export function checkUnsupported(spec: Spec, policy: HostPolicy): FieldReport {
     }
     warnings.push(`ignoring ${field} as the host policy (${policy.file}) allows`);
   }
-  const debug = IGNORED_QUIETLY.filter(([, get]) => present(get(spec))).map(([f]) => `ignoring ${f}: no cgroup support in this backend`);
-  return { warnings, debug };
+  return { warnings, debug: [] };
 }

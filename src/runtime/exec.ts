@@ -1,0 +1,125 @@
+/**
+ * exec: a new process in a running container, from a process file
+ * (--process, validated against the process schema) or from the container's
+ * own process with the command line's changes. Without --detach runj waits
+ * and returns the process's exit status (128+signal when killed).
+ */
+import * as fs from 'node:fs';
+import { constants } from 'node:os';
+import { encodeRecords } from '../platform/helperProtocol.js';
+import { loadSandbox } from '../platform/sandbox.js';
+import { processPlan } from '../plan/build.js';
+import { loadPolicy } from '../plan/policy.js';
+import type { Process } from '../plan/spec.js';
+import type { RuntimeContext } from './context.js';
+import { RuntimeError, invalid, usage } from './errors.js';
+import { Helper } from './helper.js';
+import { validateId } from './ids.js';
+import { currentStatus } from './liveness.js';
+import { check } from './status.js';
+import { writeFileAtomic } from './store.js';
+import { terminalRecords } from './terminal.js';
+
+export interface ExecOptions {
+  id: string;
+  processFile?: string | undefined;
+  args: string[];
+  tty?: boolean | undefined;
+  consoleSocket?: string | undefined;
+  detach?: boolean | undefined;
+  pidFile?: string | undefined;
+  preserveFds?: number | undefined;
+  env?: string[] | undefined;
+  cwd?: string | undefined;
+  user?: string | undefined;
+  additionalGids?: string[] | undefined;
+  noNewPrivs?: boolean | undefined;
+  caps?: string[] | undefined;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+async function readProcessFile(file: string): Promise<Process> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new RuntimeError('ECONFIG', `${file}: ${(err as Error).message}`);
+  }
+  const { validateProcessDocument } = await import('../plan/validate.js');
+  return validateProcessDocument(doc, file);
+}
+
+/** runc's exec flags applied over the container's process. */
+export function processFromFlags(base: Process | undefined, o: ExecOptions): Process {
+  if (!o.args.length) throw usage('exec: a command is required (or --process FILE)');
+  const p: Process = structuredClone(base ?? { user: { uid: 0, gid: 0 }, cwd: '/' });
+  p.args = o.args;
+  p.terminal = o.tty === true;
+  delete p.consoleSize;
+  if (o.cwd) p.cwd = o.cwd;
+  const env = new Map((p.env ?? []).map((e) => [e.split('=')[0], e] as const));
+  for (const e of o.env ?? []) {
+    if (!/^[^=]+=/.test(e)) throw invalid(`--env: "${e}" is not of the form KEY=VALUE`);
+    env.set(e.split('=')[0], e);
+  }
+  p.env = [...env.values()];
+  if (o.user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(o.user);
+    if (!m) throw invalid(`--user: "${o.user}" must be UID[:GID] (numbers)`);
+    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] === undefined ? p.user.gid : Number(m[2]) };
+  }
+  if (o.additionalGids?.length) {
+    p.user = { ...p.user, additionalGids: o.additionalGids.map((g) => {
+      if (!/^\d+$/.test(g)) throw invalid(`--additional-gids: "${g}" is not a number`);
+      return Number(g);
+    }) };
+  }
+  if (o.noNewPrivs) p.noNewPrivileges = true;
+  if (o.caps?.length) {
+    const c = p.capabilities ?? {};
+    for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) c[set] = [...new Set([...(c[set] ?? []), ...o.caps])];
+    p.capabilities = c;
+  }
+  return p;
+}
+
+export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number> {
+  const id = validateId(o.id);
+  const record = ctx.store.load(id);
+  check('exec', currentStatus(ctx, record), id);
+  const proc = o.processFile ? await readProcessFile(o.processFile) : processFromFlags(record.execDefaults?.process, o);
+  if (o.processFile && o.tty) proc.terminal = true;
+  const preserveFds = o.preserveFds ?? 0;
+  const terminal = terminalRecords(proc.terminal === true, proc.consoleSize, o.consoleSocket, !o.detach);
+  const sandbox = await loadSandbox(record.platform);
+  const prepared = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, loadPolicy());
+  for (const w of prepared.warnings) ctx.log.warn(`${id}: exec: ${w}`);
+  const helper = Helper.spawn(preserveFds);
+  helper.send(
+    encodeRecords([['version', 1], ['mode', o.detach ? 'create' : 'run'], ['exec'], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]),
+  );
+  let pid = 0;
+  for (;;) {
+    const m = await helper.next();
+    if (m.type === 'pid') pid = m.pid;
+    else if (m.type === 'ready') break;
+    else if (m.type === 'error') throw new RuntimeError('EHELPER', m.msg, { stage: m.stage });
+    else if (m.type === 'eof') throw new RuntimeError('EHELPER', 'exec: the process exited before it started');
+  }
+  if (o.pidFile) writeFileAtomic(o.pidFile, String(pid));
+  if (o.detach) {
+    helper.detach();
+    return 0;
+  }
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {}
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  const { code, signal } = await helper.exited();
+  for (const s of FORWARDED) process.off(s, forward);
+  helper.detach();
+  return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
+}

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostLayout } from '../../src/platform/linux/cgroups.js';
+import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
+import { type Env, isRoot, makeBundle, makeEnv, processAlive, runj, runjCreate, runjRun, stateOf, uniqueId, waitFor } from './harness.js';
+
+const layout = hostLayout();
+
+describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => {
+  let env: Env;
+  beforeAll(() => {
+    env = makeEnv();
+  });
+  afterAll(() => env.cleanup());
+
+  const file = (cgPath: string, controller: string, name: string) =>
+    `${controllerDir(layout, cgPath, layout.mode === 'v2' ? '' : controller)}/${name}`;
+
+  it('creates the cgroup with its limits, updates it, reports stats and removes it on delete', () => {
+    const id = uniqueId('cg');
+    const cgPath = `/runj-test/${id}`;
+    const bundle = makeBundle(env, ['sleep', '1000'], (s) => {
+      if (!s.linux) return;
+      s.linux.cgroupsPath = cgPath;
+      s.linux.resources = { pids: { limit: 20 }, memory: { limit: 64 * 1024 * 1024 } };
+    });
+    expect(runjCreate(env, id, bundle).stderr()).toBe('');
+    const pid = stateOf(env, id).pid as number;
+    expect(fs.readFileSync(file(cgPath, 'pids', 'pids.max'), 'utf8').trim()).toBe('20');
+    expect(fs.readFileSync(file(cgPath, 'pids', 'cgroup.procs'), 'utf8').split('\n')).toContain(String(pid));
+    expect(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(cgPath);
+    expect(runj(env, ['start', id]).status).toBe(0);
+    expect(runj(env, ['update', '--pids-limit', '30', id])).toMatchObject({ status: 0, stderr: '' });
+    expect(fs.readFileSync(file(cgPath, 'pids', 'pids.max'), 'utf8').trim()).toBe('30');
+    const stats = JSON.parse(runj(env, ['events', '--stats', id]).stdout);
+    expect(stats).toMatchObject({ type: 'stats', id, data: { pids: { current: 1, limit: 30 } } });
+    expect(runj(env, ['delete', '--force', id]).status).toBe(0);
+    expect(fs.existsSync(file(cgPath, 'pids', ''))).toBe(false);
+  });
+
+  it('kill --all reaches processes the init does not own', async () => {
+    const id = uniqueId('cg');
+    // No pid namespace: the children would outlive their parent if kill --all missed them.
+    const bundle = makeBundle(env, ['sh', '-c', 'sleep 500 & sleep 500 & wait'], (s) => {
+      if (s.linux) s.linux.namespaces = s.linux.namespaces?.filter((n) => n.type !== 'pid');
+    });
+    expect(runjCreate(env, id, bundle).status).toBe(0);
+    expect(runj(env, ['start', id]).status).toBe(0);
+    await waitFor(() => JSON.parse(runj(env, ['ps', '-f', 'json', id]).stdout).length === 3);
+    const pids = JSON.parse(runj(env, ['ps', '-f', 'json', id]).stdout) as number[];
+    expect(runj(env, ['kill', '--all', id, 'KILL']).status).toBe(0);
+    await waitFor(() => pids.every((p) => !processAlive(p)));
+    expect(runj(env, ['delete', id]).status).toBe(0);
+  });
+
+  it('refuses resources it cannot apply, naming the field', () => {
+    const id = uniqueId('cg');
+    const bundle = makeBundle(env, ['true'], (s) => {
+      if (s.linux) s.linux.resources = { blockIO: { weight: 100 } };
+    });
+    const r = runjCreate(env, id, bundle);
+    expect(r.status).toBe(1);
+    expect(r.stderr()).toContain('config.json: linux.resources.blockIO: cannot be applied on this host');
+  });
+
+  it('applies a seccomp profile', () => {
+    const id = uniqueId('sc');
+    const bundle = makeBundle(env, ['sh', '-c', 'mkdir /tmp/denied 2>&1; echo still-running'], (s) => {
+      if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat', 'no_such_syscall'], action: 'SCMP_ACT_ERRNO' }] };
+      if (s.root) s.root.readonly = false;
+    });
+    const r = runjRun(env, id, bundle);
+    expect(r.output).toBe("mkdir: can't create directory '/tmp/denied': Operation not permitted\nstill-running\n");
+  });
+});
