@@ -26,7 +26,7 @@ if (!process.env.RUNJ_BENCH_NS && fs.existsSync('/sys/fs/cgroup/unified')) {
   process.exit(r.status ?? 1);
 }
 const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
-const runtimes = [['runj', [process.execPath, path.join(repo, 'dist/runj.mjs')]]];
+const runtimes = [['runj', [process.execPath, path.join(repo, 'dist/runj.cjs')]]];
 if (which('runc')) runtimes.push(['runc', [which('runc')]]);
 if (which('crun')) runtimes.push(['crun', [which('crun')]]);
 
@@ -35,7 +35,7 @@ execFileSync('bash', [path.join(repo, 'scripts/rootfs.sh'), path.join(work, 'roo
 
 function bundle(args) {
   const dir = fs.mkdtempSync(path.join(work, 'b-'));
-  execFileSync(process.execPath, [path.join(repo, 'dist/runj.mjs'), 'spec', '--bundle', dir], { env });
+  execFileSync(process.execPath, [path.join(repo, 'dist/runj.cjs'), 'spec', '--bundle', dir], { env });
   const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   c.root = { path: path.join(work, 'rootfs'), readonly: true };
   c.process.args = args;

@@ -3,7 +3,7 @@
 # hostname and a few facts from inside, then exits.
 set -euo pipefail
 if [ "$(id -u)" != 0 ]; then echo "the demo creates namespaces and mounts: run it as root" >&2; exit 1; fi
-runj="$(pwd)/dist/runj.mjs"
+runj="$(pwd)/dist/runj.cjs"
 work=$(mktemp -d /tmp/runj-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 bash scripts/rootfs.sh "$work/rootfs"

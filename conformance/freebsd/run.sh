@@ -1,7 +1,7 @@
 #!/bin/sh
 # runj FreeBSD acceptance suite. On a FreeBSD 14 or 15 host, as root:
 #
-#   sh conformance/freebsd/run.sh path/to/runj        (or dist/runj.mjs, run with node)
+#   sh conformance/freebsd/run.sh path/to/runj        (or dist/runj.cjs, run with node)
 #
 # Builds a root file system from the host's base system ($RUNJ_BASE_TXZ or
 # /usr/freebsd-dist/base.txz when present, else a copy of /rescue), then

@@ -1,6 +1,6 @@
 /**
  * Integration harness: a busybox-static rootfs, bundles built from
- * `runj spec`'s template, and runj run as a real CLI (dist/runj.mjs) with
+ * `runj spec`'s template, and runj run as a real CLI (dist/runj.cjs) with
  * its own --root. Container stdio goes to files so no pipe outlives a call.
  */
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import type { Spec } from '../../src/plan/spec.js';
 import { linuxSpec } from '../../src/runtime/specTemplate.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const RUNJ = path.join(REPO, 'dist/runj.mjs');
+export const RUNJ = path.join(REPO, 'dist/runj.cjs');
 export const isRoot = process.getuid?.() === 0;
 
 export interface Env {
