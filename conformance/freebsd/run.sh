@@ -21,7 +21,7 @@ case "$1" in
 *) RUNJ_PATH=$(pwd)/$1 ;;
 esac
 case "$RUNJ_PATH" in
-*.mjs | *.js) RUNJ_CMD="node $RUNJ_PATH" ;;
+*.mjs | *.cjs | *.js) RUNJ_CMD="node $RUNJ_PATH" ;;
 *) RUNJ_CMD=$RUNJ_PATH ;;
 esac
 [ -e "$RUNJ_PATH" ] || { echo "$RUNJ_PATH: not found" >&2; exit 2; }
