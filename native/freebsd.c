@@ -1,7 +1,8 @@
 /* FreeBSD backend: the container is a jail that Node created with
  * jail_set(2); the helper only attaches to it (which also chroots into the
  * jail's path). Hostname, mounts and the like are jail parameters, so the
- * Linux records are refused. Built only on FreeBSD. */
+ * Linux records are refused. exec (jexec's job) and terminals work as on
+ * Linux (helper.c, tty.c). Built only on FreeBSD. */
 #include "channel.h"
 #include "platform.h"
 
@@ -21,6 +22,9 @@ void platform_check(const struct plan *p)
 		die("plan", 0, "no \"jail\" record");
 }
 
+/* cgroup-procs and join-root are Linux records, refused above. */
+void platform_prepare(const struct plan *p) { (void)p; }
+
 void platform_enter(const struct plan *p)
 {
 	if (jail_attach(p->jid) < 0)
@@ -30,6 +34,9 @@ void platform_enter(const struct plan *p)
 /* jail_attach already put the process in the jail's root. */
 void platform_prepare_root(const struct plan *p) { (void)p; }
 void platform_switch_root(const struct plan *p) { (void)p; }
+void platform_join_root(const struct plan *p) { (void)p; }
+/* The jail's devfs ruleset decides what /dev shows; no /dev/console bind. */
+void platform_console(const struct plan *p, const char *slave) { (void)p; (void)slave; }
 void platform_finish_root(const struct plan *p) { (void)p; }
 void platform_restrict_root(const struct plan *p) { (void)p; }
 
@@ -48,3 +55,6 @@ void platform_after_setuid(const struct plan *p)
 	die("no-new-privs", 0, "no_new_privs needs FreeBSD 14 or later");
 #endif
 }
+
+/* seccomp records are Linux records, refused above. */
+void platform_before_exec(const struct plan *p) { (void)p; }

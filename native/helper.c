@@ -1,95 +1,31 @@
 /* runj-helper <sync-fd>: applies the plan Node sends, reports ready, waits on
- * exec.fifo and execve's the container process in its own place. The stages
- * below are numbered as in README.md; platform steps are in platform.h. */
+ * exec.fifo and execve's the container process in its own place (in exec
+ * mode: joins a running container and execve's at once). The stages below
+ * are numbered as in README.md; platform steps are in platform.h. */
 #include "channel.h"
 #include "helper.h"
 #include "hooks.h"
 #include "plan.h"
 #include "platform.h"
+#include "relay.h"
+#include "tty.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#if defined(__linux__) && !defined(CLOSE_RANGE_CLOEXEC)
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#ifdef RUNJ_SECCOMP
+#define SECCOMP_FEATURE "true"
+#else
+#define SECCOMP_FEATURE "false"
 #endif
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *s = buf + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -1;
-		*s = c;
-		if (!c)
-			break;
-	}
-	struct stat st;
-	if (stat(buf, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-static void set_cloexec(int fd, int on)
-{
-	int fl = fcntl(fd, F_GETFD);
-	if (fl >= 0)
-		fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
-}
-
-void fds_cloexec_from(int first)
-{
-#ifndef RUNJ_NO_CLOSE_RANGE /* -DRUNJ_NO_CLOSE_RANGE tests the fallbacks */
-#if defined(__linux__) && defined(SYS_close_range)
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-#elif defined(CLOSE_RANGE_CLOEXEC)
-	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-#endif
-#endif
-	/* Older kernels: the open fds from /proc, else every fd up to the limit. */
-	DIR *d = opendir("/proc/self/fd");
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d)))
-			if (e->d_name[0] != '.' && atoi(e->d_name) >= first && atoi(e->d_name) != dirfd(d))
-				set_cloexec(atoi(e->d_name), 1);
-		closedir(d);
-		return;
-	}
-	long max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > (1L << 20))
-		max = 1L << 20;
-	for (int fd = first; fd < max; fd++)
-		set_cloexec(fd, 1);
-}
 
 /* 1. exec.fifo in the state dir; the dir stays open so the fifo can be
  * opened after the root changes. */
@@ -126,16 +62,30 @@ static int fifo_open(int dir, int path_fd, int check)
 }
 
 /* 3. The parent half sends the child's pid, then exits (create) or relays
- * the child's exit status (run). Returns in the child. */
-static void fork_container(const struct plan *p, int sync)
+ * the child's exit status, signals and maybe its terminal (run, relay.c).
+ * Returns in the child; *tty is then the child's end of the socketpair it
+ * sends its pty master on, when the parent half relays the terminal. */
+static void fork_container(const struct plan *p, int sync, int *tty)
 {
-	int go[2];
+	int go[2], pair[2] = {-1, -1};
+	sigset_t old;
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die_errno("fork", "pipe");
+	if (p->has_terminal && !p->console_socket &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+		die_errno("console", "socketpair");
+	if (p->mode == MODE_RUN)
+		relay_block_signals(&old, pair[0] >= 0);
 	pid_t pid = fork();
 	if (pid < 0)
 		die_errno("fork", "fork");
 	if (pid == 0) {
+		if (p->mode == MODE_RUN)
+			relay_child(&old);
+		if (pair[0] >= 0) {
+			close(pair[0]);
+			*tty = pair[1];
+		}
 		/* Wait until the parent has sent "pid": it comes first on the socket. */
 		char c;
 		close(go[1]);
@@ -150,123 +100,9 @@ static void fork_container(const struct plan *p, int sync)
 	close(sync);  /* Node sees end of file once the child is done with it */
 	if (p->mode == MODE_CREATE)
 		_exit(0);
-	for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
-		close(fd);
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			_exit(1);
-	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-}
-
-/* 6. The working directory is created as root, before the uid changes
- * and before the root turns read-only. */
-static void make_cwd(const struct plan *p)
-{
-	struct stat st;
-	if (p->cwd && stat(p->cwd, &st) < 0 && errno == ENOENT && mkdir_p(p->cwd, 0755) < 0)
-		die_errno("cwd", "mkdir %s", p->cwd);
-}
-
-/* 7. rlimits, then groups, gid and uid around the platform's steps. */
-static void set_process(const struct plan *p)
-{
-	for (size_t i = 0; i < p->nrlimits; i++) {
-		const struct rlimit_rec *r = &p->rlimits[i];
-		struct rlimit rl = {
-			.rlim_cur = r->soft < 0 ? RLIM_INFINITY : (rlim_t)r->soft,
-			.rlim_max = r->hard < 0 ? RLIM_INFINITY : (rlim_t)r->hard,
-		};
-		if (setrlimit(r->resource, &rl) < 0)
-			die_errno("rlimit", "setrlimit %d (soft %lld, hard %lld)", r->resource,
-			          (long long)r->soft, (long long)r->hard);
-	}
-	platform_before_setuid(p);
-	if (p->has_user) {
-		/* Without a groups record the container gets none, never root's. */
-		size_t n = p->ngroups;
-		gid_t *g = p->groups;
-#ifdef __FreeBSD__
-		/* Before FreeBSD 15 the first entry is the effective gid. */
-		gid_t buf[n + 1];
-		buf[0] = p->gid;
-		memcpy(buf + 1, p->groups, n * sizeof *g);
-		g = buf;
-		n++;
-#endif
-		if (setgroups(n, g) < 0)
-			die_errno("user", "setgroups (%zu groups)", p->ngroups);
-		if (setresgid(p->gid, p->gid, p->gid) < 0)
-			die_errno("user", "setgid %u", (unsigned)p->gid);
-		if (setresuid(p->uid, p->uid, p->uid) < 0)
-			die_errno("user", "setuid %u", (unsigned)p->uid);
-	} else if (p->has_groups && setgroups(p->ngroups, p->groups) < 0) {
-		die_errno("user", "setgroups (%zu groups)", p->ngroups);
-	}
-	platform_after_setuid(p);
-	if (p->has_umask)
-		umask(p->umask);
-	if (p->cwd && chdir(p->cwd) < 0)
-		die_errno("cwd", "chdir %s", p->cwd);
-}
-
-static int executable(const char *path, int *err)
-{
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		*err = errno;
-		return 0;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		*err = EISDIR;
-		return 0;
-	}
-	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0) {
-		*err = errno;
-		return 0;
-	}
-	return 1;
-}
-
-/* 8. argv[0] against the container's PATH, with runc's error text. */
-static char *resolve_exe(const struct plan *p)
-{
-	const char *name = p->argv[0];
-	int err;
-	if (strchr(name, '/')) {
-		if (!executable(name, &err))
-			die("exec", err, "exec: \"%s\"", name);
-		return (char *)name;
-	}
-	const char *path = DEFAULT_PATH;
-	for (size_t i = 0; i < p->envc; i++)
-		if (strncmp(p->envp[i], "PATH=", 5) == 0)
-			path = p->envp[i] + 5;  /* the last one wins, as in a shell */
-	for (const char *dir = path;; ) {
-		size_t n = strcspn(dir, ":");
-		char cand[PATH_MAX];
-		/* An empty entry is the current directory. */
-		if (snprintf(cand, sizeof cand, "%.*s/%s", (int)(n ? n : 1), n ? dir : ".", name) < (int)sizeof cand &&
-		    executable(cand, &err))
-			return strdup(cand);
-		if (!dir[n])
-			break;
-		dir += n + 1;
-	}
-	die("exec", 0, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
-/* 1. The preserved fds must be there before the helper opens anything,
- * or its own fds could take their numbers. Everything above them is marked
- * close-on-exec now (for the hooks) and again at 9 (for the container). */
-static void check_fds(const struct plan *p, long sync)
-{
-	for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
-		if (fcntl(fd, F_GETFD) < 0)
-			die_errno("fds", "preserved fd %d", fd);
-	if (sync < 3 + p->preserve_fds)
-		die("plan", 0, "sync fd %ld is among the %d preserved fds", sync, p->preserve_fds);
-	fds_cloexec_from(3 + p->preserve_fds);
+	if (pair[1] >= 0)
+		close(pair[1]);
+	relay_run(pid, pair[0], &old);
 }
 
 /* While parked on the fifo the helper may be pid 1 of a new pid namespace,
@@ -290,16 +126,12 @@ static void park_signals(void (*handler)(int))
 		sigaction(sigs[i], &sa, NULL);
 }
 
-/* 9. Only stdio and the preserved fds reach the container. */
-static void set_fds(const struct plan *p)
-{
-	for (int fd = 3; fd < 3 + p->preserve_fds; fd++)
-		set_cloexec(fd, 0);
-	fds_cloexec_from(3 + p->preserve_fds);
-}
-
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--features") == 0) {
+		printf("{\"seccomp\":%s,\"tty\":true}\n", SECCOMP_FEATURE);
+		return 0;
+	}
 	/* Writes to a closed socket or fifo must fail, not kill the helper.
 	 * Reset to the default before any execve (it is inherited). */
 	signal(SIGPIPE, SIG_IGN);
@@ -307,7 +139,7 @@ int main(int argc, char **argv)
 	long sync = argc == 2 ? strtol(argv[1], &end, 10) : -1;
 	if (argc != 2 || *end || sync < 3 || sync > INT_MAX || fcntl((int)sync, F_GETFD) < 0)
 		return 2;  /* no channel to report on; fds 0-2 are the container's */
-	set_cloexec((int)sync, 1);  /* hooks and the container must not get it */
+	fd_cloexec((int)sync, 1);  /* hooks and the container must not get it */
 	int fl = fcntl((int)sync, F_GETFL);  /* the reader wants blocking reads */
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl((int)sync, F_SETFL, fl & ~O_NONBLOCK);
@@ -317,34 +149,55 @@ int main(int argc, char **argv)
 	struct plan plan, *p = &plan;
 	plan_read(p, (int)sync);
 	platform_check(p);
-	check_fds(p, sync);
-	int fifo_path;
-	int state_dir = make_fifo(p, &fifo_path);
+	fds_check(p, sync);
+	int fifo_path = -1, state_dir = -1, tty = -1;
+	if (!p->exec)
+		state_dir = make_fifo(p, &fifo_path);
+	if (p->console_socket)
+		tty = tty_connect(p->console_socket);
+	platform_prepare(p);
 
 	/* 2, 3. */
 	platform_enter(p);
 	if (p->fork)
-		fork_container(p, (int)sync);
+		fork_container(p, (int)sync, &tty);
 	else
 		chan_send_pid(getpid());
 
 	/* 4, 5. */
-	platform_prepare_root(p);
-	chan_send("{\"type\":\"hooks\"}");
-	plan_read_hooks_answer(p, (int)sync);
-	hooks_run(p, HOOK_CREATE_CONTAINER, p->state_creating);
+	if (!p->exec) {
+		platform_prepare_root(p);
+		chan_send("{\"type\":\"hooks\"}");
+		plan_read_hooks_answer(p, (int)sync);
+		hooks_run(p, HOOK_CREATE_CONTAINER, p->state_creating);
+	}
 
 	/* 6 - 8. */
 	platform_switch_root(p);
+	platform_join_root(p);
+	if (p->has_terminal)
+		tty_setup(p, tty);
 	platform_finish_root(p);
-	make_cwd(p);  /* before a read-only root */
+	if (!p->exec)
+		make_cwd(p);  /* before a read-only root; exec does not create it, as runc */
 	platform_restrict_root(p);
 	set_process(p);
 	char *exe = resolve_exe(p);
 
-	/* 9. Check now that the fifo can be opened: after ready nothing can be
+	/* 9. */
+	fds_for_exec(p);
+	if (p->exec) {
+		/* No fifo: on at once. The socket stays open (close-on-exec) until
+		 * execve, so Node still gets the error line if the filter load or
+		 * execve fails, and end of file once the process runs. */
+		chan_send("{\"type\":\"ready\"}");
+		platform_before_exec(p);
+		signal(SIGPIPE, SIG_DFL);
+		execve(exe, p->argv, p->envp);
+		die_errno("exec", "exec %s", exe);
+	}
+	/* Check now that the fifo can be opened: after ready nothing can be
 	 * reported until it is. */
-	set_fds(p);
 	if (fifo_open(state_dir, fifo_path, 1) < 0)
 		die_errno("fifo", "exec.fifo in %s is not writable by uid %u", p->fifo_dir, (unsigned)geteuid());
 	park_signals(parked_exit);
@@ -367,6 +220,7 @@ int main(int argc, char **argv)
 	/* 11. */
 	park_signals(SIG_DFL);
 	hooks_run(p, HOOK_START_CONTAINER, p->state_created);
+	platform_before_exec(p);
 	signal(SIGPIPE, SIG_DFL);
 	execve(exe, p->argv, p->envp);
 	die_errno("exec", "exec %s", exe);

@@ -1,8 +1,11 @@
-/* Linux backend, process half: plan checks, namespaces, hostname, sysctl,
- * oom_score_adj, session keyring, capabilities, no_new_privs. The
- * filesystem half is linux_mount.c. */
+/* Linux backend, process half: plan checks, hostname, sysctl,
+ * oom_score_adj, /dev/console, session keyring, capabilities, no_new_privs,
+ * and when the seccomp filter (seccomp.c) is loaded. Entering (cgroups,
+ * namespaces, join-root) is linux_join.c; the filesystem half linux_mount.c. */
 #include "channel.h"
+#include "linux.h"
 #include "platform.h"
+#include "seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,22 +15,11 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-static const struct { const char *name; int flag; } ns_types[] = {
-	{"pid", CLONE_NEWPID}, {"net", CLONE_NEWNET},  {"mount", CLONE_NEWNS},
-	{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},  {"cgroup", CLONE_NEWCGROUP},
-};
-
-static int ns_flag(const char *type)
-{
-	for (size_t i = 0; i < sizeof ns_types / sizeof *ns_types; i++)
-		if (strcmp(ns_types[i].name, type) == 0)
-			return ns_types[i].flag;
-	return 0;
-}
 
 void platform_check(const struct plan *p)
 {
@@ -35,7 +27,7 @@ void platform_check(const struct plan *p)
 	if (p->has_jail)
 		die("plan", 0, "jail: a FreeBSD record; this helper is built for Linux");
 	for (size_t i = 0; i < p->nns; i++) {
-		int flag = ns_flag(p->ns[i].type);
+		int flag = linux_ns_flag(p->ns[i].type);
 		if (!flag)
 			die("plan", 0, "namespace type \"%s\" is not supported (pid net mount ipc uts cgroup)",
 			    p->ns[i].type);
@@ -54,28 +46,9 @@ void platform_check(const struct plan *p)
 	/* Without a mount namespace of its own, the mounts would be the host's. */
 	if (p->root && !has_mnt)
 		die("plan", 0, "\"root\" needs a mount namespace (ns-new mount or ns-join mount)");
-}
-
-void platform_enter(const struct plan *p)
-{
-	/* Open every namespace first: after joining a mount namespace the paths
-	 * (/proc/<pid>/ns/...) would be looked up in that namespace instead. */
-	int fds[p->nns + 1];
-	for (size_t i = 0; i < p->nns; i++) {
-		fds[i] = -1;
-		if (p->ns[i].join && (fds[i] = open(p->ns[i].path, O_RDONLY | O_CLOEXEC)) < 0)
-			die_errno("namespace", "open %s namespace %s", p->ns[i].type, p->ns[i].path);
-	}
-	for (size_t i = 0; i < p->nns; i++) {
-		if (!p->ns[i].join)
-			continue;
-		if (setns(fds[i], ns_flag(p->ns[i].type)) < 0)
-			die_errno("namespace", "setns %s namespace %s", p->ns[i].type, p->ns[i].path);
-		close(fds[i]);
-	}
-	for (size_t i = 0; i < p->nns; i++)
-		if (!p->ns[i].join && unshare(ns_flag(p->ns[i].type)) < 0)
-			die_errno("namespace", "unshare %s namespace", p->ns[i].type);
+	if (p->root && p->has_join_root)
+		die("plan", 0, "\"join-root\" and \"root\" exclude each other");
+	seccomp_filter_build(p);  /* every seccomp error before anything is done */
 }
 
 static void write_file(const char *stage, const char *path, const char *value, const char *what)
@@ -113,6 +86,24 @@ void platform_finish_root(const struct plan *p)
 	}
 }
 
+/* As runc: the OCI spec wants the terminal at /dev/console. Exec leaves the
+ * container's /dev/console alone. An existing /dev/console is not opened
+ * (it may be a device node). */
+void platform_console(const struct plan *p, const char *slave)
+{
+	if (!p->root)
+		return;
+	mode_t old = umask(0);
+	int fd = open("/dev/console", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	umask(old);
+	if (fd < 0 && errno != EEXIST)
+		die_errno("console", "create /dev/console");
+	if (fd >= 0)
+		close(fd);
+	if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		die_errno("console", "bind %s onto /dev/console", slave);
+}
+
 /* Highest capability the kernel knows (capability bits above it are dropped
  * from the requested sets, as runc ignores unknown capabilities). */
 static int last_cap(void)
@@ -128,6 +119,8 @@ void platform_before_setuid(const struct plan *p)
 	/* Like runc, a kernel or seccomp profile without keyctl is no error. */
 	if (p->new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		die_errno("keyring", "join a new session keyring");
+	if (!p->no_new_privs)
+		seccomp_filter_load();  /* while we still have CAP_SYS_ADMIN */
 	if (!p->has_caps)
 		return;
 	for (int cap = 0, last = last_cap(); cap <= last; cap++)
@@ -136,6 +129,12 @@ void platform_before_setuid(const struct plan *p)
 	/* Keep the permitted set across setuid; capset below then trims it. */
 	if (p->has_user && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		die_errno("caps", "prctl PR_SET_KEEPCAPS");
+}
+
+void platform_before_exec(const struct plan *p)
+{
+	if (p->no_new_privs)
+		seccomp_filter_load();
 }
 
 void platform_after_setuid(const struct plan *p)

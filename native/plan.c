@@ -15,7 +15,9 @@ enum kw {
 	K_NS_JOIN, K_NS_NEW, K_ROOT, K_PROPAGATION, K_MOUNT, K_DEVICE,
 	K_DEFAULT_DEVICES, K_NO_PIVOT, K_READONLY_ROOT, K_MASKED, K_READONLY,
 	K_HOSTNAME, K_DOMAINNAME, K_SYSCTL, K_OOM, K_CAPS, K_JAIL, K_ARG, K_ENV,
-	K_CWD, K_USER, K_GROUPS, K_UMASK, K_RLIMIT, K_NO_NEW_PRIVS, K_HOOK, K_END,
+	K_CWD, K_USER, K_GROUPS, K_UMASK, K_RLIMIT, K_NO_NEW_PRIVS, K_HOOK,
+	K_EXEC, K_JOIN_ROOT, K_CGROUP_PROCS, K_CONSOLE_SOCKET, K_TERMINAL,
+	K_SECCOMP_DEFAULT, K_SECCOMP_ARCH, K_SECCOMP_FLAG, K_SECCOMP_RULE, K_END,
 };
 static const struct { const char *name; int min, max, once; } kws[] = {
 	[K_VERSION] = {"version", 1, 1, 1},     [K_MODE] = {"mode", 1, 1, 1},
@@ -34,7 +36,12 @@ static const struct { const char *name; int min, max, once; } kws[] = {
 	[K_CWD] = {"cwd", 1, 1, 1},             [K_USER] = {"user", 2, 2, 1},
 	[K_GROUPS] = {"groups", 0, -1, 1},      [K_UMASK] = {"umask", 1, 1, 1},
 	[K_RLIMIT] = {"rlimit", 3, 3, 0},       [K_NO_NEW_PRIVS] = {"no-new-privs", 0, 0, 1},
-	[K_HOOK] = {"hook", 5, -1, 0},          [K_END] = {"end", 0, 0, 1},
+	[K_HOOK] = {"hook", 5, -1, 0},          [K_EXEC] = {"exec", 0, 0, 1},
+	[K_JOIN_ROOT] = {"join-root", 1, 1, 1}, [K_CGROUP_PROCS] = {"cgroup-procs", 1, 1, 0},
+	[K_CONSOLE_SOCKET] = {"console-socket", 1, 1, 1}, [K_TERMINAL] = {"terminal", 2, 2, 1},
+	[K_SECCOMP_DEFAULT] = {"seccomp-default", 2, 2, 1}, [K_SECCOMP_ARCH] = {"seccomp-arch", 1, 1, 0},
+	[K_SECCOMP_FLAG] = {"seccomp-flag", 1, 1, 0}, [K_SECCOMP_RULE] = {"seccomp-rule", 4, -1, 0},
+	[K_END] = {"end", 0, 0, 1},
 };
 
 static const char *const cap_sets[CAP_NSETS] = {
@@ -196,6 +203,23 @@ static int record(struct plan *p, char **f, size_t nf, unsigned long long *seen)
 	}
 	case K_NO_NEW_PRIVS: p->no_new_privs = 1; break;
 	case K_HOOK: hook_record(p, f, nf); break;
+	case K_EXEC: p->exec = 1; break;
+	case K_JOIN_ROOT: p->has_join_root = 1; p->join_root = (long)record_num(f[1], INT32_MAX); break;
+	case K_CGROUP_PROCS: strv_push(&p->cgroup_procs, &p->ncgroup_procs, xstrdup(f[1])); break;
+	case K_CONSOLE_SOCKET: p->console_socket = xstrdup(f[1]); break;
+	case K_TERMINAL:
+		p->has_terminal = 1;
+		p->rows = (unsigned)record_num(f[1], 65535);
+		p->cols = (unsigned)record_num(f[2], 65535);
+		break;
+	case K_SECCOMP_DEFAULT:
+		p->has_seccomp = 1;
+		p->seccomp_default = seccomp_action_parse(f[1]);
+		p->seccomp_default_errno = (unsigned)record_num(f[2], 65535);
+		break;
+	case K_SECCOMP_ARCH: strv_push(&p->seccomp_archs, &p->nseccomp_archs, xstrdup(f[1])); break;
+	case K_SECCOMP_FLAG: strv_push(&p->seccomp_flags, &p->nseccomp_flags, xstrdup(f[1])); break;
+	case K_SECCOMP_RULE: seccomp_rule_parse(p, f, nf); break;
 	case K_END: return 1;
 	}
 	return 0;
@@ -217,8 +241,25 @@ void plan_read(struct plan *p, int fd)
 
 	if (!(seen & (1ull << K_MODE)))
 		die("plan", 0, "no \"mode\" record");
-	if (!p->fifo_dir)
+	if (!p->fifo_dir && !p->exec)
 		die("plan", 0, "no \"fifo-dir\" record");
+	if (p->exec) {
+		/* exec runs a process in a container that is already set up. */
+		static const enum kw refused[] = {
+			K_FIFO_DIR, K_HOOK, K_ROOT, K_PROPAGATION, K_MOUNT, K_DEVICE, K_DEFAULT_DEVICES,
+			K_NO_PIVOT, K_READONLY_ROOT, K_MASKED, K_READONLY, K_HOSTNAME, K_DOMAINNAME, K_SYSCTL,
+		};
+		for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+			if (seen & (1ull << refused[i]))
+				die("plan", 0, "\"%s\" is not allowed with \"exec\"", kws[refused[i]].name);
+	}
+	if (p->console_socket && !p->has_terminal)
+		die("plan", 0, "\"console-socket\" needs a \"terminal\" record");
+	/* Without a console socket the parent half relays the terminal. */
+	if (p->has_terminal && !p->console_socket && (p->mode != MODE_RUN || !p->fork))
+		die("plan", 0, "\"terminal\" without \"console-socket\" needs \"mode run\" and \"fork\"");
+	if (!p->has_seccomp && (p->nseccomp_archs || p->nseccomp_flags || p->nseccomp_rules))
+		die("plan", 0, "seccomp records need a \"seccomp-default\" record");
 	if (!p->argc)
 		die("plan", 0, "no \"arg\" record: the process needs argv[0]");
 	if (!p->envp)
@@ -262,5 +303,8 @@ const char *plan_linux_only(const struct plan *p)
 	if (p->nsysctl) return "sysctl";
 	if (p->has_oom) return "oom-score-adj";
 	if (p->has_caps) return "caps";
+	if (p->has_join_root) return "join-root";
+	if (p->ncgroup_procs) return "cgroup-procs";
+	if (p->has_seccomp) return "seccomp-default";
 	return NULL;
 }

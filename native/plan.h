@@ -35,6 +35,28 @@ struct rlimit_rec {
 	int64_t soft, hard; /* -1 = infinity */
 };
 
+/* seccomp: names as in the OCI spec; seccomp.c maps them to libseccomp. */
+enum {
+	SC_ACT_KILL, SC_ACT_KILL_PROCESS, SC_ACT_KILL_THREAD, SC_ACT_TRAP,
+	SC_ACT_ERRNO, SC_ACT_TRACE, SC_ACT_ALLOW, SC_ACT_LOG, SC_ACT_COUNT,
+};
+enum { SC_CMP_NE, SC_CMP_LT, SC_CMP_LE, SC_CMP_EQ, SC_CMP_GE, SC_CMP_GT, SC_CMP_MASKED_EQ, SC_CMP_COUNT };
+extern const char *const seccomp_action_names[SC_ACT_COUNT];
+extern const char *const seccomp_op_names[SC_CMP_COUNT];
+
+struct seccomp_arg_rec {
+	unsigned index;    /* 0..5 */
+	int op;            /* SC_CMP_* */
+	uint64_t value, value_two;
+};
+
+struct seccomp_rule_rec {
+	int action;        /* SC_ACT_* */
+	unsigned err;      /* errno for ERRNO, message for TRACE */
+	char *name;        /* syscall name */
+	struct seccomp_arg_rec *args; size_t nargs;
+};
+
 struct hook_rec {
 	int stage;         /* HOOK_* */
 	unsigned timeout;  /* seconds, 0 = none */
@@ -47,6 +69,10 @@ struct plan {
 	char *fifo_dir;
 	int preserve_fds;
 	int fork, new_keyring, no_new_privs;
+	int exec;                      /* exec mode: no fifo, no root, no hooks */
+	char *console_socket;
+	int has_terminal;
+	unsigned rows, cols;
 
 	/* Linux */
 	struct ns_rec *ns;             size_t nns;
@@ -64,6 +90,15 @@ struct plan {
 	int oom_score_adj;
 	int has_caps;                  /* any caps record: unlisted sets are empty */
 	uint64_t caps[CAP_NSETS];
+	int has_join_root;
+	long join_root;                /* pid whose /proc/<pid>/root becomes the root */
+	char **cgroup_procs;           size_t ncgroup_procs;
+	int has_seccomp;               /* a seccomp-default record */
+	int seccomp_default;           /* SC_ACT_* */
+	unsigned seccomp_default_errno;
+	char **seccomp_archs;          size_t nseccomp_archs;
+	char **seccomp_flags;          size_t nseccomp_flags;
+	struct seccomp_rule_rec *seccomp_rules; size_t nseccomp_rules;
 
 	/* FreeBSD */
 	int has_jail;
@@ -93,6 +128,11 @@ void plan_read(struct plan *p, int fd);
 /* After {"type":"hooks"}: reads state records up to `continue`.
  * Exits quietly (status 1) when Node closes the socket instead. */
 void plan_read_hooks_answer(struct plan *p, int fd);
+
+/* plan_seccomp.c, for the reader: an SC_ACT_* from its name, and one
+ * seccomp-rule record. Both die through record_bad. */
+int seccomp_action_parse(const char *name);
+void seccomp_rule_parse(struct plan *p, char **f, size_t nf);
 
 /* Name of the first Linux-only record the plan holds, or NULL
  * (for backends that have none of these features). */

@@ -10,7 +10,12 @@
 /* 1. Rejects records this platform cannot apply (stage "plan"). */
 void platform_check(const struct plan *p);
 
-/* 2. Enters the container: Linux setns/unshare, FreeBSD jail_attach. */
+/* 1. With the host's view, before entering anything. Linux: joins the
+ * cgroups (cgroup-procs) and opens /proc/<pid>/root (join-root). */
+void platform_prepare(const struct plan *p);
+
+/* 2. Enters the container: Linux setns/unshare (the mount namespace last),
+ * FreeBSD jail_attach. */
 void platform_enter(const struct plan *p);
 
 /* 4. After the fork: prepares the root (Linux: propagation, mounts, devices). */
@@ -19,6 +24,14 @@ void platform_prepare_root(const struct plan *p);
 /* 6. Switches to the container's root (Linux: pivot_root or MS_MOVE + chroot). */
 void platform_switch_root(const struct plan *p);
 
+/* 6. In the container process, after platform_switch_root: Linux's
+ * join-root (fchdir + chroot to the root opened by platform_prepare). */
+void platform_join_root(const struct plan *p);
+
+/* 6. With a terminal: Linux, with a root, binds the pty slave onto
+ * /dev/console (stage "console"). */
+void platform_console(const struct plan *p, const char *slave);
+
 /* 6. Inside the new root: hostname, domainname, sysctl, oom_score_adj. */
 void platform_finish_root(const struct plan *p);
 
@@ -26,10 +39,15 @@ void platform_finish_root(const struct plan *p);
  * paths, the read-only root. */
 void platform_restrict_root(const struct plan *p);
 
-/* 7. Around the uid change done by helper.c: before it, the session keyring,
- * the bounding set and PR_SET_KEEPCAPS; after it, the capability sets and
- * no_new_privs. */
+/* 7. Around the uid change done by process.c: before it, the session
+ * keyring, the bounding set, PR_SET_KEEPCAPS and, without no_new_privs, the
+ * seccomp filter (which then needs CAP_SYS_ADMIN); after it, the capability
+ * sets and no_new_privs. */
 void platform_before_setuid(const struct plan *p);
 void platform_after_setuid(const struct plan *p);
+
+/* 11. Right before execve: Linux loads the seccomp filter when the plan
+ * has no_new_privs (as late as possible, as runc). */
+void platform_before_exec(const struct plan *p);
 
 #endif
