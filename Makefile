@@ -19,7 +19,7 @@ deps:
 	@bash scripts/deps.sh
 
 node_modules: package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-audit --no-fund
 	@touch node_modules
 
 native:
