@@ -4,17 +4,8 @@ import type { Status } from './status.js';
 
 export const OCI_VERSION = '1.3.0';
 
-export interface StateOutput {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  status: Status;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
-}
+/** What `state` prints: runc's fields, taken from the stored record. */
+export type StateOutput = Pick<ContainerRecord, 'ociVersion' | 'id' | 'pid' | 'status' | 'bundle' | 'rootfs' | 'created' | 'owner' | 'annotations'>;
 
 export function stateOutput(record: ContainerRecord, status: Status): StateOutput {
   const out: StateOutput = {

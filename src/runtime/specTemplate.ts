@@ -7,15 +7,16 @@ import { OCI_VERSION } from './ociState.js';
 
 const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
+/** root in /, no terminal, a PATH and TERM: what both templates start from. */
+function baseProcess(args: string[], path: string): NonNullable<Spec['process']> {
+  return { terminal: false, user: { uid: 0, gid: 0 }, args, env: [`PATH=${path}`, 'TERM=xterm'], cwd: '/' };
+}
+
 export function linuxSpec(args: string[] = ['sh']): Spec {
   return {
     ociVersion: OCI_VERSION,
     process: {
-      terminal: false,
-      user: { uid: 0, gid: 0 },
-      args,
-      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
-      cwd: '/',
+      ...baseProcess(args, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'),
       capabilities: { bounding: CAPS, effective: CAPS, permitted: CAPS },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
@@ -52,13 +53,7 @@ export const DEMO_ARGS = ['/bin/sh', '-c', 'echo hello from $(hostname); uname -
 export function freebsdSpec(args: string[] = DEMO_ARGS): Spec {
   return {
     ociVersion: OCI_VERSION,
-    process: {
-      terminal: false,
-      user: { uid: 0, gid: 0 },
-      args,
-      env: ['PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin', 'TERM=xterm'],
-      cwd: '/',
-    },
+    process: baseProcess(args, '/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin'),
     root: { path: 'rootfs' },
     hostname: 'runj',
     mounts: [{ destination: '/dev', type: 'devfs', source: 'devfs', options: ['ruleset=4'] }],

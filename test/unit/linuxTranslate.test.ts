@@ -118,7 +118,6 @@ describe('translateLinux', () => {
     ['duplicate namespaces', (s) => s.linux?.namespaces?.push({ type: 'pid' }), 'duplicate namespace "pid"'],
     ['no mount namespace', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'pid' }]; }, 'a mount namespace is required'],
     ['hostname without uts', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'mount' }]; }, 'unable to set hostname without a private UTS namespace'],
-    ['seccomp', (s) => { if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, 'config.json: linux.seccomp: the Linux backend cannot apply it'],
     ['blockIO limits', (s) => { if (s.linux) s.linux.resources = { blockIO: { weight: 10 } }; }, 'config.json: linux.resources.blockIO: cannot be applied on this host (cgroup v1)'],
     ['apparmor', (s) => { if (s.process) s.process.apparmorProfile = 'x'; }, 'process.apparmorProfile'],
     ['net sysctl without netns', (s) => { if (s.linux) { s.linux.namespaces = [{ type: 'mount' }, { type: 'uts' }]; s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; } }, '/linux/sysctl/net.ipv4.ip_forward: sysctl requires a private network namespace'],
@@ -129,11 +128,29 @@ describe('translateLinux', () => {
   ])('refuses %s', (_name, patch, msg) => {
     expect(() => records(spec(patch))).toThrow(msg);
   });
-  it('ignores refused fields the host policy lists, with a warning', () => {
+  it('translates seccomp, and refuses it when the helper lacks libseccomp unless the policy ignores it', () => {
+    const s = spec((x) => {
+      if (x.linux) x.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }, { names: ['chmod'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 1, value: 511, op: 'SCMP_CMP_EQ' }] }] };
+    });
+    const plan = buildPlan('c1', '/bundle', s, options);
+    expect(kinds(translateLinux(plan, emptyPolicy, host).records, 'seccomp-default')).toEqual([['seccomp-default', 'SCMP_ACT_ERRNO', 1]]);
+    expect(kinds(translateLinux(plan, emptyPolicy, host).records, 'seccomp-rule')).toEqual([
+      ['seccomp-rule', 'SCMP_ACT_ALLOW', 0, 'read', 0],
+      ['seccomp-rule', 'SCMP_ACT_ALLOW', 0, 'write', 0],
+      ['seccomp-rule', 'SCMP_ACT_ERRNO', 13, 'chmod', 1, 1, 'SCMP_CMP_EQ', '511', '0'],
+    ]);
+    const without = { ...host, seccomp: false };
+    expect(() => translateLinux(plan, emptyPolicy, without)).toThrow('config.json: linux.seccomp: runj-helper was built without libseccomp');
     const policy = parsePolicy('{"ignore":["linux.seccomp"]}', '/etc/runj/policy.json');
-    const s = spec((x) => { if (x.linux) x.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; });
-    const t = translateLinux(buildPlan('c1', '/bundle', s, options), policy, host);
+    const t = translateLinux(plan, policy, without);
     expect(t.warnings).toEqual(['ignoring linux.seccomp as the host policy (/etc/runj/policy.json) allows']);
+    expect(kinds(t.records, 'seccomp-default')).toEqual([]);
+  });
+  it('refuses seccomp actions and operators it cannot apply', () => {
+    const notify = spec((x) => { if (x.linux) x.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; });
+    expect(() => records(notify)).toThrow('SCMP_ACT_NOTIFY is not supported');
+    const op = spec((x) => { if (x.linux) x.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['x'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_NOPE' }] }] }; });
+    expect(() => records(op)).toThrow('/linux/seccomp/syscalls/0/args/0/op: unknown operator');
   });
   it('joins the container cgroup in every hierarchy and writes its limits', () => {
     const s = spec((x) => {
