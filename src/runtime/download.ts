@@ -133,6 +133,8 @@ export async function downloadBase(opts: DownloadOptions): Promise<DownloadResul
   const partial = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
   try {
     const res = await open(url);
+    // Opened now, not lazily by the stream: a failure must find the file to remove.
+    const out = fs.createWriteStream('', { fd: fs.openSync(partial, 'wx', 0o644) });
     const total = Number(res.headers['content-length']) || undefined;
     const hash = createHash('sha256');
     let received = 0;
@@ -146,7 +148,7 @@ export async function downloadBase(opts: DownloadOptions): Promise<DownloadResul
           yield chunk;
         }
       },
-      fs.createWriteStream(partial, { flags: 'wx', mode: 0o644 }),
+      out,
     );
     const actual = hash.digest('hex');
     if (actual !== expected) {
