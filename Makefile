@@ -11,6 +11,7 @@ help:
 	@echo "make build        typecheck, compile validators, bundle the CLI, build the helper"
 	@echo "make demo         build and run a busybox container that prints its hostname"
 	@echo "make test         build and run every test (needs root for the integration tests)"
+	@echo "make conformance  containerd and podman driving runj (installs them)"
 	@echo "make bench        time runj against runc and crun"
 	@echo "make lint         typecheck and lint"
 
@@ -47,6 +48,11 @@ unit: build
 
 integration: build
 	$(NODE_BIN)/vitest run test/integration
+
+# Real clients against runj: containerd (ctr + the runc v2 shim) and podman (conmon).
+conformance: deps build
+	bash conformance/containerd.sh
+	bash conformance/podman.sh
 
 lint: validators
 	$(NODE_BIN)/tsc -p .
