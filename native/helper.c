@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 	/* 9. */
 	fds_for_exec(p);
 	if (p->exec) {
+		platform_after_setuid(p);
 		/* No fifo: on at once. The socket stays open (close-on-exec) until
 		 * execve, so Node still gets the error line if the filter load or
 		 * execve fails, and end of file once the process runs. */
@@ -200,6 +201,7 @@ int main(int argc, char **argv)
 	 * reported until it is. */
 	if (fifo_open(state_dir, fifo_path, 1) < 0)
 		die_errno("fifo", "exec.fifo in %s is not writable by uid %u", p->fifo_dir, (unsigned)geteuid());
+	platform_after_setuid(p);
 	park_signals(parked_exit);
 	chan_send("{\"type\":\"ready\"}");
 	close((int)sync);

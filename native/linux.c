@@ -119,8 +119,6 @@ void platform_before_setuid(const struct plan *p)
 	/* Like runc, a kernel or seccomp profile without keyctl is no error. */
 	if (p->new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		die_errno("keyring", "join a new session keyring");
-	if (!p->no_new_privs)
-		seccomp_filter_load();  /* while we still have CAP_SYS_ADMIN */
 	if (!p->has_caps)
 		return;
 	for (int cap = 0, last = last_cap(); cap <= last; cap++)
@@ -137,13 +135,50 @@ void platform_before_exec(const struct plan *p)
 		seccomp_filter_load();
 }
 
+/* The capabilities the process holds now: a runtime cannot grant more than
+ * it has (a host may withhold some, e.g. CAP_SYS_RESOURCE), so the
+ * requested sets are trimmed to these, as they would be by the kernel. */
+static void caps_now(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		die_errno("caps", "capget");
+}
+
+/* Without no_new_privs, loading a seccomp filter needs CAP_SYS_ADMIN in the
+ * effective set, which the switch to a non-root uid has just cleared: raise
+ * what is still permitted for the load. It happens after the executable was
+ * looked up and the fifo checked, because old profiles deny syscalls such a
+ * lookup makes (faccessat2, statx) with EPERM. */
+static void seccomp_load_privileged(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct saved[2], raised[2];
+	caps_now(saved);
+	memcpy(raised, saved, sizeof raised);
+	for (int i = 0; i < 2; i++)
+		raised[i].effective = raised[i].permitted;
+	if (syscall(SYS_capset, &hdr, raised) < 0)
+		die_errno("caps", "raise the permitted capabilities to load the seccomp filter");
+	seccomp_filter_load();
+	if (syscall(SYS_capset, &hdr, saved) < 0)
+		die_errno("caps", "restore the capabilities after loading the seccomp filter");
+}
+
+/* After the executable is looked up (and the fifo checked): the seccomp
+ * filter (without no_new_privs), the final capability sets, no_new_privs. */
 void platform_after_setuid(const struct plan *p)
 {
+	if (!p->no_new_privs && p->has_seccomp)
+		seccomp_load_privileged();
 	if (p->has_caps) {
 		int last = last_cap();
-		uint64_t valid = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+		struct __user_cap_data_struct have[2];
+		caps_now(have);
+		uint64_t held = ((uint64_t)have[1].permitted << 32) | have[0].permitted;
+		uint64_t valid = (last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1) & held;
 		uint64_t eff = p->caps[CAP_EFFECTIVE] & valid, perm = p->caps[CAP_PERMITTED] & valid,
-		         inh = p->caps[CAP_INHERITABLE] & valid, amb = p->caps[CAP_AMBIENT] & valid;
+		         inh = p->caps[CAP_INHERITABLE] & valid, amb = p->caps[CAP_AMBIENT] & valid & perm & inh;
 		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 		struct __user_cap_data_struct data[2];
 		for (int i = 0; i < 2; i++) {

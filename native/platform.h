@@ -40,9 +40,10 @@ void platform_finish_root(const struct plan *p);
 void platform_restrict_root(const struct plan *p);
 
 /* 7. Around the uid change done by process.c: before it, the session
- * keyring, the bounding set, PR_SET_KEEPCAPS and, without no_new_privs, the
- * seccomp filter (which then needs CAP_SYS_ADMIN); after it, the capability
- * sets and no_new_privs. */
+ * keyring, the bounding set and PR_SET_KEEPCAPS; after it, once the
+ * executable is resolved and the fifo checked (helper.c), the seccomp filter
+ * without no_new_privs (with CAP_SYS_ADMIN raised for the load), the
+ * capability sets and no_new_privs. */
 void platform_before_setuid(const struct plan *p);
 void platform_after_setuid(const struct plan *p);
 

@@ -89,7 +89,6 @@ void set_process(const struct plan *p)
 	} else if (p->has_groups && setgroups(p->ngroups, p->groups) < 0) {
 		die_errno("user", "setgroups (%zu groups)", p->ngroups);
 	}
-	platform_after_setuid(p);
 	if (p->has_umask)
 		umask(p->umask);
 	if (p->cwd && chdir(p->cwd) < 0)
