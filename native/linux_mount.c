@@ -299,6 +299,11 @@ void platform_switch_root(const struct plan *p)
 	}
 	if (chdir("/") < 0)
 		die_errno("pivot", "chdir / in the new root");
+	/* The root's own propagation (rootfsPropagation), as runc applies it once
+	 * pivot_root is done: before, a shared parent would make pivot_root fail. */
+	unsigned long prop = p->has_propagation ? p->propagation : MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		die_errno("pivot", "set propagation 0x%lx on the new root", prop);
 }
 
 void platform_restrict_root(const struct plan *p)
