@@ -63,6 +63,16 @@ describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => 
     expect(r.stderr()).toContain('config.json: linux.resources.blockIO: cannot be applied on this host');
   });
 
+  it('looks the executable up before a profile without no_new_privs can deny the lookup', () => {
+    const id = uniqueId('sc');
+    const bundle = makeBundle(env, ['true'], (s) => {
+      if (s.process) s.process.noNewPrivileges = false;
+      // Old profiles predate these syscalls and deny them with EPERM.
+      if (s.linux) s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['faccessat2', 'statx', 'newfstatat'], action: 'SCMP_ACT_ERRNO' }] };
+    });
+    expect(runjRun(env, id, bundle)).toEqual({ status: 0, output: '' });
+  });
+
   it('applies a seccomp profile', () => {
     const id = uniqueId('sc');
     const bundle = makeBundle(env, ['sh', '-c', 'mkdir /tmp/denied 2>&1; echo still-running'], (s) => {

@@ -141,6 +141,13 @@ describe.skipIf(!isRoot)('inside the container', () => {
     );
   });
 
+  it('applies rootfsPropagation to the new root', () => {
+    const r = inside("awk '$5 == \"/\"' /proc/self/mountinfo | grep -o 'shared:[0-9]*' | cut -d: -f1", (s) => {
+      if (s.linux) s.linux.rootfsPropagation = 'shared';
+    });
+    expect(r.output).toBe('shared\n');
+  });
+
   it('--no-pivot runs the container with chroot', () => {
     expect(inside('ls / | grep -c busybox; echo ok', () => {}, ['--no-pivot']).output).toBe('0\nok\n');
   });
