@@ -33,6 +33,12 @@ describe.skipIf(!isRoot)('exec, ps, pause and resume', () => {
     expect(r).toMatchObject({ status: 0, stdout: '1 no /tmp 1000 1000 7\n' });
   });
 
+  it("accepts runj (Go)'s extension exec and ext exec spellings", () => {
+    expect(runj(env, ['extension', 'exec', id, 'hostname'])).toMatchObject({ status: 0, stdout: 'exec-box\n' });
+    expect(runj(env, ['ext', 'exec', '-e', 'Y=2', id, 'sh', '-c', 'echo $Y'])).toMatchObject({ status: 0, stdout: '2\n' });
+    expect(runj(env, ['ext', 'frob', id])).toMatchObject({ status: 2 });
+  });
+
   it('reads a --process file validated against the process schema', () => {
     const file = path.join(env.dir, 'process.json');
     fs.writeFileSync(file, JSON.stringify({ args: ['sh', '-c', 'echo $P; pwd'], env: ['P=from-file', 'PATH=/bin'], cwd: '/etc', user: { uid: 0, gid: 0 } }));
