@@ -66,7 +66,6 @@ const IGNORED: readonly [string, Get][] = [
   ['process.execCPUAffinity', (s) => s.process?.execCPUAffinity],
   ['process.commandLine', (s) => s.process?.commandLine],
   ['process.user.username', (s) => s.process?.user?.username],
-  ['process.consoleSize', (s) => s.process?.consoleSize],
   ['solaris', (s) => s.solaris],
   ['windows', (s) => s.windows],
   ['zos', (s) => s.zos],
