@@ -49,7 +49,8 @@ export class Store {
     }
     const dir = this.dir(id);
     try {
-      fs.mkdirSync(dir, { mode: 0o700 });
+      // 0711, as runc: a container init that dropped to another uid still reaches exec.fifo through its open directory.
+      fs.mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
       if (isErrno(err, 'EEXIST')) throw alreadyExists();
       throw systemError(`create state directory ${dir}`, err);
