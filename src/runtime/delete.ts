@@ -7,7 +7,7 @@
 import { loadSandbox } from '../platform/sandbox.js';
 import type { RuntimeContext } from './context.js';
 import { RuntimeError } from './errors.js';
-import { runHooks } from './hooks.js';
+import { runAllHooks } from './hooks.js';
 import { validateId } from './ids.js';
 import { currentStatus, isAlive, waitGone } from './liveness.js';
 import { lockContainer } from './lock.js';
@@ -37,9 +37,8 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
   } finally {
     lock.release();
   }
-  try {
-    await runHooks('poststop', record.hooks?.poststop ?? [], hookState(record, 'stopped'));
-  } catch (err) {
-    ctx.log.warn(`${id}: ${(err as Error).message}`);
+  // runtime.md: a failing poststop hook is a warning; the remaining hooks still run.
+  for (const err of await runAllHooks('poststop', record.hooks?.poststop ?? [], hookState(record, 'stopped'))) {
+    ctx.log.warn(`${id}: ${err.message}`);
   }
 }

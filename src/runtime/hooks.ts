@@ -66,3 +66,16 @@ export function runHook(stage: string, hook: Hook, state: string): Promise<void>
 export async function runHooks(stage: string, hooks: readonly Hook[], state: string): Promise<void> {
   for (const hook of hooks) await runHook(stage, hook, state);
 }
+
+/** Runs every hook even when some fail (poststop: failures are warnings); returns the failures. */
+export async function runAllHooks(stage: string, hooks: readonly Hook[], state: string): Promise<Error[]> {
+  const failures: Error[] = [];
+  for (const hook of hooks) {
+    try {
+      await runHook(stage, hook, state);
+    } catch (err) {
+      failures.push(err as Error);
+    }
+  }
+  return failures;
+}

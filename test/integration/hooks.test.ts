@@ -81,16 +81,18 @@ describe.skipIf(!isRoot)('hooks', () => {
     expect(runj(env, ['delete', id]).status).toBe(0);
   });
 
-  it('a failing poststop hook only warns', () => {
+  it('a failing poststop hook only warns, and the next one still runs', () => {
     const id = uniqueId('hooks');
     const log = path.join(env.dir, `${id}.log`);
+    const marker = path.join(env.dir, `${id}.second`);
     const bundle = makeBundle(env, ['true'], (s) => {
-      s.hooks = { poststop: [{ path: '/bin/false' }] };
+      s.hooks = { poststop: [{ path: '/bin/false' }, { path: '/bin/touch', args: ['touch', marker] }] };
     });
     expect(runjCreate(env, id, bundle).status).toBe(0);
     const r = runj(env, ['--log', log, '--log-format', 'json', 'delete', id]);
     expect(r.status).toBe(0);
     expect(JSON.parse(fs.readFileSync(log, 'utf8').trim())).toMatchObject({ level: 'warning' });
+    expect(fs.existsSync(marker)).toBe(true);
     expect(runj(env, ['state', id]).status).toBe(1);
   });
 });

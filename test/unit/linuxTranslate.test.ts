@@ -202,6 +202,12 @@ describe('translateLinux', () => {
     const dev = spec((x) => { if (x.linux) x.linux.resources = { devices: [{ allow: false, access: 'rwm' }] }; });
     expect(() => translateLinux(buildPlan('c1', '/b', dev, options), emptyPolicy, v2)).toThrow('linux.resources.devices: cannot be applied on this host (cgroup v2)');
   });
+  it('ignores SELinux labels on a host without SELinux and refuses them on one with it', () => {
+    const s = spec((x) => { if (x.linux) x.linux.mountLabel = 'system_u:object_r:container_file_t:s0'; });
+    const t = translateLinux(buildPlan('c1', '/b', s, options), emptyPolicy, host);
+    expect(t.debug).toEqual(['ignoring linux.mountLabel: SELinux is not enabled on this host']);
+    expect(() => translateLinux(buildPlan('c1', '/b', s, options), emptyPolicy, { ...host, selinux: true })).toThrow('config.json: linux.mountLabel');
+  });
   it('honours --no-pivot and --no-new-keyring', () => {
     const t = translateLinux(buildPlan('c1', '/b', spec(), { ...options, noPivot: true, noNewKeyring: true }), emptyPolicy, host);
     expect(kinds(t.records, 'no-pivot')).toHaveLength(1);

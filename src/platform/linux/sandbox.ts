@@ -74,7 +74,8 @@ export const linuxSandbox: Sandbox = {
   prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
     const layout = hostLayout();
     const seccomp = plan.spec.linux?.seccomp !== undefined && helperFeatures().seccomp;
-    const t = translateLinux(plan, policy, { lastCap: lastCap(), cgroups: layout, seccomp });
+    const selinux = fs.existsSync('/sys/fs/selinux/enforce');
+    const t = translateLinux(plan, policy, { lastCap: lastCap(), cgroups: layout, seccomp, selinux });
     return {
       records: t.records,
       warnings: t.warnings,

@@ -35,11 +35,13 @@ export interface LinuxHostFacts {
   cgroups: CgroupLayout;
   /** The helper was built with libseccomp. */
   seccomp: boolean;
+  /** SELinux is enabled on the host (labels would then have to be applied). */
+  selinux?: boolean;
 }
 
 export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: LinuxHostFacts): LinuxTranslation {
   const spec = plan.spec;
-  const { warnings, debug } = checkUnsupported(spec, policy);
+  const { warnings, debug } = checkUnsupported(spec, policy, host.selinux === true);
   const records: Record_[] = [];
   const ns = namespaceRecords(spec.linux?.namespaces ?? []);
   records.push(['fork'], ...ns.records);

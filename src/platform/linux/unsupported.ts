@@ -13,17 +13,20 @@ const REFUSED: readonly [string, (s: Spec) => unknown][] = [
   ['linux.timeOffsets', (s) => s.linux?.timeOffsets],
   ['linux.uidMappings', (s) => s.linux?.uidMappings],
   ['linux.gidMappings', (s) => s.linux?.gidMappings],
-  ['linux.mountLabel', (s) => s.linux?.mountLabel],
   ['linux.memoryPolicy', (s) => s.linux?.memoryPolicy],
   ['linux.netDevices', (s) => s.linux?.netDevices],
   ['process.apparmorProfile', (s) => s.process?.apparmorProfile],
-  ['process.selinuxLabel', (s) => s.process?.selinuxLabel],
   ['process.ioPriority', (s) => s.process?.ioPriority],
   ['process.scheduler', (s) => s.process?.scheduler],
   ['process.execCPUAffinity', (s) => s.process?.execCPUAffinity],
   ['mounts.uidMappings', (s) => s.mounts?.find((m) => m.uidMappings?.length || m.gidMappings?.length)],
 ];
 
+/** SELinux labels: meaningless on a host without SELinux (nothing is labelled there), refused on one with it. */
+const SELINUX: readonly [string, (s: Spec) => unknown][] = [
+  ['linux.mountLabel', (s) => s.linux?.mountLabel],
+  ['process.selinuxLabel', (s) => s.process?.selinuxLabel],
+];
 
 function present(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === false) return false;
@@ -37,14 +40,18 @@ export interface FieldReport {
   debug: string[];
 }
 
-export function checkUnsupported(spec: Spec, policy: HostPolicy): FieldReport {
+export function checkUnsupported(spec: Spec, policy: HostPolicy, selinux = false): FieldReport {
   const warnings: string[] = [];
-  for (const [field, get] of REFUSED) {
+  const debug: string[] = [];
+  for (const [field] of SELINUX.filter(([, get]) => !selinux && present(get(spec)))) {
+    debug.push(`ignoring ${field}: SELinux is not enabled on this host`);
+  }
+  for (const [field, get] of selinux ? [...REFUSED, ...SELINUX] : REFUSED) {
     if (!present(get(spec))) continue;
     if (!policy.ignore.has(field)) {
       throw unsupported(`config.json: ${field}: the Linux backend cannot apply it; list it under "ignore" in the host policy to run without it`);
     }
     warnings.push(`ignoring ${field} as the host policy (${policy.file}) allows`);
   }
-  return { warnings, debug: [] };
+  return { warnings, debug };
 }
