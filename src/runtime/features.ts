@@ -29,7 +29,7 @@ export function features(platform: string = process.platform): Record<string, un
   return {
     ...common,
     linux: {
-      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup', 'user'],
       capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: seccompFeatures(),

@@ -103,6 +103,17 @@ describe('translateLinux', () => {
     expect(kinds(rs, 'new-keyring')).toHaveLength(1);
     expect(kinds(rs, 'no-new-privs')).toHaveLength(1);
   });
+  it('enters a new user namespace first, with its id maps', () => {
+    const rs = records(spec((s) => {
+      if (!s.linux) return;
+      s.linux.namespaces?.push({ type: 'user' });
+      s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }));
+    expect(rs.slice(0, 4)).toEqual([['fork'], ['ns-new', 'user'], ['ns-new', 'pid'], ['ns-new', 'net']]);
+    expect(kinds(rs, 'uid-map')).toEqual([['uid-map', 0, 100000, 65536]]);
+    expect(kinds(rs, 'gid-map')).toEqual([['gid-map', 0, 100000, 65536]]);
+  });
   it('joins namespaces by path before creating new ones', () => {
     const rs = records(spec((s) => s.linux?.namespaces?.unshift({ type: 'cgroup', path: '/proc/1/ns/cgroup' })));
     const ns = rs.filter((r) => String(r[0]).startsWith('ns-'));
@@ -114,7 +125,9 @@ describe('translateLinux', () => {
     expect(m).toEqual(['mount', '/data', '/bundle/data', '', `0x${(MS.BIND | MS.REC | MS.RDONLY).toString(16)}`, '', '0x0', 'bind']);
   });
   it.each<[string, (s: Spec) => void, string]>([
-    ['user namespaces', (s) => s.linux?.namespaces?.push({ type: 'user' }), '/linux/namespaces/5/type: "user" namespaces are not supported'],
+    ['time namespaces', (s) => s.linux?.namespaces?.push({ type: 'time' }), '/linux/namespaces/5/type: "time" namespaces are not supported'],
+    ['a user namespace without id mappings', (s) => s.linux?.namespaces?.push({ type: 'user' }), '/linux/uidMappings: a new user namespace needs uid and gid mappings'],
+    ['id mappings without a user namespace', (s) => { if (s.linux) s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }, 'id mappings need a new user namespace'],
     ['duplicate namespaces', (s) => s.linux?.namespaces?.push({ type: 'pid' }), 'duplicate namespace "pid"'],
     ['no mount namespace', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'pid' }]; }, 'a mount namespace is required'],
     ['hostname without uts', (s) => { if (s.linux) s.linux.namespaces = [{ type: 'mount' }]; }, 'unable to set hostname without a private UTS namespace'],

@@ -136,5 +136,5 @@ export const linuxSandbox: Sandbox = {
   },
 };
 
-/** Namespaces exec joins, in setns order (mount last), with their /proc/<pid>/ns file names. */
-const NS_FILES: [string, string][] = [['ipc', 'ipc'], ['uts', 'uts'], ['net', 'net'], ['pid', 'pid'], ['cgroup', 'cgroup'], ['mount', 'mnt']];
+/** Namespaces exec joins, in setns order (user first, mount last), with their /proc/<pid>/ns file names. */
+const NS_FILES: [string, string][] = [['user', 'user'], ['ipc', 'ipc'], ['uts', 'uts'], ['net', 'net'], ['pid', 'pid'], ['cgroup', 'cgroup'], ['mount', 'mnt']];

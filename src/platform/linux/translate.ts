@@ -17,7 +17,7 @@ import { type CgroupWrite, planResources } from './cgroupResources.js';
 import { checkUnsupported } from './unsupported.js';
 
 const NS_TYPES: Record<string, string> = {
-  pid: 'pid', network: 'net', mount: 'mount', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup',
+  user: 'user', pid: 'pid', network: 'net', mount: 'mount', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup',
 };
 
 export interface LinuxTranslation {
@@ -44,7 +44,7 @@ export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: Li
   const { warnings, debug } = checkUnsupported(spec, policy, host.selinux === true);
   const records: Record_[] = [];
   const ns = namespaceRecords(spec.linux?.namespaces ?? []);
-  records.push(['fork'], ...ns.records);
+  records.push(['fork'], ...ns.records, ...idMapRecords(spec.linux, ns.created.includes('user')));
   if (!ns.has.has('mount')) throw unsupported('config.json: /linux/namespaces: a mount namespace is required by the Linux backend');
   if ((plan.hostname || plan.domainname) && !ns.has.has('uts')) {
     throw invalid('config.json: /hostname: unable to set hostname without a private UTS namespace');
@@ -144,7 +144,32 @@ function namespaceRecords(list: readonly { type: string; path?: string }[]) {
   });
   // setns before unshare: joining first keeps a joined namespace from being replaced.
   for (const type of created) records.push(['ns-new', type]);
+  // The user namespace first, so that every other new namespace is owned by it.
+  records.sort((a, b) => Number(b[1] === 'user') - Number(a[1] === 'user'));
   return { records, has, created };
+}
+
+interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+/** uid/gid maps for a new user namespace: required there, meaningless anywhere else. */
+function idMapRecords(linux: { uidMappings?: unknown[]; gidMappings?: unknown[] } | undefined, newUserNs: boolean): Record_[] {
+  const uids = (linux?.uidMappings ?? []) as IdMapping[];
+  const gids = (linux?.gidMappings ?? []) as IdMapping[];
+  if (!newUserNs) {
+    if (uids.length || gids.length) throw invalid('config.json: /linux/uidMappings: id mappings need a new user namespace');
+    return [];
+  }
+  if (!uids.length || !gids.length) {
+    throw invalid(`config.json: /linux/${uids.length ? 'gid' : 'uid'}Mappings: a new user namespace needs uid and gid mappings`);
+  }
+  return [
+    ...uids.map((m): Record_ => ['uid-map', m.containerID, m.hostID, m.size]),
+    ...gids.map((m): Record_ => ['gid-map', m.containerID, m.hostID, m.size]),
+  ];
 }
 
 const IPC_SYSCTLS = /^(kernel\.(msgmax|msgmnb|msgmni|sem|shmall|shmmax|shmmni|shm_rmid_forced)|fs\.mqueue\..+)$/;

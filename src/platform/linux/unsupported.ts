@@ -11,8 +11,6 @@ const REFUSED: readonly [string, (s: Spec) => unknown][] = [
   ['linux.intelRdt', (s) => s.linux?.intelRdt],
   ['linux.personality', (s) => s.linux?.personality],
   ['linux.timeOffsets', (s) => s.linux?.timeOffsets],
-  ['linux.uidMappings', (s) => s.linux?.uidMappings],
-  ['linux.gidMappings', (s) => s.linux?.gidMappings],
   ['linux.memoryPolicy', (s) => s.linux?.memoryPolicy],
   ['linux.netDevices', (s) => s.linux?.netDevices],
   ['process.apparmorProfile', (s) => s.process?.apparmorProfile],
