@@ -20,6 +20,11 @@ describe('cgroup layout', () => {
     expect(controllerDir(l, '/runj/c1', 'memory')).toBe('/sys/fs/cgroup/memory/runj/c1');
     expect(controllerDir(l, '/runj/c1', 'pids')).toBeUndefined();
   });
+  it('ignores a cgroup mount hidden under another mount', () => {
+    const l = parseMountinfo(`${HYBRID}\n90 36 0:50 / /sys/fs/cgroup/unified rw - tmpfs none rw`);
+    expect(l.unified).toBeUndefined();
+    expect(l.mode).toBe('v1');
+  });
   it('recognises a pure v2 host', () => {
     const l = parseMountinfo('30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate');
     expect(l).toEqual({ mode: 'v2', hierarchies: [], unified: '/sys/fs/cgroup' });

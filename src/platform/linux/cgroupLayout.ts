@@ -25,19 +25,23 @@ const V1_CONTROLLERS = new Set([
 ]);
 
 export function parseMountinfo(text: string): CgroupLayout {
-  const hierarchies: Hierarchy[] = [];
-  let unified: string | undefined;
+  // The last mount on a mount point hides the ones under it (e.g. a tmpfs over the v2 tree).
+  const top = new Map<string, { fstype: string; superopts: string; root: string }>();
   for (const line of text.split('\n')) {
     const [left, right] = line.split(' - ');
     if (!left || !right) continue;
     const f = left.split(' ');
-    const [fstype, , superopts = ''] = right.split(' ');
-    const root = f[3];
+    const [fstype = '', , superopts = ''] = right.split(' ');
     const mount = f[4]?.replace(/\\040/g, ' ');
-    if (root !== '/' || !mount) continue;
-    if (fstype === 'cgroup2' && unified === undefined) unified = mount;
-    if (fstype === 'cgroup') {
-      const controllers = superopts.split(',').filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
+    if (mount) top.set(mount, { fstype, superopts, root: f[3] ?? '' });
+  }
+  const hierarchies: Hierarchy[] = [];
+  let unified: string | undefined;
+  for (const [mount, m] of top) {
+    if (m.root !== '/') continue;
+    if (m.fstype === 'cgroup2' && unified === undefined) unified = mount;
+    if (m.fstype === 'cgroup') {
+      const controllers = m.superopts.split(',').filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
       if (controllers.length && !hierarchies.some((h) => h.controllers.join() === controllers.join())) hierarchies.push({ controllers, mount });
     }
   }
