@@ -23,17 +23,25 @@
 
 void platform_check(const struct plan *p)
 {
-	int has_mnt = 0, pid = 0;
+	int has_mnt = 0, pid = 0, user = 0, new_user = 0;
 	if (p->has_jail)
 		die("plan", 0, "jail: a FreeBSD record; this helper is built for Linux");
 	for (size_t i = 0; i < p->nns; i++) {
 		int flag = linux_ns_flag(p->ns[i].type);
 		if (!flag)
-			die("plan", 0, "namespace type \"%s\" is not supported (pid net mount ipc uts cgroup)",
+			die("plan", 0, "namespace type \"%s\" is not supported (user pid net mount ipc uts cgroup)",
 			    p->ns[i].type);
 		has_mnt |= flag == CLONE_NEWNS;
 		pid |= flag == CLONE_NEWPID;
+		if (flag == CLONE_NEWUSER && user++)
+			die("plan", 0, "more than one user namespace record");
+		new_user |= flag == CLONE_NEWUSER && !p->ns[i].join;
 	}
+	/* The maps belong to a new user namespace, which cannot do without them. */
+	if (!new_user && (p->nuid_maps || p->ngid_maps))
+		die("plan", 0, "\"%s\" needs \"ns-new user\"", p->nuid_maps ? "uid-map" : "gid-map");
+	if (new_user && (!p->nuid_maps || !p->ngid_maps))
+		die("plan", 0, "\"ns-new user\" needs \"uid-map\" and \"gid-map\" records");
 	/* setns/unshare of a pid namespace only applies to children. */
 	if (pid && !p->fork)
 		die("plan", 0, "a pid namespace needs \"fork\"");
@@ -79,6 +87,20 @@ void platform_finish_root(const struct plan *p)
 			die("sysctl", ENAMETOOLONG, "%s", what);
 		write_file("sysctl", path, p->sysctl_values[i], what);
 	}
+	if (!linux_has_userns(p))
+		linux_write_oom(p);
+}
+
+int linux_has_userns(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nns; i++)
+		if (linux_ns_flag(p->ns[i].type) == CLONE_NEWUSER)
+			return 1;
+	return 0;
+}
+
+void linux_write_oom(const struct plan *p)
+{
 	if (p->has_oom) {
 		char v[16];
 		snprintf(v, sizeof v, "%d", p->oom_score_adj);
@@ -196,6 +218,21 @@ void platform_after_setuid(const struct plan *p)
 				die_errno("caps", "raise ambient capability %d", cap);
 		if (p->has_user && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			die_errno("caps", "prctl PR_SET_KEEPCAPS 0");
+	}
+	/* Without caps records a change to a non-zero uid drops the capabilities
+	 * (the kernel's rule for root). In a user namespace where 0 is not
+	 * mapped the helper was never its root, so the kernel keeps them: drop
+	 * them here, as they would be. */
+	if (!p->has_caps && linux_in_userns && p->has_user && p->uid != 0) {
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct data[2];
+		caps_now(data);
+		for (int i = 0; i < 2; i++)
+			data[i].effective = data[i].permitted = 0;
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			die_errno("caps", "drop the capabilities of uid %u", (unsigned)p->uid);
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+			die_errno("caps", "clear the ambient set");
 	}
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno("no-new-privs", "prctl PR_SET_NO_NEW_PRIVS");

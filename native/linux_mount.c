@@ -2,6 +2,7 @@
  * pivot_root, masked and read-only paths, the read-only root. */
 #include "channel.h"
 #include "helper.h"
+#include "linux.h"
 #include "platform.h"
 
 #include <errno.h>
@@ -111,6 +112,43 @@ static int make_file(const char *path)
 	return 0;
 }
 
+/* Per-mount flags a bind remount would otherwise reset. */
+static unsigned long kept_flags(const char *path)
+{
+	struct statvfs sv;
+	if (statvfs(path, &sv) < 0)
+		return (unsigned long)-1;
+	unsigned long f = 0;
+	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	return f;
+}
+
+/* A bind's flags take a remount. In a user namespace the kernel refuses to
+ * clear the nosuid, nodev, noexec, read-only and atime flags the source
+ * mount has (they are locked): on EPERM the remount is tried again with
+ * them kept, as runc does. */
+static int remount_bind(const char *dest, unsigned long flags)
+{
+	if (mount(NULL, dest, NULL, flags | MS_BIND | MS_REMOUNT, NULL) == 0)
+		return 0;
+	if (errno != EPERM || !linux_in_userns)
+		return -1;
+	unsigned long kept = kept_flags(dest), atime = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
+	if (kept == (unsigned long)-1)
+		return errno = EPERM, -1;
+	struct statvfs sv;
+	if (statvfs(dest, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		kept |= MS_RDONLY;
+	if (mount(NULL, dest, NULL, (flags & ~atime) | kept | MS_BIND | MS_REMOUNT, NULL) == 0)
+		return 0;
+	return errno = EPERM, -1;
+}
+
 static void do_mount(const struct mount_rec *m)
 {
 	char dest[PATH_MAX];
@@ -126,13 +164,20 @@ static void do_mount(const struct mount_rec *m)
 		if (mount(m->source, dest, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
 			die_errno("mount", "mount %s on %s", m->source, m->dest);
 		/* A bind ignores the other flags: they take a remount. */
-		if ((flags & ~(unsigned long)(MS_BIND | MS_REC)) &&
-		    mount(NULL, dest, NULL, flags | MS_BIND | MS_REMOUNT, NULL) < 0)
+		if ((flags & ~(unsigned long)(MS_BIND | MS_REC)) && remount_bind(dest, flags) < 0)
 			die_errno("mount", "remount %s with flags 0x%lx", m->dest, flags);
 	} else {
 		if (mkdir_p(dest, 0755) < 0)
 			die_errno("mount", "create mount point %s", m->dest);
-		if (mount(m->source, dest, m->fstype, flags, m->data) < 0)
+		int r = mount(m->source, dest, m->fstype, flags, m->data);
+		/* As runc: in a user namespace that does not own the network
+		 * namespace, sysfs cannot be mounted; the host's /sys is bound. */
+		if (r < 0 && errno == EPERM && linux_in_userns && strcmp(m->fstype, "sysfs") == 0) {
+			r = mount("/sys", dest, NULL, MS_BIND | MS_REC, NULL);
+			if (r == 0 && (flags & ~(unsigned long)MS_REC) && remount_bind(dest, flags) < 0)
+				die_errno("mount", "remount the host's /sys on %s with flags 0x%lx", m->dest, flags);
+		}
+		if (r < 0)
 			die_errno("mount", "mount %s on %s (type %s, flags 0x%lx, data \"%s\")",
 			          m->source, m->dest, m->fstype, flags, m->data);
 	}
@@ -141,6 +186,23 @@ static void do_mount(const struct mount_rec *m)
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
 		if ((pflags & types[i]) && mount(NULL, dest, NULL, types[i] | (pflags & MS_REC), NULL) < 0)
 			die_errno("mount", "set propagation 0x%lx on %s", types[i] | (pflags & MS_REC), m->dest);
+}
+
+/* As runc where mknod is not allowed: an empty file as the mount point,
+ * and the host's node at the same path bound onto it. The host's /dev is
+ * still reachable (before pivot_root, the helper's root is the host's).
+ * The host's node keeps its owner and mode: nothing is changed on it. */
+static void bind_device(const struct device_rec *d, const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0)
+		return;  /* as with mknod: an existing node is kept */
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die_errno("device", "create %s to bind the host's node onto", d->path);
+	close(fd);
+	if (mount(d->path, path, NULL, MS_BIND, NULL) < 0)
+		die_errno("device", "bind the host's %s onto %s (no mknod in a user namespace)", d->path, d->path);
 }
 
 static void make_device(const struct device_rec *d)
@@ -152,10 +214,18 @@ static void make_device(const struct device_rec *d)
 	if (*parent && mkdir_p(parent, 0755) < 0)
 		die_errno("device", "mkdir parent of %s", d->path);
 	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
-	if (mknod(path, type | d->mode, makedev(d->major, d->minor)) < 0) {
+	/* A new user namespace may not mknod a device (a fifo it may). */
+	int bind = type != S_IFIFO && linux_in_userns;
+	if (!bind && mknod(path, type | d->mode, makedev(d->major, d->minor)) < 0) {
 		if (errno == EEXIST)
 			return;  /* as runc: an existing node is kept */
-		die_errno("device", "mknod %s (%c %u:%u)", d->path, d->type, d->major, d->minor);
+		if (errno != EPERM || type == S_IFIFO)
+			die_errno("device", "mknod %s (%c %u:%u)", d->path, d->type, d->major, d->minor);
+		bind = 1;
+	}
+	if (bind) {
+		bind_device(d, path);
+		return;
 	}
 	if (chown(path, d->uid, d->gid) < 0)
 		die_errno("device", "chown %s to %u:%u", d->path, (unsigned)d->uid, (unsigned)d->gid);
@@ -255,22 +325,6 @@ static void pivot(void)
 	if (umount2(".", MNT_DETACH) < 0)
 		die_errno("pivot", "unmount the old root");
 	close(oldroot);
-}
-
-/* Per-mount flags a bind remount would otherwise reset. */
-static unsigned long kept_flags(const char *path)
-{
-	struct statvfs sv;
-	if (statvfs(path, &sv) < 0)
-		return (unsigned long)-1;
-	unsigned long f = 0;
-	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-	return f;
 }
 
 static void remount_ro(const char *stage, const char *path)

@@ -17,7 +17,8 @@ enum kw {
 	K_HOSTNAME, K_DOMAINNAME, K_SYSCTL, K_OOM, K_CAPS, K_JAIL, K_ARG, K_ENV,
 	K_CWD, K_USER, K_GROUPS, K_UMASK, K_RLIMIT, K_NO_NEW_PRIVS, K_HOOK,
 	K_EXEC, K_JOIN_ROOT, K_CGROUP_PROCS, K_CONSOLE_SOCKET, K_TERMINAL,
-	K_SECCOMP_DEFAULT, K_SECCOMP_ARCH, K_SECCOMP_FLAG, K_SECCOMP_RULE, K_END,
+	K_SECCOMP_DEFAULT, K_SECCOMP_ARCH, K_SECCOMP_FLAG, K_SECCOMP_RULE, K_UID_MAP, K_GID_MAP,
+	K_END,
 };
 static const struct { const char *name; int min, max, once; } kws[] = {
 	[K_VERSION] = {"version", 1, 1, 1},     [K_MODE] = {"mode", 1, 1, 1},
@@ -41,6 +42,7 @@ static const struct { const char *name; int min, max, once; } kws[] = {
 	[K_CONSOLE_SOCKET] = {"console-socket", 1, 1, 1}, [K_TERMINAL] = {"terminal", 2, 2, 1},
 	[K_SECCOMP_DEFAULT] = {"seccomp-default", 2, 2, 1}, [K_SECCOMP_ARCH] = {"seccomp-arch", 1, 1, 0},
 	[K_SECCOMP_FLAG] = {"seccomp-flag", 1, 1, 0}, [K_SECCOMP_RULE] = {"seccomp-rule", 4, -1, 0},
+	[K_UID_MAP] = {"uid-map", 3, 3, 0},     [K_GID_MAP] = {"gid-map", 3, 3, 0},
 	[K_END] = {"end", 0, 0, 1},
 };
 
@@ -220,6 +222,17 @@ static int record(struct plan *p, char **f, size_t nf, unsigned long long *seen)
 	case K_SECCOMP_ARCH: strv_push(&p->seccomp_archs, &p->nseccomp_archs, xstrdup(f[1])); break;
 	case K_SECCOMP_FLAG: strv_push(&p->seccomp_flags, &p->nseccomp_flags, xstrdup(f[1])); break;
 	case K_SECCOMP_RULE: seccomp_rule_parse(p, f, nf); break;
+	case K_UID_MAP:
+	case K_GID_MAP: {
+		struct idmap_rec *m = k == K_UID_MAP ? push(&p->uid_maps, &p->nuid_maps, sizeof *m)
+		                                     : push(&p->gid_maps, &p->ngid_maps, sizeof *m);
+		m->container = (unsigned long)record_num(f[1], UINT32_MAX - 1);
+		m->host = (unsigned long)record_num(f[2], UINT32_MAX - 1);
+		m->size = (unsigned long)record_num(f[3], UINT32_MAX);
+		if (!m->size)
+			record_bad("size must be at least 1");
+		break;
+	}
 	case K_END: return 1;
 	}
 	return 0;
@@ -289,6 +302,7 @@ void plan_read_hooks_answer(struct plan *p, int fd)
 const char *plan_linux_only(const struct plan *p)
 {
 	if (p->nns) return "ns-join/ns-new";
+	if (p->nuid_maps || p->ngid_maps) return "uid-map/gid-map";
 	if (p->root) return "root";
 	if (p->has_propagation) return "propagation";
 	if (p->nmounts) return "mount";

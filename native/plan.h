@@ -16,6 +16,11 @@ struct ns_rec {
 	char *path;        /* join only */
 };
 
+/* uid-map / gid-map: one line of /proc/<pid>/uid_map or gid_map. */
+struct idmap_rec {
+	unsigned long container, host, size;
+};
+
 struct mount_rec {
 	char *dest, *source, *fstype, *data;
 	unsigned long flags, pflags;
@@ -76,6 +81,8 @@ struct plan {
 
 	/* Linux */
 	struct ns_rec *ns;             size_t nns;
+	struct idmap_rec *uid_maps;    size_t nuid_maps;   /* with ns-new user */
+	struct idmap_rec *gid_maps;    size_t ngid_maps;
 	char *root;
 	int has_propagation;
 	unsigned long propagation;

@@ -14,7 +14,8 @@ void platform_check(const struct plan *p);
  * cgroups (cgroup-procs) and opens /proc/<pid>/root (join-root). */
 void platform_prepare(const struct plan *p);
 
-/* 2. Enters the container: Linux setns/unshare (the mount namespace last),
+/* 2. Enters the container: Linux setns/unshare (a user namespace first, its
+ * maps written by a forked writer; the mount namespace last),
  * FreeBSD jail_attach. */
 void platform_enter(const struct plan *p);
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,21 @@ describe.skipIf(!isRoot)('inside the container', () => {
       if (s.linux) s.linux.rootfsPropagation = 'shared';
     });
     expect(r.output).toBe('shared\n');
+  });
+
+  it('runs in a user namespace with uid and gid maps', () => {
+    const rootfs = fs.mkdtempSync(path.join(env.dir, 'userns-'));
+    fs.cpSync(env.rootfs, rootfs, { recursive: true, verbatimSymlinks: true });
+    execFileSync('chown', ['-R', '-h', '100000:100000', rootfs]);
+    fs.chmodSync(env.dir, 0o711); // the mapped root must reach its rootfs
+    const r = inside("id -u; awk '{print $1, $2, $3}' /proc/self/uid_map /proc/self/gid_map; echo x > /dev/null && echo devnull-ok; hostname", (s) => {
+      if (!s.linux || !s.root) return;
+      s.root.path = rootfs;
+      s.linux.namespaces?.push({ type: 'user' });
+      s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    expect(r).toEqual({ status: 0, output: '0\n0 100000 65536\n0 100000 65536\ndevnull-ok\nrunj\n' });
   });
 
   it('--no-pivot runs the container with chroot', () => {
