@@ -27,7 +27,8 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
     let got = '';
     let sawByte = false;
     const deadline = Date.now() + timeoutMs;
-    for (let wait = 0; ; wait = Math.min(wait + 1, 10)) {
+    // The helper answers within a fraction of a millisecond: poll finely first, then back off.
+    for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, buf.length, null);
@@ -38,7 +39,7 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
       if (n > 0) {
         got += buf.toString('utf8', 0, n);
         sawByte = true;
-        wait = 0;
+        wait = 0.025;
         continue;
       }
       if (n === 0 && sawByte) break; // the helper exec'd or exited: writer closed

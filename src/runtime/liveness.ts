@@ -21,9 +21,10 @@ export function currentStatus(ctx: RuntimeContext, record: ContainerRecord): Sta
 /** Waits until the container's process is gone (or a zombie), up to timeoutMs. */
 export async function waitGone(ctx: RuntimeContext, record: ContainerRecord, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  for (let wait = 1; isAlive(ctx, record); wait = Math.min(wait * 2, 50)) {
+  // Asynchronous, so a long-lived caller (a shim using the library) is not blocked.
+  for (let wait = 0; isAlive(ctx, record); wait = Math.min(wait * 2 || 1, 50)) {
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, wait));
+    await new Promise((r) => (wait ? setTimeout(r, wait) : setImmediate(r)));
   }
   return true;
 }

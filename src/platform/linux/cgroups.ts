@@ -115,8 +115,8 @@ export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'>): voi
         break;
       } catch (err) {
         if (isErrno(err, 'ENOENT') || (!own && (isErrno(err, 'EBUSY') || isErrno(err, 'ENOTEMPTY')))) break;
-        if (!isErrno(err, 'EBUSY') || attempt >= 100) throw fail(`remove ${dir}`, err);
-        sleepMs(10);
+        if (!isErrno(err, 'EBUSY') || attempt >= 60) throw fail(`remove ${dir}`, err);
+        sleepMs(Math.min(2 ** attempt / 10, 20));
       }
     }
   }
