@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 export NODE_EXTRA_CA_CERTS :=
 
-.PHONY: all build deps native validators typecheck bundle test unit integration conformance lint demo bench clean help
+.PHONY: all build deps native validators typecheck bundle test unit integration conformance validation lint demo bench clean help
 
 all: build
 
@@ -11,7 +11,8 @@ help:
 	@echo "make build        typecheck, compile validators, bundle the CLI, build the helper"
 	@echo "make demo         build and run a busybox container that prints its hostname"
 	@echo "make test         build and run every test (needs root for the integration tests)"
-	@echo "make conformance  containerd and podman driving runj (installs them)"
+	@echo "make conformance  runj's black-box cases, containerd and podman driving runj (installs them)"
+	@echo "make validation   the OCI runtime-tools suite against runj, runc and crun"
 	@echo "make bench        time runj against runc and crun"
 	@echo "make lint         typecheck and lint"
 
@@ -49,10 +50,17 @@ unit: build
 integration: build
 	$(NODE_BIN)/vitest run test/integration
 
-# Real clients against runj: containerd (ctr + the runc v2 shim) and podman (conmon).
+# runj's own black-box cases, then real clients: containerd (ctr + the runc v2
+# shim) and podman (conmon). Each script takes another runtime as an argument.
 conformance: deps build
+	bash conformance/cases/run.sh
 	bash conformance/containerd.sh
 	bash conformance/podman.sh
+
+# The OCI runtime-tools validation suite against runj, runc and crun (a report:
+# builds the suite from Debian's source with golang-go; takes ~10 minutes).
+validation: deps build
+	bash conformance/runtime-tools/run.sh
 
 lint: validators
 	$(NODE_BIN)/tsc -p .
