@@ -15,6 +15,15 @@ import { hookState } from './ociState.js';
 import { check } from './status.js';
 import type { ContainerRecord } from './store.js';
 
+async function waitEmpty(empty: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 0; !empty(); wait = Math.min(wait * 2 || 1, 50)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => (wait ? setTimeout(r, wait) : setImmediate(r)));
+  }
+  return true;
+}
+
 export async function deleteContainer(ctx: RuntimeContext, idArg: string, force = false): Promise<void> {
   const id = validateId(idArg);
   if (force && !ctx.store.exists(id)) return;
@@ -25,10 +34,12 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
     const status = currentStatus(ctx, record);
     check(force ? 'forceDelete' : 'delete', status, id);
     const sandbox = await loadSandbox(record.platform);
-    if (isAlive(ctx, record)) {
+    // Processes can outlive the init (exec'd ones, or children when there is no pid
+    // namespace): every process of the container goes, not only the init.
+    if (isAlive(ctx, record) || sandbox.listPids(record).length) {
       sandbox.killAll(record, 9);
       if (status === 'paused') sandbox.freeze(record, false); // frozen processes die only once thawed
-      if (!(await waitGone(ctx, record))) {
+      if (!(await waitGone(ctx, record)) || !(await waitEmpty(() => sandbox.listPids(record).length === 0))) {
         throw new RuntimeError('ESYSTEM', `container ${id} did not stop after SIGKILL`);
       }
     }

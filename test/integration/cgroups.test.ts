@@ -53,6 +53,20 @@ describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => 
     expect(runj(env, ['delete', id]).status).toBe(0);
   });
 
+  it('delete removes processes that outlived the init', async () => {
+    const id = uniqueId('cg');
+    const bundle = makeBundle(env, ['sh', '-c', 'sleep 600 & echo $! > /dev/shm/child; exit 0'], (s) => {
+      if (s.linux) s.linux.namespaces = s.linux.namespaces?.filter((n) => n.type !== 'pid');
+    });
+    expect(runjCreate(env, id, bundle).status).toBe(0);
+    expect(runj(env, ['start', id]).status).toBe(0);
+    await waitFor(() => stateOf(env, id).status === 'stopped');
+    const left = JSON.parse(runj(env, ['ps', '-f', 'json', id]).stdout) as number[];
+    expect(left).toHaveLength(1); // the sleep, in the container's cgroup
+    expect(runj(env, ['delete', id])).toMatchObject({ status: 0, stderr: '' });
+    expect(processAlive(left[0] as number)).toBe(false);
+  });
+
   it('refuses resources it cannot apply, naming the field', () => {
     const id = uniqueId('cg');
     const bundle = makeBundle(env, ['true'], (s) => {
