@@ -48,7 +48,8 @@ const GLOBAL_FLAGS = {
   help: { type: 'bool', alias: 'h' },
 } as const;
 
-function help(): string {
+async function help(): Promise<string> {
+  const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(11)} ${(await load()).command.summary}`));
   return `runj: an OCI runtime for FreeBSD jails (with a Linux development backend)
 
 usage: runj [global flags] COMMAND [flags] [args]
@@ -62,7 +63,7 @@ global flags:
   --version, -v           print the version
 
 commands:
-${Object.keys(COMMANDS).map((c) => `  ${c}`).join('\n')}
+${rows.join('\n')}
 
 Run 'runj COMMAND --help' for a command's flags.
 `;
@@ -81,8 +82,9 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   }
   const name = commandAt < 0 ? undefined : argv[commandAt];
   if (!name || g.help) {
-    process.stdout.write(help());
-    return name || g.help ? 0 : 2;
+    // Asked for: stdout and success; missing a command: a usage error on stderr.
+    (g.help ? process.stdout : process.stderr).write(await help());
+    return g.help ? 0 : 2;
   }
   const load = COMMANDS[name];
   if (!load) throw usage(`unknown command "${name}"; run 'runj --help'`);
