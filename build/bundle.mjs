@@ -1,8 +1,11 @@
-// Bundles the CLI into dist/runj.cjs: one CommonJS file, which Node loads
-// ~5-8 ms faster than an ES module graph. The precompiled validators are a
-// separate file (dist/validators.cjs) that only create and exec require.
+// Bundles the CLI: dist/runj-main.cjs is one CommonJS file (Node loads it
+// ~5-8 ms faster than an ES module graph), started by dist/runj.cjs with a
+// V8 code cache made here. The precompiled validators are a separate file
+// (dist/validators.cjs) that only create and exec require.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import vm from 'node:vm';
 
 const common = {
   bundle: true,
@@ -13,9 +16,6 @@ const common = {
   keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // Sources are ES modules: give them import.meta.url in the CommonJS bundle.
-  banner: { js: '#!/usr/bin/env node\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
-  define: { 'import.meta.url': '__import_meta_url' },
 };
 
 const validatorsExternal = {
@@ -26,6 +26,21 @@ const validatorsExternal = {
 };
 
 rmSync('dist/chunks', { recursive: true, force: true });
-await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/runj.cjs', external: ['koffi'], plugins: [validatorsExternal] });
-await build({ ...common, banner: {}, define: {}, entryPoints: ['src/generated/validators.js'], outfile: 'dist/validators.cjs' });
+await build({
+  ...common,
+  entryPoints: ['src/main.ts'],
+  outfile: 'dist/runj-main.cjs',
+  external: ['koffi'],
+  plugins: [validatorsExternal],
+  // Sources are ES modules: give them import.meta.url in the CommonJS bundle.
+  banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__import_meta_url' },
+});
+await build({ ...common, entryPoints: ['src/generated/validators.js'], outfile: 'dist/validators.cjs' });
+copyFileSync('build/launcher.cjs', 'dist/runj.cjs');
 chmodSync('dist/runj.cjs', 0o755);
+
+// The code cache must be made from exactly what the launcher compiles.
+const file = `${process.cwd()}/dist/runj-main.cjs`;
+const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
+writeFileSync('dist/runj-main.cache', script.createCachedData());
