@@ -18,10 +18,19 @@ const common = {
   logLevel: 'warning',
 };
 
+// The validators stay out of the main bundle: loaded through the launcher's
+// code cache when there is one, else required from dist/validators.cjs.
 const validatorsExternal = {
   name: 'validators-external',
   setup(b) {
-    b.onResolve({ filter: /generated\/validators\.js$/ }, () => ({ path: './validators.cjs', external: true }));
+    b.onResolve({ filter: /generated\/validators\.js$/ }, () => ({ path: 'validators', namespace: 'validators-shim' }));
+    b.onResolve({ filter: /^\.\/validators\.cjs$/ }, () => ({ path: './validators.cjs', external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'validators-shim' }, () => ({
+      contents:
+        "const load = globalThis[Symbol.for('runj.loadCached')];\n" +
+        "module.exports = load ? load('validators') : require('./validators.cjs');\n",
+      loader: 'js',
+    }));
   },
 };
 
@@ -40,7 +49,9 @@ await build({ ...common, entryPoints: ['src/generated/validators.js'], outfile: 
 copyFileSync('build/launcher.cjs', 'dist/runj.cjs');
 chmodSync('dist/runj.cjs', 0o755);
 
-// The code cache must be made from exactly what the launcher compiles.
-const file = `${process.cwd()}/dist/runj-main.cjs`;
-const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
-writeFileSync('dist/runj-main.cache', script.createCachedData());
+// The code caches must be made from exactly what the launcher compiles.
+for (const name of ['runj-main', 'validators']) {
+  const file = `${process.cwd()}/dist/${name}.cjs`;
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
+  writeFileSync(`dist/${name}.cache`, script.createCachedData());
+}
