@@ -38,6 +38,17 @@ describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => 
     expect(fs.existsSync(file(cgPath, 'pids', ''))).toBe(false);
   });
 
+  it('removes the default /runj parent with its last container', () => {
+    const ids = [uniqueId('cg'), uniqueId('cg')];
+    for (const id of ids) expect(runjCreate(env, id, makeBundle(env, ['true'])).status).toBe(0);
+    const parent = file('/runj', 'pids', '');
+    expect(fs.existsSync(parent)).toBe(true);
+    expect(runj(env, ['delete', ids[0] as string]).status).toBe(0);
+    expect(fs.existsSync(parent)).toBe(true); // still holds the other container
+    expect(runj(env, ['delete', ids[1] as string]).status).toBe(0);
+    expect(fs.existsSync(parent)).toBe(false);
+  });
+
   it('kill --all reaches processes the init does not own', async () => {
     const id = uniqueId('cg');
     // No pid namespace: the children would outlive their parent if kill --all missed them.

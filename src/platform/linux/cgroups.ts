@@ -106,7 +106,7 @@ export function setUpCgroups(layout: CgroupLayout, cgPath: string, writes: reado
  * be emptying (retried briefly); a parent runj made is removed only once no
  * other container uses it.
  */
-export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'>): void {
+export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'> & { path?: string }): void {
   for (const dir of [...state.created].reverse()) {
     const own = state.dirs.includes(dir);
     for (let attempt = 0; ; attempt++) {
@@ -118,6 +118,14 @@ export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'>): voi
         if (!isErrno(err, 'EBUSY') || attempt >= 60) throw fail(`remove ${dir}`, err);
         sleepMs(Math.min(2 ** attempt / 10, 20));
       }
+    }
+  }
+  // runj's default parent (/runj) goes with its last container, whoever made it.
+  if (state.path && path.posix.dirname(state.path) === '/runj') {
+    for (const dir of state.dirs.filter((d) => state.created.includes(d))) {
+      try {
+        fs.rmdirSync(path.dirname(dir));
+      } catch {}
     }
   }
 }
