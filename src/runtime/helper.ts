@@ -33,6 +33,8 @@ export class Helper {
     readonly child: ChildProcess,
     private readonly socket: Socket,
   ) {
+    // A helper that cannot be started (EACCES, ENOEXEC) is reported like one that failed.
+    child.on('error', (err) => this.push({ type: 'error', stage: 'spawn', msg: `start runj-helper: ${err.message}`, errno: 0 }));
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       this.buffer += chunk;

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/plan/spec.js';
 import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
 import { hostLayout } from '../../src/platform/linux/cgroups.js';
-import { type Env, isRoot, makeBundle, makeEnv, mounts, processesWith, runj, runjCreate, uniqueId } from './harness.js';
+import { type Env, RUNJ, isRoot, makeBundle, makeEnv, mounts, processesWith, runj, runjCreate, uniqueId } from './harness.js';
 
 /** Every failed create must leave nothing: no state dir, no mount, no process. */
 const layout = hostLayout();
@@ -73,6 +74,19 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     const id = uniqueId('fail');
     const bundle = makeBundle(env, ['true'], (s) => { if (s.linux) s.linux.cgroupsPath = 'system.slice:runj:x'; });
     expect(runj(env, ['--systemd-cgroup', 'create', '--bundle', bundle, id]).stderr).toContain('--systemd-cgroup');
+    expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+  });
+
+  it('a helper that cannot be started', () => {
+    const id = uniqueId('fail');
+    const helper = path.join(env.dir, 'runj-helper-not-executable');
+    fs.writeFileSync(helper, '', { mode: 0o644 });
+    const r = spawnSync(process.execPath, [RUNJ, '--root', env.root, 'create', '--bundle', makeBundle(env, ['true']), id], {
+      encoding: 'utf8',
+      env: { ...process.env, RUNJ_HELPER: helper, NODE_EXTRA_CA_CERTS: '' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('start runj-helper');
     expect(fs.existsSync(path.join(env.root, id))).toBe(false);
   });
 
