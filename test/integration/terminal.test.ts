@@ -3,23 +3,30 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Env, RUNJ, isRoot, makeBundle, makeEnv, runj, runjCreate, uniqueId } from './harness.js';
 
+/** Reads a pty master until the other side is gone (EIO) or closed. */
+const READ_ALL = `
+def read_all(fd):
+    out = b""
+    while True:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            return out
+        if not d:
+            return out
+        out += d
+`;
+
 /** A console socket server: receives the pty master (SCM_RIGHTS) and prints its name and what the container wrote. */
 const RECEIVER = `
 import socket, array, os, sys
+${READ_ALL}
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
 print("listening", flush=True)
 c, _ = s.accept()
 msg, anc, _, _ = c.recvmsg(1024, socket.CMSG_LEN(4))
 fd = array.array("i", anc[0][2])[0]
-out = b""
-while True:
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
+out = read_all(fd)
 print("name=" + msg.decode())
 sys.stdout.write(out.decode().replace("\\r", ""))
 `;
@@ -27,18 +34,11 @@ sys.stdout.write(out.decode().replace("\\r", ""))
 /** Runs a command on a new pty (the caller's terminal, for run -t) and prints what it wrote and its status. */
 const PTY_RUN = `
 import os, pty, sys
+${READ_ALL}
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
-out = b""
-while True:
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
+out = read_all(fd)
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode().replace("\\r", ""))
 print("status=%d" % os.waitstatus_to_exitcode(status))
