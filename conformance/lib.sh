@@ -74,7 +74,9 @@ install_pkgs() {
 
 # conf_init NAME ARGS... : re-exec under `unshare -m` so every mount stays
 # private, then create the work dir $W (a tmpfs), resolve $RUNTIME and, for
-# runj, write its host policy.
+# runj, write its host policy. Knobs: CONF_TOKEN_NAME (default
+# runj-client-NAME), CONF_PLAIN=1 for scripts whose checks fail commands on
+# purpose (no ERR trap) and give runj no host policy.
 conf_init() {
   local name=$1
   shift
@@ -88,7 +90,7 @@ conf_init() {
   RUNTIME=$(cd "$(dirname "$RUNTIME")" && pwd)/$(basename "$RUNTIME")
   # Marks every process we start (clients, shims, monitors and, through the
   # spec's env, container processes) so leftovers can be found afterwards.
-  CONF_TOKEN=runj-client-$name-$$
+  CONF_TOKEN=${CONF_TOKEN_NAME:-runj-client-$name}-$$
   export CONF_TOKEN
   # shellcheck disable=SC2034 # used by the client scripts
   CONF_CGROUP=/$CONF_TOKEN
@@ -96,15 +98,17 @@ conf_init() {
   mkdir -p "$W"
   mount -t tmpfs -o mode=0755 "conf-$name" "$W"
   mkdir -p "$W/bin"
-  set -E
-  trap 'CONF_ABORT="line $LINENO: \`$BASH_COMMAND\` exited $?"' ERR
+  if [ -z "${CONF_PLAIN:-}" ]; then
+    set -E
+    trap 'CONF_ABORT="line $LINENO: \`$BASH_COMMAND\` exited $?"' ERR
+  fi
   trap 'conf_finish aborted' EXIT
   trap 'CONF_ABORT="interrupted by a signal"; exit 130' INT TERM HUP
   CONF_MNT_NS=$(readlink /proc/self/ns/mnt)
   CONF_HOST_PATHS_BEFORE=$(host_paths)
   RUNTIME_VERSION=$("$RUNTIME" --version 2>&1 | head -1 || true)
   note "$name conformance, runtime $RUNTIME ($RUNTIME_VERSION)"
-  if [[ $RUNTIME_VERSION == runj* ]] && [ -z "${RUNJ_POLICY:-}" ]; then
+  if [[ $RUNTIME_VERSION == runj* ]] && [ -z "${RUNJ_POLICY:-}" ] && [ -z "${CONF_PLAIN:-}" ]; then
     # runj's Linux backend refuses config fields it cannot apply unless the
     # host policy (RUNJ_POLICY) lists them under "ignore". Builds before the
     # cgroup and seccomp support refused linux.resources and linux.seccomp,

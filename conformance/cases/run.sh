@@ -18,40 +18,14 @@ CASES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=conformance/lib.sh
 . "$CASES_DIR/../lib.sh"
 
-# --- setup: like lib.sh's conf_init, with this suite's own names ---------------
+# --- setup: lib.sh's conf_init with this suite's own names -------------------
 # Everything lives under /tmp/runj-cases-PID (a tmpfs in a private mount
 # namespace); containers get cgroups under /runj-cases-PID and carry
 # CONF_TOKEN=runj-cases-PID in their environment, so lib.sh's leftover checks
-# (conf_finish) find whatever a runtime leaves behind.
-[ "$(id -u)" = 0 ] || { echo "must run as root" >&2; exit 2; }
-if [ -z "${CONF_PRIVATE_NS:-}" ]; then
-  CONF_PRIVATE_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
-RUNTIME=${1:-$CONF_DIR/runj-wrapper.sh}
-case $RUNTIME in */*) ;; *) RUNTIME=$(command -v "$RUNTIME" || echo "$RUNTIME") ;; esac
-[ -x "$RUNTIME" ] || { echo "runtime $RUNTIME is not executable" >&2; exit 2; }
-RUNTIME=$(cd "$(dirname "$RUNTIME")" && pwd)/$(basename "$RUNTIME")
+# (conf_finish) find whatever a runtime leaves behind. CONF_PLAIN: the cases
+# fail commands on purpose (no ERR trap) and runj gets no host policy.
+CONF_TOKEN_NAME=runj-cases CONF_PLAIN=1 conf_init cases "$@"
 install_pkgs busybox-static jq util-linux
-CONF_TOKEN=runj-cases-$$
-export CONF_TOKEN
-CONF_CGROUP=/$CONF_TOKEN
-W=/tmp/$CONF_TOKEN
-mkdir -p "$W"
-mount -t tmpfs -o mode=0755 runj-cases "$W"
-trap 'CONF_ABORT="interrupted by a signal"; exit 130' INT TERM HUP
-trap 'conf_finish aborted' EXIT
-CONF_MNT_NS=$(readlink /proc/self/ns/mnt)
-CONF_HOST_PATHS_BEFORE=$(host_paths)
-RUNTIME_VERSION=$("$RUNTIME" --version 2>&1 | head -1 || true)
-note "OCI lifecycle cases, runtime $RUNTIME ($RUNTIME_VERSION), work dir $W"
-if [[ $RUNTIME_VERSION == crun* ]] && [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
-  # As in lib.sh: crun refuses a hybrid host whose cgroup2 hierarchy has a
-  # controller; an empty cgroup.controllers, in this namespace only, makes it
-  # use the v1 controllers like runc.
-  : >"$W/empty"
-  mount --bind "$W/empty" /sys/fs/cgroup/unified/cgroup.controllers
-  note "crun on hybrid cgroups: masked /sys/fs/cgroup/unified/cgroup.controllers in this namespace"
-fi
 
 ROOT=$W/state                 # the runtime's --root
 R=("$RUNTIME" --root "$ROOT") # the runtime command, for lib.sh's run
