@@ -95,24 +95,18 @@ class Merger {
   }
 }
 
+/** freebsd.jail fields that map one to one onto merged settings of the same name. */
+const JAIL_FIELDS = [
+  'parent', 'host', 'ip4', 'ip4Addr', 'ip6', 'ip6Addr', 'vnet', 'interface', 'vnetInterfaces',
+  'sysvmsg', 'sysvsem', 'sysvshm', 'enforceStatfs',
+] as const;
+
 function fromConfig(m: Merger, spec: Spec): void {
   const at = (f: string) => `config.json /freebsd/jail/${f}`;
   m.set('hostname', spec.hostname || undefined, 'config.json /hostname');
   m.set('domainname', spec.domainname || undefined, 'config.json /domainname');
   const j: FreeBSDJail = spec.freebsd?.jail ?? {};
-  m.set('parent', j.parent, at('parent'));
-  m.set('host', j.host, at('host'));
-  m.set('ip4', j.ip4, at('ip4'));
-  m.set('ip4Addr', j.ip4Addr, at('ip4Addr'));
-  m.set('ip6', j.ip6, at('ip6'));
-  m.set('ip6Addr', j.ip6Addr, at('ip6Addr'));
-  m.set('vnet', j.vnet, at('vnet'));
-  m.set('interface', j.interface, at('interface'));
-  m.set('vnetInterfaces', j.vnetInterfaces, at('vnetInterfaces'));
-  m.set('sysvmsg', j.sysvmsg, at('sysvmsg'));
-  m.set('sysvsem', j.sysvsem, at('sysvsem'));
-  m.set('sysvshm', j.sysvshm, at('sysvshm'));
-  m.set('enforceStatfs', j.enforceStatfs, at('enforceStatfs'));
+  for (const field of JAIL_FIELDS) m.set(field, j[field], at(field));
   for (const [field, value] of Object.entries(j.allow ?? {})) {
     if (field === 'mount') {
       (value as string[]).forEach((fs, i) => {
