@@ -88,6 +88,17 @@ describe.skipIf(!isRoot)('exec, ps, pause and resume', () => {
     expect(runj(env, ['delete', other]).status).toBe(0);
   });
 
+  it('rejects bad events and update input', () => {
+    expect(runj(env, ['events', '--interval', '5x', id])).toMatchObject({ status: 2, stderr: 'runj: invalid --interval "5x": use a duration like 5s or 500ms\n' });
+    const r = runj(env, ['update', '-r', '/nonexistent/resources.json', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--resources /nonexistent/resources.json');
+    expect(runj(env, ['update', '--pids-limit', 'many', id])).toMatchObject({ status: 2 });
+    const bad = path.join(env.dir, 'resources.json');
+    fs.writeFileSync(bad, JSON.stringify({ blockIO: { weight: 10 } }));
+    expect(runj(env, ['update', '-r', bad, id]).stderr).toContain('update: linux.resources.blockIO');
+  });
+
   it('checkpoint and restore say they are not supported', () => {
     expect(runj(env, ['checkpoint', id])).toMatchObject({ status: 1, stderr: 'runj: checkpoint and restore are not supported by runj\n' });
   });
