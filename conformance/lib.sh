@@ -70,6 +70,9 @@ install_pkgs() {
   export DEBIAN_FRONTEND=noninteractive
   timeout 300 apt-get update -qq >/dev/null
   timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Packages create their own default paths (podman: /etc/cni/net.d): those
+  # are the installer's, not the run's, so the snapshot is taken again.
+  CONF_HOST_PATHS_BEFORE=$(host_paths)
 }
 
 # conf_init NAME ARGS... : re-exec under `unshare -m` so every mount stays
