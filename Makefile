@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 export NODE_EXTRA_CA_CERTS :=
 
-.PHONY: all build deps native validators typecheck bundle test unit integration conformance validation lint demo bench clean help
+.PHONY: all build deps native validators typecheck bundle test unit integration conformance validation lint abi-check demo bench clean help
 
 all: build
 
@@ -14,7 +14,8 @@ help:
 	@echo "make conformance  runj's black-box cases, containerd and podman driving runj (installs them)"
 	@echo "make validation   the OCI runtime-tools suite against runj, runc and crun"
 	@echo "make bench        time runj against runc and crun"
-	@echo "make lint         typecheck and lint"
+	@echo "make lint         typecheck, lint, FreeBSD ABI check"
+	@echo "make abi-check    FreeBSD ABI numbers against the Rust libc crate and Go x/sys/unix"
 
 # Installs what a fresh Debian machine lacks (idempotent; quiet when all is there).
 deps:
@@ -62,9 +63,15 @@ conformance: deps build
 validation: deps build
 	bash conformance/runtime-tools/run.sh
 
-lint: validators
+lint: validators abi-check
 	$(NODE_BIN)/tsc -p .
-	$(NODE_BIN)/biome check src test build
+	$(NODE_BIN)/biome check src test build scripts/abi-check.mjs
+
+# Every FreeBSD struct offset, constant and prototype of src/platform/freebsd/abi.ts
+# against two independent sources (installed by scripts/deps.sh).
+abi-check:
+	@bash scripts/deps.sh
+	node scripts/abi-check.mjs
 
 demo: deps build
 	@bash scripts/demo.sh

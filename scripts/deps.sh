@@ -10,6 +10,9 @@ command -v file >/dev/null || need+=(file)
 [ -e /usr/include/seccomp.h ] || need+=(libseccomp-dev)
 command -v python3 >/dev/null || need+=(python3)
 command -v ps >/dev/null || need+=(procps)
+# Independent descriptions of FreeBSD's ABI for scripts/abi-check.mjs (make abi-check).
+ls -d /usr/share/cargo/registry/libc-0.2.* >/dev/null 2>&1 || need+=(librust-libc-dev)
+[ -e /usr/share/gocode/src/golang.org/x/sys/unix/ztypes_freebsd_amd64.go ] || need+=(golang-golang-x-sys-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing packages: ${need[*]} (run as root or install them)" >&2

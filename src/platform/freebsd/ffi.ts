@@ -14,13 +14,15 @@
 import { endianness } from 'node:os';
 import { RuntimeError } from '../../runtime/errors.js';
 import { type Koffi, koffi } from '../koffi.js';
-import { errnoName, errnoText } from './errno.js';
+import { PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
+import { E, errnoName, errnoText } from './errno.js';
 import type { IovPair } from './jailParams.js';
 import { CTL_KERN, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KINFO_PROC_SIZE, type KinfoProc, decodeKinfoProcs } from './kinfo.js';
 
 /** libjail's JAIL_ERRMSGLEN; nmount callers (mount(8)) use 255. */
 export const ERRMSG_LEN = 1024;
-const IOVEC_SIZE = 16;
+const IOVEC_SIZE = STRUCTS.iovec.size;
+const IOV_LEN = STRUCTS.iovec.fields.iov_len.offset;
 const LE = endianness() === 'LE';
 const readSize = (b: Buffer) => Number(LE ? b.readBigUInt64LE() : b.readBigUInt64BE());
 const writeSize = (b: Buffer, n: number) => (LE ? b.writeBigUInt64LE(BigInt(n)) : b.writeBigUInt64BE(BigInt(n)));
@@ -88,13 +90,13 @@ export function iovCall(proto: string, pairs: readonly IovPair[], flags: number)
       for (const [buf, idx] of entries) {
         if (buf === null) {
           put64(idx * IOVEC_SIZE, 0n);
-          put64(idx * IOVEC_SIZE + 8, 0n);
+          put64(idx * IOVEC_SIZE + IOV_LEN, 0n);
           if (idx % 2) where.push([-1, 0]);
           continue;
         }
         buf.copy(view, data);
         put64(idx * IOVEC_SIZE, base + BigInt(data));
-        put64(idx * IOVEC_SIZE + 8, BigInt(buf.length));
+        put64(idx * IOVEC_SIZE + IOV_LEN, BigInt(buf.length));
         if (idx % 2) where.push([data, buf.length]);
         data += buf.length;
       }
@@ -111,9 +113,9 @@ export function iovCall(proto: string, pairs: readonly IovPair[], flags: number)
   }
 }
 
-const JAIL_SET = 'int jail_set(void *iov, unsigned int niov, int flags)';
-const JAIL_GET = 'int jail_get(void *iov, unsigned int niov, int flags)';
-const NMOUNT = 'int nmount(void *iov, unsigned int niov, int flags)';
+const JAIL_SET = PROTOTYPES.jail_set;
+const JAIL_GET = PROTOTYPES.jail_get;
+const NMOUNT = PROTOTYPES.nmount;
 
 /** jail_set(2): returns the jid. */
 export function jailSet(pairs: readonly IovPair[], flags: number, what = 'jail_set'): number {
@@ -130,7 +132,7 @@ export function jailGet(pairs: readonly IovPair[], flags: number, what = 'jail_g
 }
 
 export function jailRemove(jid: number): void {
-  const f = fn('int jail_remove(int jid)');
+  const f = fn(PROTOTYPES.jail_remove);
   if ((f(jid) as number) < 0) throw new SyscallError('jail_remove', koffi().errno() as number, '', `jail_remove ${jid}`);
 }
 
@@ -140,21 +142,21 @@ export function nmount(pairs: readonly IovPair[], flags: number, what = 'nmount'
 }
 
 export function unmount(dir: string, flags: number): void {
-  const f = fn('int unmount(const char *dir, int flags)');
+  const f = fn(PROTOTYPES.unmount);
   if ((f(dir, flags) as number) < 0) throw new SyscallError('unmount', koffi().errno() as number, '', `unmount ${dir}`);
 }
 
 export function kill(pid: number, signal: number): void {
-  const f = fn('int kill(int pid, int sig)');
+  const f = fn(PROTOTYPES.kill);
   if ((f(pid, signal) as number) < 0) throw new SyscallError('kill', koffi().errno() as number, '', `kill ${pid}`);
 }
 
-const SYSCTL = 'int sysctl(const int *name, unsigned int namelen, void *oldp, void *oldlenp, const void *newp, size_t newlen)';
+const SYSCTL = PROTOTYPES.sysctl;
 
 function sysctlProcs(mib: number[], what: string): KinfoProc[] {
   const f = fn(SYSCTL);
   const name = new Int32Array(mib);
-  const lenBuf = Buffer.alloc(8);
+  const lenBuf = Buffer.alloc(SIZE_T);
   for (let attempt = 0; attempt < 8; attempt++) {
     writeSize(lenBuf, 0);
     if ((f(name, mib.length, null, lenBuf, null, 0) as number) < 0) throw new SyscallError('sysctl', koffi().errno() as number, '', what);
@@ -163,7 +165,7 @@ function sysctlProcs(mib: number[], what: string): KinfoProc[] {
     writeSize(lenBuf, size);
     if ((f(name, mib.length, buf, lenBuf, null, 0) as number) < 0) {
       const errno = koffi().errno() as number;
-      if (errno === 12 /* ENOMEM: the table grew */) continue;
+      if (errno === E.ENOMEM /* the table grew */) continue;
       throw new SyscallError('sysctl', errno, '', what);
     }
     try {
@@ -180,7 +182,7 @@ export function procByPid(pid: number): KinfoProc | undefined {
   try {
     return sysctlProcs([CTL_KERN, KERN_PROC, KERN_PROC_PID, pid], `sysctl kern.proc.pid.${pid}`)[0];
   } catch (err) {
-    if (err instanceof SyscallError && err.errno === 3 /* ESRCH */) return undefined;
+    if (err instanceof SyscallError && err.errno === E.ESRCH) return undefined;
     throw err;
   }
 }

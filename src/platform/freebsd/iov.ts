@@ -6,17 +6,15 @@
  * Pure.
  */
 import { endianness } from 'node:os';
+import { JAIL } from './abi.js';
 import { packAddresses, parseAddressList } from './addresses.js';
 import type { JailParam } from './jailParams.js';
 import type { Mode3 } from './sources.js';
 
 /** sys/jail.h JAIL_SYS_* values for "jailsys" parameters (host, ip4, ip6, vnet, sysv*). */
-export const JAIL_SYS: Record<Mode3, number> = { disable: 0, new: 1, inherit: 2 };
+export const JAIL_SYS: Record<Mode3, number> = { disable: JAIL.SYS_DISABLE, new: JAIL.SYS_NEW, inherit: JAIL.SYS_INHERIT };
 /** jail_set(2)/jail_get(2) flags. */
-export const JAIL_CREATE = 0x01;
-export const JAIL_UPDATE = 0x02;
-export const JAIL_ATTACH = 0x04;
-export const JAIL_DYING = 0x08;
+export const { CREATE: JAIL_CREATE, UPDATE: JAIL_UPDATE, ATTACH: JAIL_ATTACH, DYING: JAIL_DYING } = JAIL;
 /** "allow.mount.tmpfs" → "allow.mount.notmpfs", "persist" → "nopersist" (libjail's rule). */
 export function noName(name: string): string {
   const dot = name.lastIndexOf('.');

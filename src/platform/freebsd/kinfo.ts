@@ -1,7 +1,8 @@
 /**
  * struct kinfo_proc (sys/user.h) as the kern.proc sysctls return it, for
  * amd64 and arm64 FreeBSD 13-15 (LP64; KINFO_PROC_SIZE 1088 on both). Only
- * the fields runj reads; offsets derived from the declaration:
+ * the fields runj reads; the numbers live in abi.ts (checked by
+ * scripts/abi-check.mjs); how they follow from the declaration:
  *
  *   0    int ki_structsize            (must be 1088: anything else is refused)
  *   8    8 pointers (ki_args .. ki_wchan)
@@ -27,16 +28,23 @@
  * Pure.
  */
 import { endianness } from 'node:os';
+import { PROC_STAT, STRUCTS, SYSCTL } from './abi.js';
 
-export const KINFO_PROC_SIZE = 1088;
-export const KI = { structsize: 0, pid: 72, startSec: 336, startUsec: 344, stat: 388, jid: 592 } as const;
-export const SZOMB = 5;
+const K = STRUCTS.kinfo_proc;
+const TV = STRUCTS.timeval;
+export const KINFO_PROC_SIZE: number = K.size;
+export const KI = {
+  structsize: K.fields.ki_structsize.offset,
+  pid: K.fields.ki_pid.offset,
+  startSec: K.fields.ki_start.offset + TV.fields.tv_sec.offset,
+  startUsec: K.fields.ki_start.offset + TV.fields.tv_usec.offset,
+  stat: K.fields.ki_stat.offset,
+  jid: K.fields.ki_jid.offset,
+} as const;
+export const SZOMB = PROC_STAT.SZOMB;
 
 /** sysctl MIB: CTL_KERN.KERN_PROC.KERN_PROC_PID.<pid> and CTL_KERN.KERN_PROC.KERN_PROC_PROC (every process, no threads). */
-export const CTL_KERN = 1;
-export const KERN_PROC = 14;
-export const KERN_PROC_PID = 1;
-export const KERN_PROC_PROC = 8;
+export const { CTL_KERN, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC } = SYSCTL;
 
 export interface KinfoProc {
   pid: number;

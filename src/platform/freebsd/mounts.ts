@@ -7,20 +7,11 @@
 import * as path from 'node:path';
 import type { Mount } from '../../plan/spec.js';
 import { invalid, unsupported } from '../../runtime/errors.js';
+import { MNT } from './abi.js';
 import { type DevfsRule, parseRule } from './devfs.js';
 
-/** sys/mount.h flag bits that fit nmount(2)'s int flags argument. */
-export const MNT = {
-  RDONLY: 0x1,
-  SYNCHRONOUS: 0x2,
-  NOEXEC: 0x4,
-  NOSUID: 0x8,
-  ASYNC: 0x40,
-  UPDATE: 0x10000,
-  FORCE: 0x80000,
-  NOSYMFOLLOW: 0x400000,
-  NOATIME: 0x10000000,
-} as const;
+/** sys/mount.h flag bits (abi.ts). */
+export { MNT } from './abi.js';
 
 /** [set?, bits]: set ORs the bits in, otherwise they are cleared. */
 const FLAGS: Record<string, [boolean, number]> = {

@@ -1,0 +1,144 @@
+/**
+ * Every number of FreeBSD's binary interface the FreeBSD backend depends on,
+ * in one place: struct layouts (LP64: amd64 and arm64 agree on all of them),
+ * constants, errno and signal numbers, resource limits and the C prototypes
+ * bound through koffi. The rest of the backend imports these; nothing else
+ * spells an offset or a flag bit. scripts/abi-check.mjs checks each value
+ * against two independent sources (the Rust libc crate and Go's
+ * golang.org/x/sys/unix) for both architectures; a value no source carries
+ * is listed in UNVERIFIED with the header it comes from. Pure.
+ */
+
+/** A field of a struct as C lays it out: byte offset and size. */
+export interface FieldAbi {
+  offset: number;
+  size: number;
+}
+export interface StructAbi {
+  size: number;
+  fields: Readonly<Record<string, FieldAbi>>;
+}
+
+/** Only the fields runj reads or writes; the sizes are the whole structs'. */
+export const STRUCTS = {
+  /** sys/user.h: what kern.proc.* returns, one per process. */
+  kinfo_proc: {
+    size: 1088,
+    fields: {
+      ki_structsize: { offset: 0, size: 4 },
+      ki_pid: { offset: 72, size: 4 },
+      ki_start: { offset: 336, size: 16 },
+      ki_stat: { offset: 388, size: 1 },
+      ki_jid: { offset: 592, size: 4 },
+    },
+  },
+  /** sys/_timeval.h: ki_start's type. */
+  timeval: { size: 16, fields: { tv_sec: { offset: 0, size: 8 }, tv_usec: { offset: 8, size: 8 } } },
+  /** sys/_iovec.h: jail_set(2), jail_get(2) and nmount(2) take arrays of these. */
+  iovec: { size: 16, fields: { iov_base: { offset: 0, size: 8 }, iov_len: { offset: 8, size: 8 } } },
+} as const satisfies Record<string, StructAbi>;
+
+/** sizeof(size_t), sysctl's *oldlenp. */
+export const SIZE_T = 8;
+
+/** sys/jail.h: jail_set(2)/jail_get(2) flags and the JAIL_SYS_* values of jailsys parameters. */
+export const JAIL = { CREATE: 0x01, UPDATE: 0x02, ATTACH: 0x04, DYING: 0x08, SYS_DISABLE: 0, SYS_NEW: 1, SYS_INHERIT: 2 } as const;
+
+/** sys/mount.h flag bits that fit nmount(2)'s and unmount(2)'s int flags argument. */
+export const MNT = {
+  RDONLY: 0x1,
+  SYNCHRONOUS: 0x2,
+  NOEXEC: 0x4,
+  NOSUID: 0x8,
+  ASYNC: 0x40,
+  UPDATE: 0x10000,
+  FORCE: 0x80000,
+  NOSYMFOLLOW: 0x400000,
+  NOATIME: 0x10000000,
+} as const;
+
+/** sys/sysctl.h MIB names: CTL_KERN.KERN_PROC.{KERN_PROC_PID.<pid>, KERN_PROC_PROC}. */
+export const SYSCTL = { CTL_KERN: 1, KERN_PROC: 14, KERN_PROC_PID: 1, KERN_PROC_PROC: 8 } as const;
+
+/** sys/proc.h p_state values as kinfo_proc's ki_stat reports them. */
+export const PROC_STAT = { SIDL: 1, SRUN: 2, SSLEEP: 3, SSTOP: 4, SZOMB: 5, SWAIT: 6, SLOCK: 7 } as const;
+
+/** sys/errno.h (intro(2)); they differ from Linux's above 34 (EAGAIN is 35 on FreeBSD, 11 on Linux). */
+export const ERRNO: Readonly<Record<number, [name: string, text: string]>> = {
+  1: ['EPERM', 'Operation not permitted'],
+  2: ['ENOENT', 'No such file or directory'],
+  3: ['ESRCH', 'No such process'],
+  4: ['EINTR', 'Interrupted system call'],
+  5: ['EIO', 'Input/output error'],
+  6: ['ENXIO', 'Device not configured'],
+  7: ['E2BIG', 'Argument list too long'],
+  9: ['EBADF', 'Bad file descriptor'],
+  12: ['ENOMEM', 'Cannot allocate memory'],
+  13: ['EACCES', 'Permission denied'],
+  14: ['EFAULT', 'Bad address'],
+  16: ['EBUSY', 'Device busy'],
+  17: ['EEXIST', 'File exists'],
+  18: ['EXDEV', 'Cross-device link'],
+  19: ['ENODEV', 'Operation not supported by device'],
+  20: ['ENOTDIR', 'Not a directory'],
+  21: ['EISDIR', 'Is a directory'],
+  22: ['EINVAL', 'Invalid argument'],
+  24: ['EMFILE', 'Too many open files'],
+  28: ['ENOSPC', 'No space left on device'],
+  30: ['EROFS', 'Read-only file system'],
+  35: ['EAGAIN', 'Resource temporarily unavailable'],
+  45: ['EOPNOTSUPP', 'Operation not supported'],
+  47: ['EAFNOSUPPORT', 'Address family not supported by protocol family'],
+  48: ['EADDRINUSE', 'Address already in use'],
+  49: ['EADDRNOTAVAIL', "Can't assign requested address"],
+  62: ['ELOOP', 'Too many levels of symbolic links'],
+  63: ['ENAMETOOLONG', 'File name too long'],
+  66: ['ENOTEMPTY', 'Directory not empty'],
+  67: ['EPROCLIM', 'Too many processes'],
+  78: ['ENOSYS', 'Function not implemented'],
+  79: ['EFTYPE', 'Inappropriate file type or format'],
+  93: ['ENOTCAPABLE', 'Capabilities insufficient'],
+  94: ['ECAPMODE', 'Not permitted in capability mode'],
+  97: ['EINTEGRITY', 'Integrity check failed'],
+};
+
+/**
+ * sys/signal.h. Real-time signals are numbered SIGRTMIN (65) to SIGRTMAX
+ * (126); kill(2) takes any number up to _SIG_MAXSIG (128) but 127 and 128
+ * are not deliverable signals (kern_sig.c: sigprop of an unknown number).
+ */
+export const SIGNALS: Readonly<Record<string, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGEMT: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGBUS: 10, SIGSEGV: 11, SIGSYS: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGURG: 16, SIGSTOP: 17,
+  SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGTTIN: 21, SIGTTOU: 22, SIGIO: 23, SIGXCPU: 24, SIGXFSZ: 25,
+  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGINFO: 29, SIGUSR1: 30, SIGUSR2: 31, SIGTHR: 32, SIGLIBRT: 33,
+};
+export const SIGRTMIN = 65;
+export const SIGRTMAX = 126;
+
+/** sys/resource.h RLIMIT_* (getrlimit(2)); RLIMIT_AS is an alias of RLIMIT_VMEM. */
+export const RLIMITS: Readonly<Record<string, number>> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
+  RLIMIT_MEMLOCK: 6, RLIMIT_NPROC: 7, RLIMIT_NOFILE: 8, RLIMIT_SBSIZE: 9, RLIMIT_VMEM: 10, RLIMIT_AS: 10,
+  RLIMIT_NPTS: 11, RLIMIT_SWAP: 12, RLIMIT_KQUEUES: 13, RLIMIT_UMTXP: 14,
+};
+
+/** The libc functions Node binds through koffi (koffi's C syntax). */
+export const PROTOTYPES = {
+  jail_set: 'int jail_set(void *iov, unsigned int niov, int flags)',
+  jail_get: 'int jail_get(void *iov, unsigned int niov, int flags)',
+  jail_remove: 'int jail_remove(int jid)',
+  nmount: 'int nmount(void *iov, unsigned int niov, int flags)',
+  unmount: 'int unmount(const char *dir, int flags)',
+  kill: 'int kill(int pid, int sig)',
+  sysctl: 'int sysctl(const int *name, unsigned int namelen, void *oldp, void *oldlenp, const void *newp, size_t newlen)',
+} as const;
+
+/**
+ * Values neither source carries, with where they come from. The check
+ * fails if one of these turns up in a source (then it is checked instead).
+ */
+export const UNVERIFIED: Readonly<Record<string, string>> = {
+  SIGRTMIN: 'sys/signal.h SIGRTMIN 65: neither the libc crate nor x/sys/unix defines FreeBSD real-time signals',
+  SIGRTMAX: 'sys/signal.h SIGRTMAX 126: as SIGRTMIN',
+};

@@ -1,0 +1,72 @@
+/**
+ * scripts/abi-check.mjs against the installed Rust libc crate and Go
+ * x/sys/unix (scripts/deps.sh installs both): the real abi.ts passes, and
+ * any one drifted number fails the check.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const abiTs = path.join(root, 'src/platform/freebsd/abi.ts');
+const original = fs.readFileSync(abiTs, 'utf8');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-abi-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function runCheck(text?: string): { status: number | null; out: string } {
+  let file = abiTs;
+  if (text !== undefined) {
+    file = path.join(tmp, `abi-${Math.random().toString(36).slice(2)}.ts`);
+    fs.writeFileSync(file, text);
+  }
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/abi-check.mjs'), '--abi', file], { encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+function mutate(from: string, to: string): string {
+  expect(original).toContain(from);
+  return original.replace(from, to);
+}
+
+describe('abi-check', () => {
+  it('passes on abi.ts and counts assertions for both architectures', () => {
+    const r = runCheck();
+    expect(r.out).toMatch(/abi-check amd64: \d+ assertions matched/);
+    expect(r.out).toMatch(/abi-check arm64: \d+ assertions matched/);
+    expect(r.out).toContain('7 prototypes checked');
+    expect(r.status).toBe(0);
+  });
+  it('fails when a kinfo_proc offset drifts', () => {
+    const r = runCheck(mutate('ki_jid: { offset: 592, size: 4 }', 'ki_jid: { offset: 596, size: 4 }'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('kinfo_proc.ki_jid offset is 596 in abi.ts but 592 in Rust libc');
+  });
+  it('fails when the struct size drifts', () => {
+    const r = runCheck(mutate('size: 1088,', 'size: 1096,'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('sizeof(struct kinfo_proc) is 1096');
+  });
+  it('fails when a flag bit drifts, naming both sources', () => {
+    const r = runCheck(mutate('FORCE: 0x80000,', 'FORCE: 0x40000,'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('MNT_FORCE is 262144 in abi.ts but 524288 in Rust libc');
+    expect(r.out).toContain('MNT_FORCE is 262144 in abi.ts but 524288 in Go x/sys/unix');
+  });
+  it('fails when an errno number drifts', () => {
+    const r = runCheck(mutate("35: ['EAGAIN',", "11: ['EAGAIN',"));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('EAGAIN is 11 in abi.ts but 35');
+  });
+  it('fails when a prototype drifts', () => {
+    const r = runCheck(mutate('int jail_set(void *iov, unsigned int niov, int flags)', 'int jail_set(void *iov, size_t niov, int flags)'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('prototype jail_set is i32(ptr,u64,i32) in abi.ts but i32(ptr,u32,i32)');
+  });
+  it('fails on a value no source has unless UNVERIFIED gives the reason', () => {
+    const r = runCheck(mutate("  SIGRTMAX: 'sys/signal.h SIGRTMAX 126: as SIGRTMIN',\n", ''));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('SIGRTMAX (126) is in no source and not listed in UNVERIFIED');
+  });
+});
