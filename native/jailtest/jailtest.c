@@ -10,7 +10,7 @@
  * exactly strlen+1; [N] N zero bytes (an output buffer); hex:... anything
  * else. Test hooks: jailtest_log, jailtest_state, jailtest_reset,
  * jailtest_fail_next, jailtest_fail_after, jailtest_add_proc,
- * jailtest_set_kinfo_size. Not thread-safe; tests are sequential. */
+ * jailtest_set_kinfo_size, jailtest_set_caller. Not thread-safe; tests are sequential. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -218,32 +218,101 @@ static const struct iovec *find(const struct req *r, const char *name)
 	return NULL;
 }
 
-static const char *int_params[] = { "jid", "children.max", "enforce_statfs", "host", "ip4", "ip6", "vnet",
-	"sysvmsg", "sysvsem", "sysvshm", "devfs_ruleset", "securelevel", NULL };
-static const char *string_params[] = { "name", "path", "host.hostname", "host.domainname", NULL };
+/* The parameters kern_jail_set() and kern_jail_get() know (sys/kern/kern_jail.c:
+ * the vfs_copyopt/vfs_getopt/vfs_flagopt calls, pr_flag_bool, pr_flag_jailsys,
+ * pr_flag_allow and the allow.mount.<fs> flags file systems register through
+ * prison_add_allow(); sysvmsg/sysvsem/sysvshm come from the SysV IPC modules'
+ * OSD methods). Anything else fails the "all parameters should have been
+ * noted" loop: EINVAL with errmsg "unknown parameter: NAME". */
+enum ptype { P_INT, P_STR, P_BOOL, P_IP4, P_IP6 };
+struct pdef {
+	const char *name;
+	enum ptype type;
+};
+static const struct pdef pdefs[] = {
+	{ "jid", P_INT }, { "parent", P_INT }, { "securelevel", P_INT }, { "children.max", P_INT },
+	{ "children.cur", P_INT }, { "enforce_statfs", P_INT }, { "devfs_ruleset", P_INT }, { "osreldate", P_INT },
+	{ "cpuset.id", P_INT }, { "host", P_INT }, { "ip4", P_INT }, { "ip6", P_INT }, { "vnet", P_INT },
+	{ "sysvmsg", P_INT }, { "sysvsem", P_INT }, { "sysvshm", P_INT },
+	{ "name", P_STR }, { "path", P_STR }, { "host.hostname", P_STR }, { "host.domainname", P_STR },
+	{ "host.hostuuid", P_STR }, { "osrelease", P_STR },
+	{ "ip4.addr", P_IP4 }, { "ip6.addr", P_IP6 },
+	{ "persist", P_BOOL }, { "dying", P_BOOL }, { "ip4.saddrsel", P_BOOL }, { "ip6.saddrsel", P_BOOL },
+	{ "allow.set_hostname", P_BOOL }, { "allow.sysvipc", P_BOOL }, { "allow.raw_sockets", P_BOOL },
+	{ "allow.chflags", P_BOOL }, { "allow.mount", P_BOOL }, { "allow.quotas", P_BOOL }, { "allow.socket_af", P_BOOL },
+	{ "allow.mlock", P_BOOL }, { "allow.reserved_ports", P_BOOL }, { "allow.read_msgbuf", P_BOOL },
+	{ "allow.unprivileged_proc_debug", P_BOOL }, { "allow.suser", P_BOOL }, { "allow.nfsd", P_BOOL },
+	{ "allow.extattr", P_BOOL }, { "allow.adjtime", P_BOOL }, { "allow.settime", P_BOOL },
+	{ "allow.routing", P_BOOL }, { "allow.vmm", P_BOOL },
+	{ "allow.mount.devfs", P_BOOL }, { "allow.mount.fdescfs", P_BOOL }, { "allow.mount.fusefs", P_BOOL },
+	{ "allow.mount.lindebugfs", P_BOOL }, { "allow.mount.linprocfs", P_BOOL }, { "allow.mount.linsysfs", P_BOOL },
+	{ "allow.mount.nullfs", P_BOOL }, { "allow.mount.procfs", P_BOOL }, { "allow.mount.tmpfs", P_BOOL },
+	{ "allow.mount.zfs", P_BOOL },
+};
 
-static int in_list(const char *s, const char **list)
+/* The definition of a parameter name; booleans also by their "no" name
+ * ("allow.noraw_sockets", "nopersist"), as vfs_flagopt() matches both. */
+static const struct pdef *pdef_of(const char *name)
 {
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
+	for (size_t i = 0; i < sizeof pdefs / sizeof pdefs[0]; i++)
+		if (strcmp(pdefs[i].name, name) == 0)
+			return &pdefs[i];
+	const char *dot = strrchr(name, '.');
+	const char *leaf = dot ? dot + 1 : name;
+	if (strncmp(leaf, "no", 2) != 0)
+		return NULL;
+	char yes[128];
+	snprintf(yes, sizeof yes, "%.*s%s", (int)(leaf - name), name, leaf + 2);
+	const struct pdef *d = pdef_of(yes);
+	return d && d->type == P_BOOL ? d : NULL;
+}
+
+/* JAIL_MAX (sys/jail.h): prison0's pr_childmax. */
+#define JAIL_MAX 999999
+
+/* The prison the calling process is in, by absolute name; "" is the host
+ * (prison0). Names the caller passes and gets back are relative to it, and
+ * only its descendants are visible (prison_find_child, prison_name). */
+static char caller[256];
+
+static int visible(const struct jail *j)
+{
+	size_t n = strlen(caller);
+	return !n || (strncmp(j->name, caller, n) == 0 && j->name[n] == '.');
+}
+
+/* Too long a name is cut off; the lookup then fails as for any unknown name. */
+static void absolute(const char *rel, char *out, size_t len)
+{
+	int n = caller[0] ? snprintf(out, len, "%s.%s", caller, rel) : snprintf(out, len, "%s", rel);
+	if (n < 0)
+		out[0] = 0;
+}
+
+static const char *relative(const struct jail *j)
+{
+	return caller[0] ? j->name + strlen(caller) + 1 : j->name;
 }
 
 static int check_value(struct req *r, const char *name, const struct iovec *v)
 {
-	if (in_list(name, int_params) && (!v->iov_base || v->iov_len != sizeof(int)))
+	const struct pdef *d = pdef_of(name);
+	if (!d)
+		return 0; /* refused after the lookup, as the kernel does */
+	if (d->type == P_INT && (!v->iov_base || v->iov_len != sizeof(int)))
 		return fail(r, F_EINVAL, "%s: bad parameter size %zu", name, v->iov_len);
-	if (in_list(name, string_params)) {
+	if (d->type == P_STR) {
 		const char *s = v->iov_base;
 		if (!s || v->iov_len == 0 || s[v->iov_len - 1] != '\0')
 			return fail(r, F_EINVAL, "%s: string not null-terminated", name);
 	}
-	if (strcmp(name, "ip4.addr") == 0 && (v->iov_len == 0 || v->iov_len % 4))
+	/* kern_jail_set: "ip4s & (sizeof(*ip4) - 1)" is EINVAL; a length of 0
+	 * is accepted and means a jail with no IPv4 addresses (likewise IPv6). */
+	if (d->type == P_IP4 && v->iov_len % 4)
 		return fail(r, F_EINVAL, "ip4.addr: bad size %zu", v->iov_len);
-	if (strcmp(name, "ip6.addr") == 0 && (v->iov_len == 0 || v->iov_len % 16))
+	if (d->type == P_IP6 && v->iov_len % 16)
 		return fail(r, F_EINVAL, "ip6.addr: bad size %zu", v->iov_len);
-	if (!v->iov_base && v->iov_len == 0 && !(strncmp(name, "allow.", 6) == 0 || strstr(name, "persist")))
+	if (!v->iov_base && v->iov_len == 0 && d->type != P_BOOL && d->type != P_IP4 && d->type != P_IP6)
 		return fail(r, F_EINVAL, "%s: not a boolean parameter", name);
 	return 0;
 }
@@ -275,15 +344,31 @@ static int get_int(const struct jail *j, const char *name, int dflt)
 	return dflt;
 }
 
-static int children(const struct jail *j)
+/* pr_childcount: kern_jail_set() adds one to every ancestor of a new jail,
+ * so it counts all descendants, not only children. name "" is the host. */
+static int descendants(const char *name)
 {
-	size_t n = strlen(j->name);
+	size_t n = strlen(name);
 	int count = 0;
 	for (int i = 0; i < MAXJAILS; i++)
-		if (jails[i].used && strncmp(jails[i].name, j->name, n) == 0 && jails[i].name[n] == '.' &&
-		    !strchr(jails[i].name + n + 1, '.'))
+		if (jails[i].used && (!n || (strncmp(jails[i].name, name, n) == 0 && jails[i].name[n] == '.')))
 			count++;
 	return count;
+}
+
+/* pr_childmax of the prison with this absolute name ("" is prison0). */
+static int childmax(const char *name)
+{
+	if (!name[0])
+		return JAIL_MAX;
+	struct jail *j = by_name(name);
+	return j ? get_int(j, "children.max", 0) : 0;
+}
+
+static void parent_of(const char *name, char *out, size_t len)
+{
+	const char *dot = strrchr(name, '.');
+	snprintf(out, len, "%.*s", dot ? (int)(dot - name) : 0, name);
 }
 
 static void store(struct jail *j, const char *name, const struct iovec *v)
@@ -316,6 +401,9 @@ int jail_set(struct iovec *iov, unsigned int niov, int flags)
 	struct fault *f = take_fault("jail_set");
 	if (f)
 		return fail(&r, f->err, "%s", f->msg);
+	/* kern_jail_set: a jailed caller whose own children.max is 0 cannot create. */
+	if ((flags & JAIL_CREATE) && childmax(caller) == 0)
+		return fail(&r, F_EPERM, NULL);
 	if (!(flags & (JAIL_CREATE | JAIL_UPDATE)) || (flags & ~0xf))
 		return fail(&r, F_EINVAL, NULL);
 	for (unsigned i = 0; i < niov; i += 2) {
@@ -328,25 +416,53 @@ int jail_set(struct iovec *iov, unsigned int niov, int flags)
 	int jid = 0;
 	if (jidv)
 		memcpy(&jid, jidv->iov_base, sizeof jid);
-	struct jail *j = jid ? by_jid(jid) : name ? by_name(name->iov_base) : NULL;
+	char absname[256] = "";
+	if (name)
+		absolute(name->iov_base, absname, sizeof absname);
+	struct jail *j = jid ? by_jid(jid) : name ? by_name(absname) : NULL;
+	/* Creators get EEXIST even for a jail they cannot see; updaters get ENOENT. */
 	if (j && !(flags & JAIL_UPDATE))
 		return jid ? fail(&r, F_EEXIST, "jail %d already exists", jid)
 			   : fail(&r, F_EEXIST, "jail \"%s\" already exists", (const char *)name->iov_base);
+	if (j && !visible(j))
+		j = NULL;
 	if (!j && !(flags & JAIL_CREATE))
 		return jid ? fail(&r, F_ENOENT, "jail %d not found", jid)
 			   : fail(&r, F_ENOENT, "jail \"%s\" not found", name ? (const char *)name->iov_base : "");
+	char parent[256];
+	parent_of(j ? j->name : absname, parent, sizeof parent);
 	if (!j) {
-		const char *nm = name ? name->iov_base : "";
-		const char *dot = strrchr(nm, '.');
-		if (dot) {
-			char parent[256];
-			snprintf(parent, sizeof parent, "%.*s", (int)(dot - nm), nm);
-			struct jail *p = by_name(parent);
-			if (!p)
-				return fail(&r, F_ENOENT, "jail \"%s\" not found", parent);
-			if (children(p) >= get_int(p, "children.max", 0))
-				return fail(&r, F_EPERM, "prison limit exceeded");
+		if (parent[0] && (strcmp(parent, caller) != 0) && (!by_name(parent) || !visible(by_name(parent)))) {
+			const char *rel = caller[0] ? parent + strlen(caller) + 1 : parent;
+			return fail(&r, F_ENOENT, "jail \"%s\" not found", rel);
 		}
+		/* The limit is checked along the caller's prison chain (mypr and
+		 * its ancestors), not the new jail's parent's. */
+		char t[256];
+		snprintf(t, sizeof t, "%s", caller);
+		for (;;) {
+			if (descendants(t) >= childmax(t))
+				return fail(&r, F_EPERM, "prison limit exceeded");
+			if (!t[0])
+				break;
+			char *dot = strrchr(t, '.');
+			*(dot ? dot : t) = 0;
+		}
+	}
+	const struct iovec *cm = find(&r, "children.max");
+	if (cm) {
+		int want;
+		memcpy(&want, cm->iov_base, sizeof want);
+		/* "if (childmax >= ppr->pr_childmax) error = EPERM", without an errmsg. */
+		if (want >= childmax(parent))
+			return fail(&r, F_EPERM, NULL);
+	}
+	for (unsigned i = 0; i < niov; i += 2) {
+		const char *n = iov[i].iov_base;
+		if (strcmp(n, "errmsg") != 0 && !pdef_of(n))
+			return fail(&r, F_EINVAL, "unknown parameter: %s", n);
+	}
+	if (!j) {
 		for (int i = 0; i < MAXJAILS && !j; i++)
 			if (!jails[i].used)
 				j = &jails[i];
@@ -355,8 +471,11 @@ int jail_set(struct iovec *iov, unsigned int niov, int flags)
 		memset(j, 0, sizeof *j);
 		j->used = 1;
 		j->jid = jid ? jid : next_jid++;
-		snprintf(j->name, sizeof j->name, "%s", name ? nm : "");
-		if (!name)
+		if (name)
+			snprintf(j->name, sizeof j->name, "%s", absname);
+		else if (caller[0] && snprintf(j->name, sizeof j->name, "%s.%d", caller, j->jid) < 0)
+			j->name[0] = 0;
+		else
 			snprintf(j->name, sizeof j->name, "%d", j->jid);
 	}
 	for (unsigned i = 0; i < niov; i += 2) {
@@ -386,45 +505,60 @@ int jail_get(struct iovec *iov, unsigned int niov, int flags)
 	struct jail *j = NULL;
 	if (jid)
 		j = by_jid(jid);
-	else if (name && name->iov_base && ((const char *)name->iov_base)[0])
-		j = by_name(name->iov_base);
-	else if (last && last->iov_len == sizeof(int)) {
+	else if (name && name->iov_base && ((const char *)name->iov_base)[0]) {
+		char absname[256];
+		absolute(name->iov_base, absname, sizeof absname);
+		j = by_name(absname);
+	} else if (last && last->iov_len == sizeof(int)) {
 		int after;
 		memcpy(&after, last->iov_base, sizeof after);
 		for (int i = 0; i < MAXJAILS; i++)
-			if (jails[i].used && jails[i].jid > after && (!j || jails[i].jid < j->jid))
+			if (jails[i].used && visible(&jails[i]) && jails[i].jid > after && (!j || jails[i].jid < j->jid))
 				j = &jails[i];
 		if (!j)
 			return fail(&r, F_ENOENT, "no jail after %d", after);
 	} else
 		return fail(&r, F_ENOENT, "no jail specified");
+	if (j && !visible(j))
+		j = NULL;
 	if (!j)
 		return jid ? fail(&r, F_ENOENT, "jail %d not found", jid)
 			   : fail(&r, F_ENOENT, "jail \"%s\" not found", (const char *)name->iov_base);
+	/* kern_jail_get: every requested name must have been noted by the end. */
+	for (unsigned i = 0; i < niov; i += 2) {
+		const char *n = iov[i].iov_base;
+		if (strcmp(n, "errmsg") != 0 && strcmp(n, "lastjid") != 0 && !pdef_of(n))
+			return fail(&r, F_EINVAL, "unknown parameter: %s", n);
+	}
 	for (unsigned i = 0; i < niov; i += 2) {
 		const char *n = iov[i].iov_base;
 		struct iovec *v = &iov[i + 1];
 		if (strcmp(n, "errmsg") == 0 || strcmp(n, "lastjid") == 0)
 			continue;
 		if (strcmp(n, "jid") == 0 || strcmp(n, "children.cur") == 0 || strcmp(n, "children.max") == 0) {
-			int val = strcmp(n, "jid") == 0 ? j->jid : strcmp(n, "children.cur") == 0 ? children(j) : get_int(j, "children.max", 0);
+			int val = strcmp(n, "jid") == 0 ? j->jid : strcmp(n, "children.cur") == 0 ? descendants(j->name) : get_int(j, "children.max", 0);
 			if (!v->iov_base || v->iov_len != sizeof(int))
 				return fail(&r, F_EINVAL, "%s: bad parameter size", n);
 			memcpy(v->iov_base, &val, sizeof val);
 			continue;
 		}
 		if (strcmp(n, "name") == 0) {
-			if (!v->iov_base || v->iov_len <= strlen(j->name))
+			const char *rel = relative(j);
+			if (!v->iov_base || v->iov_len <= strlen(rel))
 				return fail(&r, F_EINVAL, "name: buffer too small");
-			strcpy(v->iov_base, j->name);
+			strcpy(v->iov_base, rel);
 			continue;
 		}
 		struct param *p = NULL;
 		for (int k = 0; k < j->nparams; k++)
 			if (strcmp(j->params[k].name, n) == 0)
 				p = &j->params[k];
-		if (!p)
-			return fail(&r, F_ENOENT, "unknown parameter: %s", n);
+		if (!p) {
+			/* A known parameter this jail never set: its default, zero here. */
+			if (v->iov_base)
+				memset(v->iov_base, 0, v->iov_len);
+			continue;
+		}
 		if (p->value && v->iov_base) {
 			if (v->iov_len < p->len)
 				return fail(&r, F_EINVAL, "%s: buffer too small", n);
@@ -614,6 +748,7 @@ void jailtest_reset(void)
 		jails[i].nparams = 0;
 	}
 	next_jid = 1;
+	caller[0] = 0;
 	nmounts = nprocs = nfaults = 0;
 	kinfo_size = KINFO_PROC_SIZE;
 	loglen = 0;
@@ -648,4 +783,10 @@ void jailtest_add_proc(int pid, int jid, long long sec, long long usec, int stat
 void jailtest_set_kinfo_size(int size)
 {
 	kinfo_size = size;
+}
+
+/* Calls from now on come from inside the jail with this absolute name ("" or NULL: the host). */
+void jailtest_set_caller(const char *name)
+{
+	snprintf(caller, sizeof caller, "%s", name ? name : "");
 }

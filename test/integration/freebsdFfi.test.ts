@@ -60,6 +60,7 @@ beforeAll(() => {
     failAfter: lib.func('void jailtest_fail_after(const char *fn, int skip, int err, const char *msg)'),
     addProc: lib.func('void jailtest_add_proc(int pid, int jid, long long sec, long long usec, int stat)'),
     kinfoSize: lib.func('void jailtest_set_kinfo_size(int size)'),
+    setCaller: lib.func('void jailtest_set_caller(const char *name)'),
   };
 });
 afterAll(() => {
@@ -130,9 +131,10 @@ describe('jail_set through koffi', () => {
       'jail_set: jail "nope" not found (ENOENT)',
     );
     ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p' }]), JAIL_CREATE);
-    expect(() => ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.c' }]), JAIL_CREATE)).toThrow('prison limit exceeded (EPERM)');
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p' }, { name: 'children.max', type: 'int', value: 1 }]), JAIL_UPDATE);
+    // kern_jail_set checks children.max along the caller's chain (the host: no limit), not the parent's.
     expect(ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.c' }]), JAIL_CREATE)).toBe(2);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p' }, { name: 'children.max', type: 'int', value: 1 }]), JAIL_UPDATE);
+    expect(ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.d' }]), JAIL_CREATE)).toBe(3);
   });
 });
 
@@ -272,9 +274,9 @@ describe('setUp and tearDown', () => {
     expect(fs.readdirSync(rootfs)).toEqual(['etc']);
   });
 
-  it('a failing jail_set undoes the read-only root view and the parent\'s children.max', () => {
+  it('a failing jail_set undoes the read-only root view', () => {
     ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'pod' }]), JAIL_CREATE);
-    t.failAfter('jail_set', 1, 22, 'unknown parameter: allow.mlock'); // the children.max update passes, the create fails
+    t.failNext('jail_set', 22, 'unknown parameter: allow.mlock');
     const fp = plan(spec((s) => {
       s.root = { path: 'rootfs', readonly: true };
       s.mounts = [];
@@ -283,10 +285,9 @@ describe('setUp and tearDown', () => {
     expect(() => setUpFreeBSD(fp, host())).toThrow('create jail pod.c1: unknown parameter: allow.mlock (EINVAL)');
     const view = path.join(tmp, 'run/jails/pod.c1/root');
     expect(log()).toContain(`nmount flags=0x1 fstype="nullfs" fspath="${view}" target="${rootfs}" errmsg=[1024]`);
-    expect(log()).toContain('jail_set flags=0x2 name="pod" children.max=hex:01000000 errmsg=[1024]');
-    expect(log()).toContain('jail_set flags=0x2 name="pod" children.max=[4] errmsg=[1024]');
+    expect(log()).not.toContain('jail_set flags=0x2');
     expect(log()).toContain(`unmount "${view}" flags=0x0`);
-    expect(jailLines()).toEqual(['jail 1 pod children.max=[4]']);
+    expect(jailLines()).toEqual(['jail 1 pod']);
     expect(mountLines()).toEqual([]);
     expect(fs.existsSync(path.join(tmp, 'run/jails'))).toBe(false);
   });
@@ -363,11 +364,10 @@ describe('setUp and tearDown', () => {
     expect(mountLines()).toEqual([`mount nullfs ${rootfs}/etc/hosts`]);
   });
 
-  it('raises children.max on the parent only when it is full, and lowers it again', () => {
+  it('creates a child of a parent whose children.max is 0 from the host, leaving the parent as it was', () => {
     ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'pod' }, { name: 'children.max', type: 'int', value: 0 }]), JAIL_CREATE);
     const done = setUpFreeBSD(plan(spec((s) => { s.mounts = []; s.freebsd = { jail: { parent: 'pod' } }; })), host());
-    expect(done.parentRaised).toBe('pod');
-    expect(jailLines()[0]).toBe('jail 1 pod children.max=hex:01000000');
+    expect(jailLines()[0]).toBe('jail 1 pod children.max=[4]');
     expect(jailLines()[1]).toMatch(/^jail 2 pod\.c1 /);
     tearDownFreeBSD(done, host());
     expect(jailLines()).toEqual(['jail 1 pod children.max=[4]']);
@@ -439,5 +439,83 @@ describe('read-only root', () => {
     } finally {
       execFileSync('umount', [view]);
     }
+  });
+});
+
+const create = (name: string, extra: Parameters<typeof encodeParams>[0] = []) =>
+  ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: name }, { name: 'persist', type: 'bool', value: true }, ...extra]), JAIL_CREATE);
+const childrenMax = (value: number) => ({ name: 'children.max', type: 'int' as const, value });
+
+describe('the double follows kern_jail.c', () => {
+  it('jail_set refuses an unknown parameter with EINVAL and "unknown parameter: NAME", creating nothing', () => {
+    expect(() => create('c1', [{ name: 'allow.bogus', type: 'bool', value: true }])).toThrow('jail_set: unknown parameter: allow.bogus (EINVAL)');
+    expect(() => create('c1', [{ name: 'no.such', type: 'int', value: 1 }])).toThrow('unknown parameter: no.such (EINVAL)');
+    expect(jailLines()).toEqual([]);
+    expect(create('c1', [{ name: 'allow.noraw_sockets', type: 'bool', value: true }])).toBe(1); // "no" names are known
+  });
+  it('jail_get refuses an unknown parameter with EINVAL, and gives known unset ones', () => {
+    create('c1');
+    expect(() => ffi.jailGet([{ name: str('name'), value: str('c1') }, { name: str('no.such'), value: Buffer.alloc(4) }], 0)).toThrow(
+      'jail_get: unknown parameter: no.such (EINVAL)',
+    );
+    const r = ffi.jailGet([{ name: str('name'), value: str('c1') }, { name: str('securelevel'), value: Buffer.alloc(4, 0xff) }], 0);
+    expect(r.values[1]?.toString('hex')).toBe('00000000');
+  });
+  it('an empty ip4.addr is a jail with no IPv4 addresses; a partial address is EINVAL', () => {
+    expect(create('c1', [{ name: 'ip4', type: 'jailsys', value: 'new' }])).toBe(1);
+    expect(ffi.jailSet([{ name: str('name'), value: str('c2') }, { name: str('persist'), value: null }, { name: str('ip4.addr'), value: Buffer.alloc(0) }], JAIL_CREATE)).toBe(2);
+    expect(() => ffi.jailSet([{ name: str('name'), value: str('c3') }, { name: str('ip4.addr'), value: Buffer.alloc(6) }], JAIL_CREATE)).toThrow('EINVAL');
+  });
+  it('children.max: limited by the caller\'s chain, and below the parent\'s own', () => {
+    create('outer', [childrenMax(2)]);
+    expect(() => ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'outer' }, childrenMax(999999)]), JAIL_UPDATE)).toThrow('EPERM');
+    create('outer.a', [childrenMax(1)]);
+    expect(() => ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'outer.a' }, childrenMax(2)]), JAIL_UPDATE)).toThrow(
+      'Operation not permitted (EPERM)',
+    );
+    t.setCaller('outer');
+    expect(create('a.b')).toBe(3); // outer: 1 descendant of 2 allowed
+    expect(() => create('x')).toThrow('prison limit exceeded (EPERM)'); // outer: 2 of 2
+    const r = ffi.jailGet([{ name: str('jid'), value: Buffer.from([3, 0, 0, 0]) }, { name: str('name'), value: Buffer.alloc(256) }], 0);
+    expect(r.values[1]?.subarray(0, 4).toString()).toBe('a.b\0');
+    expect(() => ffi.jailGet([{ name: str('jid'), value: Buffer.from([1, 0, 0, 0]) }], 0)).toThrow('jail 1 not found (ENOENT)'); // itself: not visible
+    t.setCaller('outer.a.b');
+    expect(() => create('c')).toThrow('jail_set: Operation not permitted (EPERM)'); // its own children.max is 0
+  });
+});
+
+describe('children.max of the parent is the kernel\'s business', () => {
+  const inParent = (parent: string) => plan(spec((s) => { s.mounts = []; s.freebsd = { jail: { parent } }; }));
+  const updates = () => log().split('\n').filter((l) => l.startsWith('jail_set flags=0x2'));
+
+  it('from the host: a child of a parent whose children.max is full is created without touching the parent', () => {
+    create('pod', [childrenMax(1)]);
+    create('pod.x'); // children.max 0; raising it to 1 would be EPERM (not below pod's 1)
+    const done = setUpFreeBSD(inParent('pod.x'), host());
+    expect(jailLines().find((l) => l.includes(' pod.x.c1 '))).toMatch(/^jail 3 pod\.x\.c1 /);
+    expect(updates()).toEqual([]);
+    tearDownFreeBSD(done, host());
+    expect(jailLines()).toEqual(['jail 1 pod persist children.max=hex:01000000', 'jail 2 pod.x persist']);
+    expect(updates()).toEqual([]);
+  });
+
+  it('inside a jail: names are relative to it and nothing but the new jail is set', () => {
+    create('outer', [childrenMax(3)]);
+    create('outer.a', [childrenMax(1)]);
+    create('outer.a.b');
+    t.setCaller('outer');
+    const done = setUpFreeBSD(inParent('a.b'), host());
+    expect(done.jid).toBe(4);
+    expect(jailLines().at(-1)).toMatch(/^jail 4 outer\.a\.b\.c1 /);
+    expect(updates()).toEqual([]);
+    tearDownFreeBSD(done, host());
+    expect(jailLines().map((l) => l.split(' ')[2])).toEqual(['outer', 'outer.a', 'outer.a.b']);
+  });
+
+  it('inside a jail that may not create jails: the kernel\'s EPERM, and nothing left behind', () => {
+    create('outer');
+    t.setCaller('outer');
+    expect(() => setUpFreeBSD(plan(spec((s) => { s.mounts = []; })), host())).toThrow('create jail c1: Operation not permitted (EPERM)');
+    expect(jailLines()).toEqual(['jail 1 outer persist']);
   });
 });

@@ -4,14 +4,18 @@
  * access goes through the Host so tests can run it against libjailtest and
  * a recording command runner.
  *
- * setUp order: devfs ruleset, read-only root view, parent's children.max,
- * jail_set(JAIL_CREATE), mounts in order, interface aliases, vnet moves.
+ * setUp order: devfs ruleset, read-only root view, jail_set(JAIL_CREATE),
+ * mounts in order, interface aliases, vnet moves. A parent jail's
+ * children.max is left alone: kern_jail_set() (sys/kern/kern_jail.c) checks
+ * pr_childcount against pr_childmax along the caller's prison chain only
+ * (the host's limit is JAIL_MAX), and raising a parent's limit needs it below
+ * the grandparent's (EPERM otherwise, from the host as well as in a jail).
  * A failure undoes the steps done so far (tearDown of the partial record).
  *
  * tearDown order: give vnet interfaces back, jail_remove (kills every
  * process), remove the aliases runj added, unmount in reverse order
  * (retrying while dying processes still hold a mount, then MNT_FORCE),
- * remove the mount points runj created, lower the parent's children.max.
+ * remove the mount points runj created.
  * It attempts every step, reports all failures together, and is safe to
  * repeat: a jail is only removed after jail_get shows the recorded jid still
  * carries the recorded name.
@@ -23,7 +27,7 @@ import { type CommandRunner, type DevfsControl, devfsControl, mustRun } from './
 import { allocateRuleset, type Sleeper, sleepSync } from './devfsRulesets.js';
 import { E } from './errno.js';
 import type { SyscallError } from './ffi.js';
-import { type Alias, type IovPair, JAIL_CREATE, JAIL_UPDATE, type JailParam, encodeParams, int32, readInt32 } from './jailParams.js';
+import { type Alias, type IovPair, JAIL_CREATE, type JailParam, encodeParams, int32 } from './jailParams.js';
 import type { KinfoProc } from './kinfo.js';
 import { MNT, type MountStep } from './mounts.js';
 import { IFCONFIG, aliasAddArgs, aliasRemoveArgs, interfaceHasAddress, vnetMoveArgs, vnetReturnArgs } from './network.js';
@@ -61,8 +65,6 @@ export interface SetUpData {
   created: string[];
   aliases: Alias[];
   moved: string[];
-  /** children.max was raised by one on this parent. */
-  parentRaised?: string;
 }
 
 const str = (s: string) => Buffer.from(`${s}\0`);
@@ -87,30 +89,6 @@ function mkdirs(dir: string, created: string[]): void {
   }
 }
 
-function raiseChildrenMax(host: Host, parent: string): boolean {
-  const r = host.sys.jailGet([pair('name', str(parent)), pair('children.max', int(0)), pair('children.cur', int(0))], 0, `jail_get ${parent}`);
-  const max = readInt32(r.values[1] as Buffer);
-  const cur = readInt32(r.values[2] as Buffer);
-  if (cur < max) return false;
-  host.sys.jailSet([pair('name', str(parent)), pair('children.max', int(cur + 1))], JAIL_UPDATE, `raise children.max of ${parent}`);
-  return true;
-}
-
-function lowerChildrenMax(host: Host, parent: string): void {
-  let max: number;
-  let cur: number;
-  try {
-    const r = host.sys.jailGet([pair('name', str(parent)), pair('children.max', int(0)), pair('children.cur', int(0))], 0, `jail_get ${parent}`);
-    max = readInt32(r.values[1] as Buffer);
-    cur = readInt32(r.values[2] as Buffer);
-  } catch (err) {
-    if (errnoOf(err) === E.ENOENT) return; // the parent is gone
-    throw err;
-  }
-  const want = Math.max(cur, max - 1, 0);
-  if (want < max) host.sys.jailSet([pair('name', str(parent)), pair('children.max', int(want))], JAIL_UPDATE, `lower children.max of ${parent}`);
-}
-
 export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
   const done: SetUpData = { jailName: plan.jail.name, jid: 0, mounted: [], created: [], aliases: [], moved: [] };
   try {
@@ -130,7 +108,6 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
       done.mounted.push(plan.view);
       jailRoot = plan.view;
     }
-    if (plan.jail.parent && raiseChildrenMax(host, plan.jail.parent)) done.parentRaised = plan.jail.parent;
     const params: JailParam[] = plan.jail.params.map((p) => (p.name === 'path' ? { ...p, value: jailRoot } : p)) as JailParam[];
     if (plan.jail.devfsRulesetParam && done.devfsRuleset !== undefined) params.push({ name: 'devfs_ruleset', type: 'int', value: done.devfsRuleset });
     done.jid = host.sys.jailSet(encodeParams(params), JAIL_CREATE, `create jail ${plan.jail.name}`);
@@ -222,7 +199,6 @@ export function tearDownFreeBSD(data: SetUpData, host: Host): void {
   }
   for (const dir of [...(data.mounted ?? [])].reverse()) attempt(() => unmountPatiently(host, dir));
   errors.push(...removeCreated(data.created ?? []));
-  if (data.parentRaised) attempt(() => lowerChildrenMax(host, data.parentRaised as string));
   if (errors.length) throw new RuntimeError('ESYSTEM', `removing jail ${data.jailName}: ${errors.join('; ')}`);
 }
 

@@ -99,7 +99,7 @@ export function planFreeBSD(
 
 /** The plan as text, one section per step kind, for `runj check`. */
 export function formatFreeBSDPlan(p: FreeBSDPlan): string {
-  const lines: string[] = [`jail ${p.jail.name}${p.jail.parent ? ` (child of ${p.jail.parent}, whose children.max runj raises as needed)` : ''}`];
+  const lines: string[] = [`jail ${p.jail.name}${p.jail.parent ? ` (child of ${p.jail.parent}; the kernel limits children.max along runj's own jail chain, the parent's is not touched)` : ''}`];
   for (const param of p.jail.params) lines.push(`  ${formatParam(param)}${param.from ? `    # ${param.from}` : ''}`);
   if (p.jail.devfsRulesetParam) lines.push('  devfs_ruleset=<generated>');
   lines.push('mounts (in order; unmounted in reverse)');
