@@ -10,7 +10,7 @@
  * exactly strlen+1; [N] N zero bytes (an output buffer); hex:... anything
  * else. Test hooks: jailtest_log, jailtest_state, jailtest_reset,
  * jailtest_fail_next, jailtest_fail_after, jailtest_add_proc,
- * jailtest_set_kinfo_size, jailtest_set_caller. Not thread-safe; tests are sequential. */
+ * jailtest_set_kinfo_size, jailtest_set_caller, jailtest_step_clock. Not thread-safe; tests are sequential. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -58,10 +58,23 @@ struct mnt {
 	char fspath[1024];
 };
 
+/* start is p_start: uptime at fork (kern_fork.c), which no clock step moves. */
 struct proc {
 	int pid, jid, stat;
 	int64_t sec, usec;
 };
+
+/* The boot-time estimate (getboottime()); a clock step (tc_setclock) moves
+ * it, and with it every ki_start, which is p_start + boottime
+ * (kern_proc.c fill_kinfo_proc_only). */
+static int64_t boot_sec = 1600000000, boot_usec;
+static int step_after = -1;
+static int64_t step_by;
+
+static void step_clock(int64_t sec)
+{
+	boot_sec += sec;
+}
 
 struct fault {
 	char fn[32];
@@ -659,8 +672,13 @@ static void put_kinfo(unsigned char *out, const struct proc *p)
 	memset(out, 0, KINFO_PROC_SIZE);
 	memcpy(out + 0, &kinfo_size, sizeof(int));
 	memcpy(out + 72, &p->pid, sizeof(int));
-	memcpy(out + 336, &p->sec, sizeof(int64_t));
-	memcpy(out + 344, &p->usec, sizeof(int64_t));
+	int64_t sec = p->sec + boot_sec, usec = p->usec + boot_usec;
+	if (usec >= 1000000) {
+		sec++;
+		usec -= 1000000;
+	}
+	memcpy(out + 336, &sec, sizeof(int64_t));
+	memcpy(out + 344, &usec, sizeof(int64_t));
 	out[388] = (unsigned char)p->stat;
 	memcpy(out + 592, &p->jid, sizeof(int));
 }
@@ -674,6 +692,19 @@ int sysctl(const int *name, unsigned int namelen, void *oldp, size_t *oldlenp, c
 	struct fault *f = take_fault("sysctl");
 	if (f)
 		return fail(NULL, f->err, NULL);
+	if (step_after >= 0 && step_after-- == 0)
+		step_clock(step_by);
+	if (namelen == 2 && name[0] == 1 && name[1] == 21 && oldlenp && !newp) { /* kern.boottime: struct timeval */
+		int64_t tv[2] = { boot_sec, boot_usec };
+		if (oldp) {
+			if (*oldlenp < sizeof tv)
+				return fail(NULL, F_ENOMEM, NULL);
+			memcpy(oldp, tv, sizeof tv);
+		}
+		*oldlenp = sizeof tv;
+		logf_("  -> 0 len=%zu\n", sizeof tv);
+		return 0;
+	}
 	if (newp || newlen || namelen < 3 || name[0] != 1 || name[1] != 14 || !oldlenp)
 		return fail(NULL, F_ENOENT, NULL);
 	const struct proc *sel[MAXPROCS];
@@ -749,6 +780,9 @@ void jailtest_reset(void)
 	}
 	next_jid = 1;
 	caller[0] = 0;
+	boot_sec = 1600000000;
+	boot_usec = 0;
+	step_after = -1;
 	nmounts = nprocs = nfaults = 0;
 	kinfo_size = KINFO_PROC_SIZE;
 	loglen = 0;
@@ -773,11 +807,28 @@ void jailtest_fail_next(const char *fn, int err, const char *msg)
 	jailtest_fail_after(fn, 0, err, msg);
 }
 
+/* A process whose ki_start is sec.usec by the current boot-time estimate. */
 void jailtest_add_proc(int pid, int jid, long long sec, long long usec, int stat)
 {
 	if (nprocs == MAXPROCS)
 		return;
-	procs[nprocs++] = (struct proc){ .pid = pid, .jid = jid, .stat = stat, .sec = sec, .usec = usec };
+	int64_t s = sec - boot_sec, u = usec - boot_usec;
+	if (u < 0) {
+		s--;
+		u += 1000000;
+	}
+	procs[nprocs++] = (struct proc){ .pid = pid, .jid = jid, .stat = stat, .sec = s, .usec = u };
+}
+
+/* Steps the clock by sec seconds: now (after == 0) or once `after` more sysctl calls have been served. */
+void jailtest_step_clock(long long sec, int after)
+{
+	if (after <= 0) {
+		step_clock(sec);
+		return;
+	}
+	step_after = after;
+	step_by = sec;
 }
 
 void jailtest_set_kinfo_size(int size)

@@ -61,6 +61,7 @@ beforeAll(() => {
     addProc: lib.func('void jailtest_add_proc(int pid, int jid, long long sec, long long usec, int stat)'),
     kinfoSize: lib.func('void jailtest_set_kinfo_size(int size)'),
     setCaller: lib.func('void jailtest_set_caller(const char *name)'),
+    stepClock: lib.func('void jailtest_step_clock(long long sec, int after)'),
   };
 });
 afterAll(() => {
@@ -178,9 +179,29 @@ describe('kern.proc', () => {
   it('process info: start time token and zombie state', () => {
     t.addProc(100, 1, 1700000000, 42, 3);
     t.addProc(101, 1, 1700000000, 43, 5);
-    expect(freebsdProcessInfo(100)).toEqual({ startTime: '1700000000.000042', zombie: false });
-    expect(freebsdProcessInfo(101)).toEqual({ startTime: '1700000000.000043', zombie: true });
+    // The jail id, then ki_start less kern.boottime (1600000000 in the double): the start in uptime.
+    expect(freebsdProcessInfo(100)).toEqual({ startTime: '1:100000000.000042', zombie: false });
+    expect(freebsdProcessInfo(101)).toEqual({ startTime: '1:100000000.000043', zombie: true });
     expect(freebsdProcessInfo(999)).toBeUndefined();
+  });
+  it('the start-time token survives clock steps, and tells jails apart', () => {
+    t.addProc(100, 1, 1700000000, 42, 3);
+    const before = freebsdProcessInfo(100);
+    t.stepClock(-3600, 0); // ntpdate / settimeofday: ki_start moves back an hour
+    expect(ffi.procByPid(100)?.startSec).toBe(1700000000 - 3600);
+    expect(freebsdProcessInfo(100)).toEqual(before);
+    t.stepClock(86400 * 365, 0);
+    expect(freebsdProcessInfo(100)).toEqual(before);
+    t.reset();
+    t.addProc(100, 2, 1700000000, 42, 3); // same pid and start, another jail: another process
+    expect(freebsdProcessInfo(100)?.startTime).not.toBe(before?.startTime);
+  });
+  it('a clock step between reading ki_start and kern.boottime is noticed and read again', () => {
+    t.addProc(100, 1, 1700000000, 42, 3);
+    const before = freebsdProcessInfo(100);
+    t.stepClock(7200, 2); // after kern.boottime and the size probe of kern.proc.pid
+    expect(freebsdProcessInfo(100)).toEqual(before);
+    expect(log().match(/^sysctl 1\.21 /gm)?.length).toBeGreaterThanOrEqual(4);
   });
   it('retries when the table grew between the two calls (ENOMEM)', () => {
     t.addProc(100, 1, 1, 1, 3);

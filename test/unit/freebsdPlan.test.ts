@@ -256,7 +256,9 @@ describe('struct kinfo_proc', () => {
       { pid: 10, jid: 3, startSec: 1700000000, startUsec: 5, stat: 3 },
       { pid: 11, jid: 0, startSec: 1700000001, startUsec: 999999, stat: 5 },
     ]);
-    expect(startToken(procs[0]!)).toBe('1700000000.000005');
+    expect(startToken(procs[0]!, { sec: 1600000000, usec: 0 })).toBe('3:100000000.000005');
+    expect(startToken(procs[0]!, { sec: 1600000000, usec: 6 })).toBe('3:99999999.999999'); // borrows a second
+    expect(startToken(procs[1]!, { sec: 1600000000 - 3600, usec: 0 })).toBe('0:100003601.999999');
   });
   it('refuses another layout', () => {
     expect(errorOf(() => decodeKinfoProcs(entry(1, 1, 1, 1, 1, 1096), KINFO_PROC_SIZE))).toContain('struct kinfo_proc is 1096 bytes');

@@ -57,8 +57,8 @@ export const MNT = {
   NOATIME: 0x10000000,
 } as const;
 
-/** sys/sysctl.h MIB names: CTL_KERN.KERN_PROC.{KERN_PROC_PID.<pid>, KERN_PROC_PROC}. */
-export const SYSCTL = { CTL_KERN: 1, KERN_PROC: 14, KERN_PROC_PID: 1, KERN_PROC_PROC: 8 } as const;
+/** sys/sysctl.h MIB names: CTL_KERN.KERN_PROC.{KERN_PROC_PID.<pid>, KERN_PROC_PROC}, CTL_KERN.KERN_BOOTTIME. */
+export const SYSCTL = { CTL_KERN: 1, KERN_PROC: 14, KERN_PROC_PID: 1, KERN_PROC_PROC: 8, KERN_BOOTTIME: 21 } as const;
 
 /** sys/proc.h p_state values as kinfo_proc's ki_stat reports them. */
 export const PROC_STAT = { SIDL: 1, SRUN: 2, SSLEEP: 3, SSTOP: 4, SZOMB: 5, SWAIT: 6, SLOCK: 7 } as const;

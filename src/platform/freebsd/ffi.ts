@@ -17,7 +17,7 @@ import { type Koffi, koffi } from '../koffi.js';
 import { PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
 import { E, errnoName, errnoText } from './errno.js';
 import type { IovPair } from './jailParams.js';
-import { CTL_KERN, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KINFO_PROC_SIZE, type KinfoProc, decodeKinfoProcs } from './kinfo.js';
+import { CTL_KERN, KERN_BOOTTIME, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KINFO_PROC_SIZE, type KinfoProc, decodeKinfoProcs, decodeTimeval } from './kinfo.js';
 
 /** libjail's JAIL_ERRMSGLEN; nmount callers (mount(8)) use 255. */
 export const ERRMSG_LEN = 1024;
@@ -190,4 +190,16 @@ export function procByPid(pid: number): KinfoProc | undefined {
 /** Every process on the host (kern.proc.proc: one entry per process). */
 export function allProcs(): KinfoProc[] {
   return sysctlProcs([CTL_KERN, KERN_PROC, KERN_PROC_PROC], 'sysctl kern.proc.proc');
+}
+
+/** kern.boottime: the kernel's current estimate of when it booted (moves when the clock is stepped). */
+export function bootTime(): { sec: number; usec: number } {
+  const f = fn(SYSCTL);
+  const buf = Buffer.alloc(STRUCTS.timeval.size);
+  const lenBuf = Buffer.alloc(SIZE_T);
+  writeSize(lenBuf, buf.length);
+  if ((f(new Int32Array([CTL_KERN, KERN_BOOTTIME]), 2, buf, lenBuf, null, 0) as number) < 0) {
+    throw new SyscallError('sysctl', koffi().errno() as number, '', 'sysctl kern.boottime');
+  }
+  return decodeTimeval(buf);
 }

@@ -44,7 +44,7 @@ export const KI = {
 export const SZOMB = PROC_STAT.SZOMB;
 
 /** sysctl MIB: CTL_KERN.KERN_PROC.KERN_PROC_PID.<pid> and CTL_KERN.KERN_PROC.KERN_PROC_PROC (every process, no threads). */
-export const { CTL_KERN, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC } = SYSCTL;
+export const { CTL_KERN, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KERN_BOOTTIME } = SYSCTL;
 
 export interface KinfoProc {
   pid: number;
@@ -74,7 +74,29 @@ export function decodeKinfoProcs(buf: Buffer, len: number): KinfoProc[] {
   return out;
 }
 
-/** The opaque start-time token of ProcessInfo: "seconds.microseconds". */
-export function startToken(p: KinfoProc): string {
-  return `${p.startSec}.${String(p.startUsec).padStart(6, '0')}`;
+/** A struct timeval (kern.boottime) in host byte order. */
+export function decodeTimeval(buf: Buffer): { sec: number; usec: number } {
+  const le = endianness() === 'LE';
+  const at = (o: number) => Number(le ? buf.readBigInt64LE(o) : buf.readBigInt64BE(o));
+  return { sec: at(TV.fields.tv_sec.offset), usec: at(TV.fields.tv_usec.offset) };
+}
+
+/**
+ * The opaque start-time token of ProcessInfo: "<jid>:<sec>.<usec>", the
+ * start as time since boot. The kernel keeps p_start in uptime and reports
+ * ki_start = p_start + the boot-time estimate (kern_proc.c
+ * fill_kinfo_proc_only: timevaladd(&kp->ki_start, &boottime)); stepping the
+ * clock (settimeofday, ntpdate) moves that estimate, so ki_start alone
+ * would call a live container stopped. Subtracting kern.boottime read
+ * around the same sysctl recovers p_start exactly; the jail id tells a
+ * reused pid in another jail apart.
+ */
+export function startToken(p: KinfoProc, boot: { sec: number; usec: number }): string {
+  let sec = p.startSec - boot.sec;
+  let usec = p.startUsec - boot.usec;
+  if (usec < 0) {
+    sec -= 1;
+    usec += 1_000_000;
+  }
+  return `${p.jid}:${sec}.${String(usec).padStart(6, '0')}`;
 }

@@ -33,10 +33,20 @@ export function defaultHost(): Host {
   return { sys: ffi, run: execRunner, rundir: freebsdRundir() };
 }
 
-/** Start time ("sec.usec" of ki_start) and zombie state from kern.proc.pid.<pid>. */
+/**
+ * Start time (jail id and start since boot, startToken) and zombie state
+ * from kern.proc.pid.<pid>. kern.boottime is read before and after: if a
+ * clock step fell between, the pair is read again.
+ */
 export function freebsdProcessInfo(pid: number): ProcessInfo | undefined {
-  const p = ffi.procByPid(pid);
-  return p && { startTime: startToken(p), zombie: p.stat === SZOMB };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const boot = ffi.bootTime();
+    const p = ffi.procByPid(pid);
+    if (!p) return undefined;
+    const after = ffi.bootTime();
+    if (after.sec === boot.sec && after.usec === boot.usec) return { startTime: startToken(p, boot), zombie: p.stat === SZOMB };
+  }
+  throw new RuntimeError('ESYSTEM', `process ${pid}: the clock was stepped during every read of its start time`);
 }
 
 const plans = new WeakMap<Prepared, FreeBSDPlan>();
