@@ -1,17 +1,17 @@
 /**
  * Signal parsing as runc accepts it: a number ("9"), a name ("KILL") or a
- * prefixed name ("SIGKILL"), case-insensitive. Numbers are this platform's.
+ * prefixed name ("SIGKILL"), case-insensitive. Names, numbers and the range
+ * are this platform's (src/platform/signals.ts).
  */
-import { constants } from 'node:os';
+import { type SignalTable, platformSignals } from '../platform/signals.js';
 import { invalid } from './errors.js';
 
-const byName = constants.signals as Record<string, number>;
-
-export function parseSignal(text: string | undefined, fallback = 'SIGTERM'): number {
+export function parseSignal(text: string | undefined, fallback = 'SIGTERM', table: SignalTable = platformSignals()): number {
+  const byName = table.byName;
   const s = (text ?? fallback).trim();
   if (/^[0-9]+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > 64) throw invalid(`unknown signal "${s}"`);
+    if (n < 1 || n > table.max) throw invalid(`unknown signal "${s}"`);
     return n;
   }
   const upper = s.toUpperCase();
@@ -21,7 +21,8 @@ export function parseSignal(text: string | undefined, fallback = 'SIGTERM'): num
   return n;
 }
 
-export function signalName(n: number): string {
+export function signalName(n: number, table: SignalTable = platformSignals()): string {
+  const byName = table.byName;
   for (const [name, value] of Object.entries(byName)) if (value === n) return name;
   return String(n);
 }

@@ -540,3 +540,15 @@ describe('children.max of the parent is the kernel\'s business', () => {
     expect(jailLines()).toEqual(['jail 1 outer persist']);
   });
 });
+
+describe('freeze', () => {
+  it('stops and continues with FreeBSD\'s SIGSTOP (17) and SIGCONT (19), whatever the host running the tests', async () => {
+    const sandbox = makeFreeBSDSandbox(host);
+    const done = setUpFreeBSD(plan(spec((s) => { s.mounts = []; })), host());
+    t.addProc(100, done.jid, 1, 0, 3);
+    const record = { id: 'c1', pid: 100, sandbox: { setup: done } } as unknown as ContainerRecord;
+    sandbox.freeze(record, true);
+    sandbox.freeze(record, false);
+    expect(log().split('\n').filter((l) => l.startsWith('kill'))).toEqual(['kill pid=100 sig=17', 'kill pid=100 sig=19']);
+  });
+});

@@ -7,10 +7,10 @@
  * does jail_attach.
  */
 import type { HostPolicy } from '../../plan/policy.js';
-import { constants } from 'node:os';
 import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
 import { processRecords } from '../processRecords.js';
 import { FREEBSD_RLIMITS } from './rlimits.js';
+import { SIGNALS } from './abi.js';
 import { RuntimeError } from '../../runtime/errors.js';
 import type { ContainerRecord } from '../../runtime/store.js';
 import type { Prepared, ProcessInfo, Sandbox } from '../sandbox.js';
@@ -93,7 +93,7 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     },
     freeze(record: ContainerRecord, on: boolean) {
       const setup = setupOf(record);
-      if (setup) signalJail(setup, host(), constants.signals[on ? 'SIGSTOP' : 'SIGCONT']);
+      if (setup) signalJail(setup, host(), SIGNALS[on ? 'SIGSTOP' : 'SIGCONT'] as number);
     },
     update() {
       throw new RuntimeError('EUNSUPPORTED', 'update: resource limits (rctl) are not supported by the FreeBSD backend yet');
