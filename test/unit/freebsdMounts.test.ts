@@ -123,3 +123,31 @@ describe('destinations', () => {
     expect(formatMount(step({ destination: '/dev', type: 'devfs', source: 'devfs' }) as never, 5001)).toBe('devfs devfs on /dev (ruleset=5001)');
   });
 });
+
+describe('options each file system knows', () => {
+  // nullfs, fdescfs and the pseudofs file systems never call vfs_filteropt():
+  // the kernel would mount them and silently drop an unknown option.
+  it.each<[Mount, string]>([
+    [{ destination: '/d', source: '/s', options: ['bind', 'size=1m'] }, 'mount option "size" is not a nullfs option (nullfs knows: cache, nocache'],
+    [{ destination: '/d', type: 'nullfs', source: '/s', options: ['nocahce'] }, 'mount option "nocahce" is not a nullfs option'],
+    [{ destination: '/dev/fd', type: 'fdescfs', source: 'fdesc', options: ['linrdlink'] }, 'mount option "linrdlink" is not a fdescfs option (fdescfs knows: linrdlnk, nodup'],
+    [{ destination: '/proc', type: 'procfs', source: 'proc', options: ['hidepid=2'] }, 'mount option "hidepid" is not a procfs option (procfs takes none'],
+    [{ destination: '/compat/proc', type: 'linprocfs', source: 'linproc', options: ['x=1'] }, 'is not a linprocfs option'],
+    [{ destination: '/compat/sys', type: 'linsysfs', source: 'linsys', options: ['mode=0755'] }, 'is not a linsysfs option'],
+  ])('%j is refused before anything is mounted', (m, message) => {
+    const err = errorOf(() => one(m));
+    expect(err).toContain('config.json: /mounts/0: ');
+    expect(err).toContain(message);
+  });
+  it.each<Mount>([
+    { destination: '/d', source: '/s', options: ['bind', 'nocache'] },
+    { destination: '/d', type: 'nullfs', source: '/s', options: ['cache', 'union'] },
+    { destination: '/dev/fd', type: 'fdescfs', source: 'fdesc', options: ['linrdlnk', 'nodup'] },
+    { destination: '/proc', type: 'procfs', source: 'proc', options: ['multilabel'] },
+  ])('%j is passed on', (m) => {
+    expect(one(m).steps).toHaveLength(1);
+  });
+  it('tmpfs and devfs check their options themselves (vfs_filteropt): passed on for the kernel to judge', () => {
+    expect(step({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['sizee=1m'] })?.options).toEqual([['sizee', '1m']]);
+  });
+});

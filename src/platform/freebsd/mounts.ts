@@ -9,6 +9,7 @@ import type { Mount } from '../../plan/spec.js';
 import { invalid, unsupported } from '../../runtime/errors.js';
 import { MNT } from './abi.js';
 import { type DevfsRule, parseRule } from './devfs.js';
+import { checkFsOptions } from './fsOptions.js';
 
 /** sys/mount.h flag bits (abi.ts). */
 export { MNT } from './abi.js';
@@ -131,6 +132,7 @@ export function translateMount(m: Mount, i: number, out: MountTranslation): void
     out.debug.push(`${where}: type "${type}" with a bind option: mounted as nullfs`);
   }
   const destination = normaliseDestination(m.destination, where);
+  checkFsOptions(fstype, options, where);
   if (fstype === 'nullfs' && !(m.source && path.isAbsolute(m.source))) {
     throw invalid(`${where}/source: a bind mount needs a source path`);
   }
