@@ -552,3 +552,42 @@ describe('freeze', () => {
     expect(log().split('\n').filter((l) => l.startsWith('kill'))).toEqual(['kill pid=100 sig=17', 'kill pid=100 sig=19']);
   });
 });
+
+describe('nullfs mount points the kernel would refuse with a bare EINVAL', () => {
+  const attempt = (mounts: Spec['mounts']) => {
+    let err: Error | undefined;
+    try {
+      setUpFreeBSD(plan(spec((s) => { s.mounts = mounts; })), host());
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(jailLines()).toEqual([]); // the jail made before the mount is gone again
+    expect(mountLines()).toEqual([]);
+    expect(log()).not.toMatch(/^nmount .*fstype="nullfs"/m);
+    return err?.message ?? '';
+  };
+
+  it('a file bind mount onto a file with several hard links (vfs_domount_first wants exactly one)', () => {
+    fs.writeFileSync(path.join(rootfs, 'etc/hosts'), '');
+    fs.linkSync(path.join(rootfs, 'etc/hosts'), path.join(rootfs, 'etc/hosts.bak'));
+    expect(attempt([{ destination: '/etc/hosts', source: path.join(tmp, 'hosts'), options: ['bind'] }])).toBe(
+      `mounts/0 (/etc/hosts): cannot mount a file on ${rootfs}/etc/hosts: it has 2 hard links, and FreeBSD mounts only on a file with one`,
+    );
+  });
+  it('a directory onto a file', () => {
+    fs.writeFileSync(path.join(rootfs, 'etc/hosts'), '');
+    expect(attempt([{ destination: '/etc/hosts', source: path.join(tmp, 'data'), options: ['bind'] }])).toBe(
+      `mounts/0 (/etc/hosts): cannot mount directory ${tmp}/data on ${rootfs}/etc/hosts, a file: nullfs mounts a directory only on a directory and a file only on a file`,
+    );
+  });
+  it('a file onto a directory', () => {
+    expect(attempt([{ destination: '/etc', source: path.join(tmp, 'hosts'), options: ['bind'] }])).toBe(
+      `mounts/0 (/etc): cannot mount file ${tmp}/hosts on ${rootfs}/etc, a directory: nullfs mounts a directory only on a directory and a file only on a file`,
+    );
+  });
+  it('a source that is neither a file nor a directory', () => {
+    expect(attempt([{ destination: '/null', source: '/dev/null', options: ['bind'] }])).toBe(
+      'mounts/0 (/null): cannot mount /dev/null: nullfs mounts only directories and regular files',
+    );
+  });
+});

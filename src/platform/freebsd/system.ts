@@ -31,6 +31,7 @@ import { type Alias, type IovPair, JAIL_CREATE, type JailParam, encodeParams, in
 import type { KinfoProc } from './kinfo.js';
 import { MNT, type MountStep } from './mounts.js';
 import { IFCONFIG, aliasAddArgs, aliasRemoveArgs, interfaceHasAddress, vnetMoveArgs, vnetReturnArgs } from './network.js';
+import { checkNullfsTarget, nullfsSourceKind } from './nullfsTarget.js';
 import { removeCreated, resolveInRoot } from './paths.js';
 import type { FreeBSDPlan } from './translate.js';
 
@@ -112,15 +113,9 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
     if (plan.jail.devfsRulesetParam && done.devfsRuleset !== undefined) params.push({ name: 'devfs_ruleset', type: 'int', value: done.devfsRuleset });
     done.jid = host.sys.jailSet(encodeParams(params), JAIL_CREATE, `create jail ${plan.jail.name}`);
     for (const step of steps) {
-      let kind: 'dir' | 'file' = 'dir';
-      if (step.mountpoint === 'source') {
-        try {
-          kind = fs.statSync(step.source).isDirectory() ? 'dir' : 'file';
-        } catch (err) {
-          throw systemError(`mounts/${step.origin}: source ${step.source}`, err);
-        }
-      }
+      const kind = step.mountpoint === 'source' ? nullfsSourceKind(step) : 'dir';
       const target = resolveInRoot(jailRoot, step.destination, { create: kind, created: done.created, ...(plan.view && { fallbackRoot: rootfs }) });
+      if (step.fstype === 'nullfs') checkNullfsTarget(step, kind, target);
       host.sys.nmount(mountPairs(step, target, done.devfsRuleset), step.flags, `mount ${step.fstype} on ${step.destination}`);
       done.mounted.push(target);
     }
