@@ -76,7 +76,25 @@ export function parseRule(text: string | readonly string[], where: string): Devf
   return tokens;
 }
 
-/** devfsrules_hide_all + devfsrules_unhide_basic + devfsrules_unhide_login of /etc/defaults/devfs.rules, spelled out. */
+/**
+ * The rulesets /etc/defaults/devfs.rules ships, by number. 4 (what jail(8)
+ * uses by default) and 5 are the ones a bundle may name with `ruleset=N`
+ * unless the host policy says otherwise; 1-3 are building blocks that 4 and
+ * 5 include.
+ */
+export const SHIPPED_RULESETS = {
+  devfsrules_hide_all: 1,
+  devfsrules_unhide_basic: 2,
+  devfsrules_unhide_login: 3,
+  devfsrules_jail: 4,
+  devfsrules_jail_vnet: 5,
+} as const;
+
+/**
+ * The rules of devfsrules_hide_all (1), devfsrules_unhide_basic (2) and
+ * devfsrules_unhide_login (3), spelled out rather than included, so the
+ * generated ruleset does not depend on the host's loaded copy of them.
+ */
 export const DEFAULT_OPEN_RULES: readonly DevfsRule[] = [
   ['hide'],
   ...['log', 'null', 'zero', 'crypto', 'random', 'urandom', 'ptmx', 'pts', 'pts/*', 'fd', 'fd/*', 'stdin', 'stdout', 'stderr'].map(

@@ -20,7 +20,7 @@
  */
 import type { HostPolicy } from '../../plan/policy.js';
 import { RuntimeError } from '../../runtime/errors.js';
-import { DEFAULT_OPEN_RULES, type DevfsPolicy, type DevfsRule, parseRule } from './devfs.js';
+import { DEFAULT_OPEN_RULES, type DevfsPolicy, type DevfsRule, SHIPPED_RULESETS, parseRule } from './devfs.js';
 import { globMatch } from './glob.js';
 
 export interface FreeBSDPolicy {
@@ -37,7 +37,14 @@ export const DEFAULT_GRANTS: readonly string[] = ['set_hostname', 'reserved_port
 
 export const DEFAULT_FREEBSD_POLICY: Omit<FreeBSDPolicy, 'file'> = {
   allow: new Set(),
-  devfs: { devices: [], deny: [], rulesets: [4, 5], open: DEFAULT_OPEN_RULES, close: [], range: [5000, 5999] },
+  devfs: {
+    devices: [],
+    deny: [],
+    rulesets: [SHIPPED_RULESETS.devfsrules_jail, SHIPPED_RULESETS.devfsrules_jail_vnet],
+    open: DEFAULT_OPEN_RULES,
+    close: [],
+    range: [5000, 5999],
+  },
   vnetInterfaces: ['epair*'],
   aliasInterfaces: ['lo*'],
   parents: ['*'],
