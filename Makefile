@@ -14,7 +14,7 @@ help:
 	@echo "make conformance  runj's black-box cases, containerd and podman driving runj (installs them)"
 	@echo "make validation   the OCI runtime-tools suite against runj, runc and crun"
 	@echo "make bench        time runj against runc and crun"
-	@echo "make lint         typecheck, lint, FreeBSD ABI check"
+	@echo "make lint         typecheck, lint, FreeBSD ABI check, FreeBSD C code compiled here"
 	@echo "make abi-check    FreeBSD ABI numbers against the Rust libc crate and Go x/sys/unix"
 
 # Installs what a fresh Debian machine lacks (idempotent; quiet when all is there).
@@ -64,6 +64,7 @@ validation: deps build
 	bash conformance/runtime-tools/run.sh
 
 lint: validators abi-check
+	$(MAKE) -s -C native freebsd-check
 	$(NODE_BIN)/tsc -p .
 	$(NODE_BIN)/biome check src test build scripts/abi-check.mjs
 

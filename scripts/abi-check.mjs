@@ -11,7 +11,7 @@
 // a value no source has must be listed in abi.ts's UNVERIFIED with a
 // reason. Anything else fails (exit 1).
 //
-// Usage: node scripts/abi-check.mjs [--abi FILE.ts] [--rust DIR] [--go DIR] [--verbose]
+// Usage: node scripts/abi-check.mjs [--abi FILE.ts] [--headers DIR] [--rust DIR] [--go DIR] [--verbose]
 //        node scripts/abi-check.mjs --dump amd64|arm64 STRUCT...
 import { build } from 'esbuild';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -301,7 +301,7 @@ function rustModel(arch) {
   const cls = (type) => {
     const t = resolve(type);
     if (t.startsWith('*')) return 'ptr';
-    if (prim[t]) return `${t.startsWith('u') ? 'u' : 'i'}${prim[t] * 8}`;
+    if (prim[t]) return `int${prim[t] * 8}`;
     return t;
   };
   return {
@@ -321,9 +321,11 @@ function rustModel(arch) {
 function cClass(type) {
   const t = type.replace(/\b(const|struct|volatile)\b/g, '').replace(/\s+/g, ' ').trim();
   if (t.includes('*')) return 'ptr';
+  // Integer arguments compare by size: that is what the calling convention sees.
   const map = {
-    int: 'i32', pid_t: 'i32', 'unsigned int': 'u32', u_int: 'u32', uint32_t: 'u32', size_t: 'u64', u_long: 'u64',
-    'unsigned long': 'u64', long: 'i64', ssize_t: 'i64', off_t: 'i64', id_t: 'i64', idtype_t: 'i32', void: 'void',
+    int: 'int32', pid_t: 'int32', 'unsigned int': 'int32', u_int: 'int32', uint32_t: 'int32', int32_t: 'int32', idtype_t: 'int32',
+    size_t: 'int64', u_long: 'int64', 'unsigned long': 'int64', long: 'int64', ssize_t: 'int64', off_t: 'int64', id_t: 'int64',
+    int64_t: 'int64', uint64_t: 'int64', void: 'void',
   };
   return map[t] ?? t;
 }
@@ -423,12 +425,12 @@ const unverifiedSeen = new Set();
 const perArch = {};
 let protoCount = 0;
 
-function check(arch, sources, key, ours, get) {
+function check(arch, sources, key, ours, get, mine = 'abi.ts') {
   const results = sources.map((s) => [s.name, get(s)]).filter(([, v]) => v !== undefined);
   const agree = results.filter(([, v]) => v === ours);
   const disagree = results.filter(([, v]) => v !== ours);
   const unverifiedReason = abi.UNVERIFIED[key];
-  for (const [src, v] of disagree) failures.push(`${arch}: ${key} is ${ours} in abi.ts but ${v} in ${src}`);
+  for (const [src, v] of disagree) failures.push(`${arch}: ${key} is ${ours} in ${mine} but ${v} in ${src}`);
   if (agree.length) {
     perArch[arch].asserts += agree.length;
     if (unverifiedReason) failures.push(`${arch}: ${key} is listed in UNVERIFIED but ${agree.map(([s]) => s).join(' and ')} has it: remove it from the list`);
@@ -474,6 +476,28 @@ for (const arch of Object.keys(ARCHES)) {
     if (arch === 'amd64') protoCount++;
   }
 }
+
+// The FreeBSD headers native/jailtest/include stands in with for freebsd-check
+// (and the jail test double includes): every #define and prototype.
+const headerDir = path.resolve(opt('--headers', path.join(root, 'native/jailtest/include/sys')));
+let headerCount = 0;
+let headerProtos = 0;
+for (const file of readdirSync(headerDir).filter((f) => f.endsWith('.h')).sort()) {
+  const text = stripComments(readFileSync(path.join(headerDir, file), 'utf8'));
+  const defines = [...text.matchAll(/^#define\s+([A-Z][A-Z0-9_]*)\s+(0x[0-9a-fA-F]+|\d+)\s*$/gm)].map((m) => [m[1], Number(m[2])]);
+  const protos = [...text.matchAll(/^[a-z][\w\s*]*\b\w+\([^)]*\);/gm)].map((m) => parseCProto(m[0]));
+  for (const arch of Object.keys(ARCHES)) {
+    const sources = [rustModel(arch), goModel(arch)];
+    for (const [name, v] of defines) check(arch, sources, `sys/${file}: ${name}`, v, (src) => src.constant(name), 'the header');
+    for (const p of protos) {
+      const sig = (q) => q && `${q.ret}(${q.params.join(',')})`;
+      check(arch, sources, `sys/${file}: prototype ${p.name}`, sig(p), (src) => sig(src.proto(p.name)), 'the header');
+    }
+  }
+  headerCount += defines.length;
+  headerProtos += protos.length;
+}
+console.log(`abi-check: ${headerCount} constants and ${headerProtos} prototypes of native/jailtest/include/sys checked on each architecture`);
 
 for (const arch of Object.keys(perArch)) console.log(`abi-check ${arch}: ${perArch[arch].asserts} assertions matched`);
 console.log(`abi-check: ${protoCount} prototypes checked on each architecture`);

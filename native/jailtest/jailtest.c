@@ -27,10 +27,8 @@
 #define F_EEXIST 17
 #define F_EINVAL 22
 
-#define JAIL_CREATE 0x01
-#define JAIL_UPDATE 0x02
-#define JAIL_ATTACH 0x04
-#define JAIL_DYING 0x08
+/* JAIL_* and the prototypes the functions below must match. */
+#include "include/sys/jail.h"
 
 #define MAXJAILS 64
 #define MAXPARAMS 64

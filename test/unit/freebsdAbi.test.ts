@@ -15,13 +15,14 @@ const original = fs.readFileSync(abiTs, 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-abi-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function runCheck(text?: string): { status: number | null; out: string } {
+function runCheck(text?: string, headers?: string): { status: number | null; out: string } {
   let file = abiTs;
   if (text !== undefined) {
     file = path.join(tmp, `abi-${Math.random().toString(36).slice(2)}.ts`);
     fs.writeFileSync(file, text);
   }
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts/abi-check.mjs'), '--abi', file], { encoding: 'utf8' });
+  const extra = headers ? ['--headers', headers] : [];
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts/abi-check.mjs'), '--abi', file, ...extra], { encoding: 'utf8' });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -36,6 +37,7 @@ describe('abi-check', () => {
     expect(r.out).toMatch(/abi-check amd64: \d+ assertions matched/);
     expect(r.out).toMatch(/abi-check arm64: \d+ assertions matched/);
     expect(r.out).toContain('7 prototypes checked');
+    expect(r.out).toMatch(/\d+ constants and 5 prototypes of native\/jailtest\/include\/sys checked/);
     expect(r.status).toBe(0);
   });
   it('fails when a kinfo_proc offset drifts', () => {
@@ -62,11 +64,24 @@ describe('abi-check', () => {
   it('fails when a prototype drifts', () => {
     const r = runCheck(mutate('int jail_set(void *iov, unsigned int niov, int flags)', 'int jail_set(void *iov, size_t niov, int flags)'));
     expect(r.status).toBe(1);
-    expect(r.out).toContain('prototype jail_set is i32(ptr,u64,i32) in abi.ts but i32(ptr,u32,i32)');
+    expect(r.out).toContain('prototype jail_set is int32(ptr,int64,int32) in abi.ts but int32(ptr,int32,int32)');
   });
   it('fails on a value no source has unless UNVERIFIED gives the reason', () => {
     const r = runCheck(mutate("  SIGRTMAX: 'sys/signal.h SIGRTMAX 126: as SIGRTMIN',\n", ''));
     expect(r.status).toBe(1);
     expect(r.out).toContain('SIGRTMAX (126) is in no source and not listed in UNVERIFIED');
+  });
+  it('checks the FreeBSD headers freebsd-check compiles against', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'sys-'));
+    const src = path.join(root, 'native/jailtest/include/sys');
+    for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+    const procctl = path.join(dir, 'procctl.h');
+    fs.writeFileSync(procctl, fs.readFileSync(procctl, 'utf8').replace('#define PROC_TRACE_CTL 7', '#define PROC_TRACE_CTL 17'));
+    const jail = path.join(dir, 'jail.h');
+    fs.writeFileSync(jail, fs.readFileSync(jail, 'utf8').replace('int jail_attach(int jid);', 'int jail_attach(long jid);'));
+    const r = runCheck(original, dir);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('sys/procctl.h: PROC_TRACE_CTL is 17 in the header but 7 in Rust libc');
+    expect(r.out).toContain('sys/jail.h: prototype jail_attach is int32(int64) in the header but int32(int32)');
   });
 });
