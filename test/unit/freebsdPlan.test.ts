@@ -16,10 +16,7 @@ describe('config fields on FreeBSD', () => {
     ['linux.uidMappings', (s) => { s.linux = { uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }; }, 'config.json: linux.uidMappings: a jail has no user namespace'],
     ['linux.gidMappings', (s) => { s.linux = { gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }; }, 'linux.gidMappings'],
     ['a user namespace', (s) => { s.linux = { namespaces: [{ type: 'user' }] }; }, 'linux.namespaces (user)'],
-    ['memory limit', (s) => { s.linux = { resources: { memory: { limit: 1 << 20 } } }; }, 'config.json: linux.resources.memory.limit: resource limits are not applied by the FreeBSD backend; list "linux.resources" under "ignore"'],
-    ['pids limit', (s) => { s.linux = { resources: { pids: { limit: 10 } } }; }, 'linux.resources.pids.limit'],
-    ['cpu quota', (s) => { s.linux = { resources: { cpu: { quota: 50000, period: 100000 } } }; }, 'linux.resources.cpu.quota'],
-    ['cpu pinning', (s) => { s.linux = { resources: { cpu: { cpus: '0-1' } } }; }, 'linux.resources.cpu.cpus'],
+    ['cpu pinning', (s) => { s.linux = { resources: { cpu: { cpus: '0-1' } } }; }, 'config.json: linux.resources.cpu.cpus: CPU pinning is not applied by the FreeBSD backend; list "linux.resources" under "ignore"'],
     ['blockIO throttle', (s) => { s.linux = { resources: { blockIO: { throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }] } } }; }, 'linux.resources.blockIO'],
     ['hugepage limits', (s) => { s.linux = { resources: { hugepageLimits: [{ pageSize: '2MB', limit: 1 }] } }; }, 'linux.resources.hugepageLimits'],
     ['unified', (s) => { s.linux = { resources: { unified: { 'memory.max': '1' } } }; }, 'linux.resources.unified'],
@@ -29,11 +26,26 @@ describe('config fields on FreeBSD', () => {
     expect(errorOf(() => fplan(freebsdSpec(patch)))).toContain(message);
   });
   it('the policy can let a refused field go, with a warning', () => {
-    const p = fplan(freebsdSpec((s) => { s.linux = { resources: { memory: { limit: 1 }, pids: { limit: 2 } } }; }), { policy: policyOf({ ignore: ['linux.resources'] }) });
+    const p = fplan(freebsdSpec((s) => { s.linux = { resources: { hugepageLimits: [{ pageSize: '2MB', limit: 1 }], unified: { 'memory.max': '1' } } }; }), {
+      policy: policyOf({ ignore: ['linux.resources'] }),
+    });
     expect(p.warnings).toEqual([
-      'ignoring linux.resources.memory.limit as the host policy (/etc/runj/policy.json) allows: resource limits are not applied by the FreeBSD backend',
-      'ignoring linux.resources.pids.limit as the host policy (/etc/runj/policy.json) allows: resource limits are not applied by the FreeBSD backend',
+      'ignoring linux.resources.hugepageLimits as the host policy (/etc/runj/policy.json) allows: resource limits are not applied by the FreeBSD backend',
+      'ignoring linux.resources.unified as the host policy (/etc/runj/policy.json) allows: resource limits are not applied by the FreeBSD backend',
     ]);
+  });
+  it('memory, swap, pids and CPU quota become rctl rules on the jail', () => {
+    const p = fplan(freebsdSpec((s) => { s.linux = { resources: { memory: { limit: 1 << 20, swap: 2 << 20 }, pids: { limit: 10 }, cpu: { quota: 50000, period: 100000 } } }; }));
+    expect(p.rctl).toEqual([
+      { resource: 'memoryuse', amount: 1 << 20 },
+      { resource: 'swapuse', amount: 1 << 20 },
+      { resource: 'maxproc', amount: 10 },
+      { resource: 'pcpu', amount: 50 },
+    ]);
+    expect(p.warnings).toEqual([]);
+    expect(errorOf(() => fplan(freebsdSpec((s) => { s.linux = { resources: { memory: { swap: 1 } } }; })))).toBe(
+      'config.json: /linux/resources/memory/swap: a memory+swap limit needs memory.limit',
+    );
   });
   it('ignores with a debug line the Linux fields a containerd Linux config carries', () => {
     const p = fplan(freebsdSpec((s) => {

@@ -86,6 +86,7 @@ export const ERRNO: Readonly<Record<number, [name: string, text: string]>> = {
   24: ['EMFILE', 'Too many open files'],
   28: ['ENOSPC', 'No space left on device'],
   30: ['EROFS', 'Read-only file system'],
+  34: ['ERANGE', 'Result too large'],
   35: ['EAGAIN', 'Resource temporarily unavailable'],
   45: ['EOPNOTSUPP', 'Operation not supported'],
   47: ['EAFNOSUPPORT', 'Address family not supported by protocol family'],
@@ -132,6 +133,11 @@ export const PROTOTYPES = {
   unmount: 'int unmount(const char *dir, int flags)',
   kill: 'int kill(int pid, int sig)',
   sysctl: 'int sysctl(const int *name, unsigned int namelen, void *oldp, void *oldlenp, const void *newp, size_t newlen)',
+  sysctlbyname: 'int sysctlbyname(const char *name, void *oldp, void *oldlenp, const void *newp, size_t newlen)',
+  rctl_add_rule: 'int rctl_add_rule(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
+  rctl_remove_rule: 'int rctl_remove_rule(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
+  rctl_get_racct: 'int rctl_get_racct(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
+  rctl_get_rules: 'int rctl_get_rules(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
 } as const;
 
 /**

@@ -31,4 +31,6 @@ export const E = {
   EINVAL: numberOf('EINVAL'),
   EROFS: numberOf('EROFS'),
   EAGAIN: numberOf('EAGAIN'),
+  ERANGE: numberOf('ERANGE'),
+  ENOSYS: numberOf('ENOSYS'),
 } as const;

@@ -203,3 +203,57 @@ export function bootTime(): { sec: number; usec: number } {
   }
   return decodeTimeval(buf);
 }
+
+/** sysctlbyname(3) of a boolean or int OID; undefined when the kernel has no such OID (ENOENT). */
+export function sysctlFlag(name: string): boolean | undefined {
+  const f = fn(PROTOTYPES.sysctlbyname);
+  const buf = Buffer.alloc(4);
+  const lenBuf = Buffer.alloc(SIZE_T);
+  writeSize(lenBuf, buf.length);
+  if ((f(name, buf, lenBuf, null, 0) as number) < 0) {
+    const errno = koffi().errno() as number;
+    if (errno === E.ENOENT) return undefined;
+    throw new SyscallError('sysctl', errno, '', `sysctl ${name}`);
+  }
+  // SYSCTL_BOOL OIDs (kern.racct.enable) answer with one byte, int ones with four: non-zero either way.
+  return buf.subarray(0, readSize(lenBuf)).some((b) => b !== 0);
+}
+
+/** One of the rctl(2) calls: `int f(const void *in, size_t inlen, void *out, size_t outlen)`; returns the output text. */
+function rctlCall(proto: string, call: string, input: string, outLen: number): string {
+  const f = fn(proto);
+  const inBuf = Buffer.from(`${input}\0`);
+  for (let len = outLen; ; len *= 4) {
+    const out = len ? Buffer.alloc(len) : null;
+    if ((f(inBuf, inBuf.length, out, len) as number) === 0) {
+      if (!out) return '';
+      const nul = out.indexOf(0);
+      return out.subarray(0, nul < 0 ? out.length : nul).toString('utf8');
+    }
+    const errno = koffi().errno() as number;
+    if (errno !== E.ERANGE || len >= 1 << 20) throw new SyscallError(call, errno, '', `${call} ${input}`);
+  }
+}
+
+export function rctlAddRule(rule: string): void {
+  rctlCall(PROTOTYPES.rctl_add_rule, 'rctl_add_rule', rule, 0);
+}
+
+export function rctlRemoveRule(filter: string): void {
+  rctlCall(PROTOTYPES.rctl_remove_rule, 'rctl_remove_rule', filter, 0);
+}
+
+/** "resource=amount,..." for the filter's subject. */
+export function rctlGetRacct(filter: string): string {
+  return rctlCall(PROTOTYPES.rctl_get_racct, 'rctl_get_racct', filter, 4096);
+}
+
+/** The rules in force for the filter's subject, comma-separated. */
+export function rctlGetRules(filter: string): string {
+  return rctlCall(PROTOTYPES.rctl_get_rules, 'rctl_get_rules', filter, 4096);
+}
+
+/** kern.racct.enable: true, false, or undefined on a kernel built without RACCT. */
+export function racctEnabled(): boolean | undefined {
+  return sysctlFlag('kern.racct.enable');
+}

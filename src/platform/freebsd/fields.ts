@@ -3,7 +3,8 @@
  * (docs/spec-coverage.md has the full table). Fields whose omission would
  * leave the container less confined than asked (user namespaces, hard
  * resource limits, running in a VM) are refused unless the host policy
- * lists them under "ignore"; Linux mechanisms a jail replaces (namespaces,
+ * lists them under "ignore" (memory, swap, pids and CPU quota limits are
+ * applied as rctl rules, rctl.ts); Linux mechanisms a jail replaces (namespaces,
  * seccomp, capabilities, masked paths, LSM labels, ...) are skipped with a
  * debug line. Pure.
  */
@@ -21,17 +22,12 @@ function present(v: unknown): boolean {
 type Get = (s: Spec) => unknown;
 const res = (s: Spec) => (s.linux?.resources ?? {}) as Record<string, Record<string, unknown> | unknown[] | undefined>;
 const sub = (s: Spec, k: string) => (res(s)[k] ?? {}) as Record<string, unknown>;
-const positive = (v: unknown) => typeof v === 'number' && v > 0;
 
 /** [policy "ignore" name, field shown in the error, getter, why]. */
 const REFUSED: readonly [string, string, Get, string][] = [
   ['linux.uidMappings', 'linux.uidMappings', (s) => s.linux?.uidMappings, 'a jail has no user namespace: the container would run with host ids'],
   ['linux.gidMappings', 'linux.gidMappings', (s) => s.linux?.gidMappings, 'a jail has no user namespace: the container would run with host ids'],
   ['linux.namespaces', 'linux.namespaces (user)', (s) => s.linux?.namespaces?.find((n) => n.type === 'user'), 'a jail has no user namespace: the container would run with host ids'],
-  ['linux.resources', 'linux.resources.memory.limit', (s) => positive(sub(s, 'memory').limit), 'resource limits are not applied by the FreeBSD backend'],
-  ['linux.resources', 'linux.resources.memory.swap', (s) => positive(sub(s, 'memory').swap), 'resource limits are not applied by the FreeBSD backend'],
-  ['linux.resources', 'linux.resources.pids.limit', (s) => positive(sub(s, 'pids').limit), 'resource limits are not applied by the FreeBSD backend'],
-  ['linux.resources', 'linux.resources.cpu.quota', (s) => positive(sub(s, 'cpu').quota), 'resource limits are not applied by the FreeBSD backend'],
   ['linux.resources', 'linux.resources.cpu.cpus', (s) => sub(s, 'cpu').cpus, 'CPU pinning is not applied by the FreeBSD backend'],
   ['linux.resources', 'linux.resources.blockIO', (s) => Object.keys(sub(s, 'blockIO')).some((k) => k.startsWith('throttle') && present(sub(s, 'blockIO')[k])), 'I/O limits are not applied by the FreeBSD backend'],
   ['linux.resources', 'linux.resources.hugepageLimits', (s) => res(s).hugepageLimits, 'resource limits are not applied by the FreeBSD backend'],

@@ -11,6 +11,8 @@ import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
 import { processRecords } from '../processRecords.js';
 import { FREEBSD_RLIMITS } from './rlimits.js';
 import { SIGNALS } from './abi.js';
+import { rctlRules, unlimitedResources } from './rctl.js';
+import { addRules, jailStats, removeRules, requireRacct } from './rctlHost.js';
 import { RuntimeError } from '../../runtime/errors.js';
 import type { ContainerRecord } from '../../runtime/store.js';
 import type { Prepared, ProcessInfo, Sandbox } from '../sandbox.js';
@@ -95,11 +97,20 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
       const setup = setupOf(record);
       if (setup) signalJail(setup, host(), SIGNALS[on ? 'SIGSTOP' : 'SIGCONT'] as number);
     },
-    update() {
-      throw new RuntimeError('EUNSUPPORTED', 'update: resource limits (rctl) are not supported by the FreeBSD backend yet');
+    update(record: ContainerRecord, resources: Record<string, unknown>) {
+      const setup = setupOf(record);
+      if (!setup?.jid) throw new RuntimeError('ENOTRUNNING', 'container not running');
+      const add = rctlRules(resources, 'update');
+      const remove = unlimitedResources(resources);
+      if (!add.length && !remove.length) return;
+      const h = host();
+      requireRacct(h, 'update');
+      addRules(h, setup.jailName, add);
+      removeRules(h, setup.jailName, remove);
     },
-    stats() {
-      return {};
+    stats(record: ContainerRecord) {
+      const setup = setupOf(record);
+      return setup?.jid ? jailStats(host(), setup.jailName) : {};
     },
   };
 }

@@ -5,7 +5,8 @@
  * a recording command runner.
  *
  * setUp order: devfs ruleset, read-only root view, jail_set(JAIL_CREATE),
- * mounts in order, interface aliases, vnet moves. A parent jail's
+ * rctl rules, mounts in order, interface aliases, vnet moves (RACCT is
+ * checked first when there are limits). A parent jail's
  * children.max is left alone: kern_jail_set() (sys/kern/kern_jail.c) checks
  * pr_childcount against pr_childmax along the caller's prison chain only
  * (the host's limit is JAIL_MAX), and raising a parent's limit needs it below
@@ -13,7 +14,8 @@
  * A failure undoes the steps done so far (tearDown of the partial record).
  *
  * tearDown order: give vnet interfaces back, jail_remove (kills every
- * process), remove the aliases runj added, unmount in reverse order
+ * process), remove the aliases runj added, the jail's rctl rules (kept by
+ * name after the jail is gone), unmount in reverse order
  * (retrying while dying processes still hold a mount, then MNT_FORCE),
  * remove the mount points runj created.
  * It attempts every step, reports all failures together, and is safe to
@@ -33,6 +35,7 @@ import { MNT, type MountStep } from './mounts.js';
 import { IFCONFIG, aliasAddArgs, aliasRemoveArgs, interfaceHasAddress, vnetMoveArgs, vnetReturnArgs } from './network.js';
 import { checkNullfsTarget, nullfsSourceKind } from './nullfsTarget.js';
 import { removeCreated, resolveInRoot } from './paths.js';
+import { addRules, removeAllRules, requireRacct } from './rctlHost.js';
 import type { FreeBSDPlan } from './translate.js';
 
 /** The system calls of ffi.ts, as an interface. */
@@ -44,6 +47,11 @@ export interface Syscalls {
   unmount(dir: string, flags: number): void;
   kill(pid: number, signal: number): void;
   allProcs(): KinfoProc[];
+  racctEnabled(): boolean | undefined;
+  rctlAddRule(rule: string): void;
+  rctlRemoveRule(filter: string): void;
+  rctlGetRacct(filter: string): string;
+  rctlGetRules(filter: string): string;
 }
 
 export interface Host {
@@ -66,6 +74,8 @@ export interface SetUpData {
   created: string[];
   aliases: Alias[];
   moved: string[];
+  /** rctl rules were added for the jail's name (they outlive the jail until removed). */
+  rctl?: boolean;
 }
 
 const str = (s: string) => Buffer.from(`${s}\0`);
@@ -93,6 +103,7 @@ function mkdirs(dir: string, created: string[]): void {
 export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
   const done: SetUpData = { jailName: plan.jail.name, jid: 0, mounted: [], created: [], aliases: [], moved: [] };
   try {
+    if (plan.rctl.length) requireRacct(host, 'config.json: /linux/resources');
     if (plan.devfs) done.devfsRuleset = allocateRuleset(plan.devfs, host.rundir, host.devfs ?? devfsControl(host.run), host.sleep);
     let rootfs: string;
     try {
@@ -112,6 +123,10 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
     const params: JailParam[] = plan.jail.params.map((p) => (p.name === 'path' ? { ...p, value: jailRoot } : p)) as JailParam[];
     if (plan.jail.devfsRulesetParam && done.devfsRuleset !== undefined) params.push({ name: 'devfs_ruleset', type: 'int', value: done.devfsRuleset });
     done.jid = host.sys.jailSet(encodeParams(params), JAIL_CREATE, `create jail ${plan.jail.name}`);
+    if (plan.rctl.length) {
+      done.rctl = true;
+      addRules(host, plan.jail.name, plan.rctl);
+    }
     for (const step of steps) {
       const kind = step.mountpoint === 'source' ? nullfsSourceKind(step) : 'dir';
       const target = resolveInRoot(jailRoot, step.destination, { create: kind, created: done.created, ...(plan.view && { fallbackRoot: rootfs }) });
@@ -192,6 +207,7 @@ export function tearDownFreeBSD(data: SetUpData, host: Host): void {
       if (interfaceHasAddress(mustRun(host.run, IFCONFIG, [a.iface]), a)) mustRun(host.run, IFCONFIG, aliasRemoveArgs(a));
     });
   }
+  attempt(() => removeAllRules(host, data.jailName));
   for (const dir of [...(data.mounted ?? [])].reverse()) attempt(() => unmountPatiently(host, dir));
   errors.push(...removeCreated(data.created ?? []));
   if (errors.length) throw new RuntimeError('ESYSTEM', `removing jail ${data.jailName}: ${errors.join('; ')}`);

@@ -16,6 +16,7 @@ import { type JailParam, formatParam, translateJail } from './jailParams.js';
 import { type MountStep, formatMount, rootViewStep, translateMounts } from './mounts.js';
 import { type NetworkPlan, describeNetwork } from './network.js';
 import { freebsdPolicy } from './policy.js';
+import { type RctlRule, rctlRules, ruleText } from './rctl.js';
 import { FREEBSD_RLIMITS } from './rlimits.js';
 import { mergeSources } from './sources.js';
 
@@ -40,6 +41,8 @@ export interface FreeBSDPlan {
   mounts: MountStep[];
   devfs: DevfsPlan | undefined;
   network: NetworkPlan;
+  /** rctl deny rules on the jail, from linux.resources. */
+  rctl: RctlRule[];
   /** Helper records; the `jail` record's id is filled in at setUp. */
   records: Record_[];
   warnings: string[];
@@ -91,6 +94,7 @@ export function planFreeBSD(
     mounts,
     devfs,
     network: { aliases: jail.aliases, vnetInterfaces: jail.vnetInterfaces },
+    rctl: rctlRules(plan.spec.linux?.resources as Record<string, unknown> | undefined, 'config.json: /linux/resources'),
     records: [['jail', JID_PLACEHOLDER], ...processRecords(plan.process, FREEBSD_RLIMITS, plan.hooks)],
     warnings,
     debug,
@@ -102,6 +106,10 @@ export function formatFreeBSDPlan(p: FreeBSDPlan): string {
   const lines: string[] = [`jail ${p.jail.name}${p.jail.parent ? ` (child of ${p.jail.parent}; the kernel limits children.max along runj's own jail chain, the parent's is not touched)` : ''}`];
   for (const param of p.jail.params) lines.push(`  ${formatParam(param)}${param.from ? `    # ${param.from}` : ''}`);
   if (p.jail.devfsRulesetParam) lines.push('  devfs_ruleset=<generated>');
+  if (p.rctl.length) {
+    lines.push('rctl rules (RACCT/RCTL; removed at delete)');
+    for (const r of p.rctl) lines.push(`  ${ruleText(p.jail.name, r)}`);
+  }
   lines.push('mounts (in order; unmounted in reverse)');
   for (const s of p.mounts) lines.push(`  ${formatMount(s)}`);
   if (p.devfs) {
