@@ -488,6 +488,79 @@ echo "runj: $RUNJ_CMD"
 echo "work: $WORK"
 build_rootfs || { echo "could not build the root file system" >&2; exit 1; }
 
+# ---- rctl, nested jails, mount checks, signals ------------------------------
+
+racct_on() { [ "$(sysctl -n kern.racct.enable 2>/dev/null)" = 1 ]; }
+
+t_rctl_limits() {
+	racct_on || { skip "kern.racct.enable is not 1 (t_rctl_refused covers this host)"; return 1; }
+	ARGS='["/rescue/sleep","600"]'
+	EXTRA=',"linux":{"resources":{"memory":{"limit":268435456},"pids":{"limit":32}}}'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" running || { REASON="not running"; return 1; }
+	r=$(rctl "jail:$ID:" 2>&1)
+	case "$r" in *memoryuse:deny=268435456*) ;; *) REASON="no memoryuse rule: $r"; return 1 ;; esac
+	case "$r" in *maxproc:deny=32*) ;; *) REASON="no maxproc rule: $r"; return 1 ;; esac
+	runj update --pids-limit 16 "$ID" 2>>"$ERR" || { REASON="update failed: $(head -c 300 "$ERR")"; return 1; }
+	case "$(rctl "jail:$ID:" 2>&1)" in *maxproc:deny=16*) ;; *) REASON="update did not replace maxproc: $(rctl "jail:$ID:")"; return 1 ;; esac
+	st=$(runj events --stats "$ID" 2>>"$ERR")
+	case "$st" in *'"memory"'*'"pids"'*) ;; *) REASON="events --stats: $st"; return 1 ;; esac
+	runj kill "$ID" KILL 2>>"$ERR"
+	wait_status "$ID" stopped || { REASON="not stopped"; return 1; }
+	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+	r=$(rctl "jail:$ID:" 2>&1)
+	[ -z "$r" ] || { REASON="rules left after delete: $r"; return 1; }
+}
+
+t_rctl_refused() {
+	racct_on && { skip "kern.racct.enable is 1 (t_rctl_limits covers this host)"; return 1; }
+	EXTRA=',"linux":{"resources":{"pids":{"limit":32}}}'
+	run_bundle
+	[ "$RC" != 0 ] || { REASON="a container with limits ran without RACCT"; return 1; }
+	grep -q 'RACCT/RCTL' "$ERR" || { REASON="unclear error: $(head -c 300 "$ERR")"; return 1; }
+}
+
+t_parent_children_max() {
+	P="rc-parent-$$"
+	jail -c name="$P" persist children.max=0 || { REASON="cannot create the parent jail"; return 1; }
+	EXTRA=",\"freebsd\":{\"jail\":{\"parent\":\"$P\"}}"
+	ARGS='["/rescue/sh","-c","echo child"]'
+	run_bundle
+	max=$(jls -j "$P" children.max 2>/dev/null)
+	jail -r "$P" 2>/dev/null
+	expect_out child || return 1
+	[ "$max" = 0 ] || { REASON="the parent's children.max changed to $max"; return 1; }
+}
+
+t_nullfs_hardlinked_target() {
+	F=$WORK/file-$ID.txt
+	echo "single file" >"$F"
+	echo original >"$ROOTFS/etc/linked-$ID"
+	ln "$ROOTFS/etc/linked-$ID" "$ROOTFS/etc/linked-$ID.bak"
+	EXTRA_MOUNTS=",{\"destination\":\"/etc/linked-$ID\",\"type\":\"nullfs\",\"source\":\"$F\"}"
+	run_bundle
+	rm -f "$ROOTFS/etc/linked-$ID" "$ROOTFS/etc/linked-$ID.bak"
+	[ "$RC" != 0 ] || { REASON="mounted on a file with two hard links"; return 1; }
+	grep -q 'hard links' "$ERR" || { REASON="unclear error: $(head -c 300 "$ERR")"; return 1; }
+}
+
+t_mount_option_typo() {
+	EXTRA_MOUNTS=",{\"destination\":\"/mnt\",\"type\":\"nullfs\",\"source\":\"$WORK\",\"options\":[\"nocahce\"]}"
+	run_bundle
+	[ "$RC" != 0 ] || { REASON="nullfs accepted an unknown option"; return 1; }
+	grep -q 'is not a nullfs option' "$ERR" || { REASON="unclear error: $(head -c 300 "$ERR")"; return 1; }
+}
+
+t_realtime_signal() {
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" running || { REASON="not running"; return 1; }
+	# SIGRTMIN+35: real-time signals run to 126 on FreeBSD; the default action ends the process.
+	runj kill "$ID" 100 2>>"$ERR" || { REASON="kill 100 refused: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" stopped || { REASON="still $(status_of "$ID") after signal 100"; return 1; }
+	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed"; return 1; }
+}
+
 case_ minimal t_minimal
 case_ args t_args
 case_ env t_env
@@ -508,6 +581,12 @@ case_ kill t_kill
 case_ kill-all t_kill_all
 case_ exec t_exec
 case_ delete-cleanup t_delete_cleanup
+case_ rctl-limits t_rctl_limits
+case_ rctl-refused t_rctl_refused
+case_ parent-children-max t_parent_children_max
+case_ nullfs-hardlinked-target t_nullfs_hardlinked_target
+case_ mount-option-typo t_mount_option_typo
+case_ realtime-signal t_realtime_signal
 
 echo "passed $PASSED, failed $FAILED, skipped $SKIPPED"
 [ "$FAILED" = 0 ]
