@@ -423,6 +423,9 @@ int jail_set(struct iovec *iov, unsigned int niov, int flags)
 		if (strcmp(n, "errmsg") != 0 && check_value(&r, n, &iov[i + 1]) < 0)
 			return -1;
 	}
+	/* kern_jail_set: a jail created without JAIL_ATTACH would die at once. */
+	if ((flags & (JAIL_CREATE | JAIL_ATTACH)) == JAIL_CREATE && !find(&r, "persist"))
+		return fail(&r, F_EINVAL, "new jail must persist or attach");
 	const struct iovec *name = find(&r, "name");
 	const struct iovec *jidv = find(&r, "jid");
 	int jid = 0;

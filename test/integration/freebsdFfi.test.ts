@@ -109,10 +109,10 @@ describe('jail_set through koffi', () => {
     );
   });
   it('turns a failure into an error carrying the kernel\'s errmsg and FreeBSD\'s errno name', () => {
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }]), JAIL_CREATE);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE);
     let err: ffi.SyscallError | undefined;
     try {
-      ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }]), JAIL_CREATE, 'create jail c1');
+      ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE, 'create jail c1');
     } catch (e) {
       err = e as ffi.SyscallError;
     }
@@ -131,20 +131,20 @@ describe('jail_set through koffi', () => {
     expect(() => ffi.jailSet([], JAIL_CREATE, 'x')).toThrow(`x: ${text} (${name})`);
   });
   it('JAIL_UPDATE, and the kernel refusing a missing parent', () => {
-    expect(() => ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'nope.c1' }]), JAIL_CREATE)).toThrow(
+    expect(() => ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'nope.c1' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE)).toThrow(
       'jail_set: jail "nope" not found (ENOENT)',
     );
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p' }]), JAIL_CREATE);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE);
     // kern_jail_set checks children.max along the caller's chain (the host: no limit), not the parent's.
-    expect(ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.c' }]), JAIL_CREATE)).toBe(2);
+    expect(ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.c' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE)).toBe(2);
     ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p' }, { name: 'children.max', type: 'int', value: 1 }]), JAIL_UPDATE);
-    expect(ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.d' }]), JAIL_CREATE)).toBe(3);
+    expect(ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'p.d' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE)).toBe(3);
   });
 });
 
 describe('jail_get, jail_remove', () => {
   it('fills output buffers', () => {
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }, { name: 'enforce_statfs', type: 'int', value: 1 }]), JAIL_CREATE);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }, { name: 'persist', type: 'bool', value: true }, { name: 'enforce_statfs', type: 'int', value: 1 }]), JAIL_CREATE);
     const r = ffi.jailGet([{ name: str('name'), value: str('c1') }, { name: str('enforce_statfs'), value: Buffer.alloc(4) }], 0);
     expect(r.jid).toBe(1);
     expect(r.values[1]?.toString('hex')).toBe('01000000');
@@ -301,7 +301,7 @@ describe('setUp and tearDown', () => {
   });
 
   it('a failing jail_set undoes the read-only root view', () => {
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'pod' }]), JAIL_CREATE);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'pod' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE);
     t.failNext('jail_set', 22, 'unknown parameter: allow.mlock');
     const fp = plan(spec((s) => {
       s.root = { path: 'rootfs', readonly: true };
@@ -313,7 +313,7 @@ describe('setUp and tearDown', () => {
     expect(log()).toContain(`nmount flags=0x1 fstype="nullfs" fspath="${view}" target="${rootfs}" errmsg=[1024]`);
     expect(log()).not.toContain('jail_set flags=0x2');
     expect(log()).toContain(`unmount "${view}" flags=0x0`);
-    expect(jailLines()).toEqual(['jail 1 pod']);
+    expect(jailLines()).toEqual(['jail 1 pod persist']);
     expect(mountLines()).toEqual([]);
     expect(fs.existsSync(path.join(tmp, 'run/jails'))).toBe(false);
   });
@@ -355,10 +355,10 @@ describe('setUp and tearDown', () => {
     expect(log().match(/jail_remove/g)).toHaveLength(1);
     // Another jail now has jid 1:
     t.reset();
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'someone-else' }]), JAIL_CREATE);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'someone-else' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE);
     expect(liveJid(done, host())).toBeUndefined();
     tearDownFreeBSD(done, host());
-    expect(jailLines()).toEqual(['jail 1 someone-else']);
+    expect(jailLines()).toEqual(['jail 1 someone-else persist']);
   });
 
   it('retries an unmount while the jail\'s processes still hold it, then forces it', () => {
@@ -391,12 +391,12 @@ describe('setUp and tearDown', () => {
   });
 
   it('creates a child of a parent whose children.max is 0 from the host, leaving the parent as it was', () => {
-    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'pod' }, { name: 'children.max', type: 'int', value: 0 }]), JAIL_CREATE);
+    ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'pod' }, { name: 'persist', type: 'bool', value: true }, { name: 'children.max', type: 'int', value: 0 }]), JAIL_CREATE);
     const done = setUpFreeBSD(plan(spec((s) => { s.mounts = []; s.freebsd = { jail: { parent: 'pod' } }; })), host());
-    expect(jailLines()[0]).toBe('jail 1 pod children.max=[4]');
+    expect(jailLines()[0]).toBe('jail 1 pod persist children.max=[4]');
     expect(jailLines()[1]).toMatch(/^jail 2 pod\.c1 /);
     tearDownFreeBSD(done, host());
-    expect(jailLines()).toEqual(['jail 1 pod children.max=[4]']);
+    expect(jailLines()).toEqual(['jail 1 pod persist children.max=[4]']);
   });
 });
 
@@ -486,6 +486,12 @@ describe('the double follows kern_jail.c', () => {
     );
     const r = ffi.jailGet([{ name: str('name'), value: str('c1') }, { name: str('securelevel'), value: Buffer.alloc(4, 0xff) }], 0);
     expect(r.values[1]?.toString('hex')).toBe('00000000');
+  });
+  it('a new jail must persist (or attach): EINVAL with the kernel\'s errmsg otherwise', () => {
+    expect(() => ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'c1' }]), JAIL_CREATE)).toThrow(
+      'jail_set: new jail must persist or attach (EINVAL)',
+    );
+    expect(jailLines()).toEqual([]);
   });
   it('an empty ip4.addr is a jail with no IPv4 addresses; a partial address is EINVAL', () => {
     expect(create('c1', [{ name: 'ip4', type: 'jailsys', value: 'new' }])).toBe(1);
