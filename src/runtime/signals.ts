@@ -1,6 +1,7 @@
 /**
  * Signal parsing as runc accepts it: a number ("9"), a name ("KILL") or a
- * prefixed name ("SIGKILL"), case-insensitive. Numbers are this platform's.
+ * prefixed name ("SIGKILL"), case-insensitive. Numbers are this platform's;
+ * 0 probes whether the process exists.
  */
 import { constants } from 'node:os';
 import { invalid } from './errors.js';
@@ -11,7 +12,8 @@ export function parseSignal(text: string | undefined, fallback = 'SIGTERM'): num
   const s = (text ?? fallback).trim();
   if (/^[0-9]+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > 64) throw invalid(`unknown signal "${s}"`);
+    // 0 is kill(2)'s liveness probe (runc accepts it too): nothing is sent, only existence checked.
+    if (n > 64) throw invalid(`unknown signal "${s}"`);
     return n;
   }
   const upper = s.toUpperCase();
