@@ -1,5 +1,11 @@
 /* Hooks: fork + execve, the state JSON on stdin, stdout and stderr captured
- * together (the first 4 KiB) for the error, SIGKILL at the timeout. */
+ * together (the first 4 KiB) for the error, SIGKILL at the timeout.
+ *
+ * Each hook leads its own process group, and the whole group is killed when
+ * the hook exits or times out: a child it leaves behind (`sleep 30 &`) must
+ * neither hold the helper (it would keep the output pipe open) nor outlive
+ * the stage it belongs to. The group is killed while the hook is still an
+ * unreaped zombie, so its pid (the group id) cannot have been reused. */
 #include "hooks.h"
 #include "channel.h"
 #include "helper.h"
@@ -14,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OUTPUT_MAX 4096
+#define OUTPUT_MAX 4096  /* as HOOK_OUTPUT_MAX in src/runtime/readLimited.ts */
 #define TICK_MS 50  /* how often a running hook is checked for exit */
 
 static long long now_ms(void)
@@ -30,6 +36,7 @@ static _Noreturn void hook_child(const struct hook_rec *h, int in, int out)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);  /* the helper ignores it; execve would keep that */
+	setpgid(0, 0);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
 	fds_cloexec_from(3);  /* preserved fds and the like are not the hook's */
@@ -63,12 +70,13 @@ static void run_hook(const struct hook_rec *h, const char *state, const char *st
 {
 	int in[2], out[2];
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
-		die_errno(stage, "hook %s: pipe", h->path);
+		die_errno(stage, "%s hook %s: pipe", stage, h->path);
 	pid_t pid = fork();
 	if (pid < 0)
-		die_errno(stage, "hook %s: fork", h->path);
+		die_errno(stage, "%s hook %s: fork", stage, h->path);
 	if (pid == 0)
 		hook_child(h, in[0], out[1]);
+	setpgid(pid, pid);  /* also here: the group must exist before any kill(-pid) */
 	close(in[0]);
 	close(out[1]);
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
@@ -85,24 +93,20 @@ static void run_hook(const struct hook_rec *h, const char *state, const char *st
 		in[1] = -1;
 	}
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			if (out[0] >= 0)
-				drain(out[0], output, &len, &truncated);
-			break;
-		}
+		siginfo_t si = {0};
+		/* WNOWAIT: the exited hook stays a zombie until its group is killed. */
+		int w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
 		if (w < 0 && errno != EINTR)
-			die_errno(stage, "hook %s: waitpid", h->path);
+			die_errno(stage, "%s hook %s: waitid", stage, h->path);
+		if (w == 0 && si.si_pid == pid)
+			break;
 		if (deadline && now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
 			timed_out = 1;
 			break;
 		}
 		struct pollfd fds[2] = {{.fd = out[0], .events = POLLIN}, {.fd = in[1], .events = POLLOUT}};
 		if (poll(fds, 2, TICK_MS) < 0 && errno != EINTR)
-			die_errno(stage, "hook %s: poll", h->path);
+			die_errno(stage, "%s hook %s: poll", stage, h->path);
 		if (out[0] >= 0 && fds[0].revents && !drain(out[0], output, &len, &truncated)) {
 			close(out[0]);
 			out[0] = -1;
@@ -117,6 +121,12 @@ static void run_hook(const struct hook_rec *h, const char *state, const char *st
 			}
 		}
 	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);  /* in case the hook itself left its group (setsid) */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (out[0] >= 0)
+		drain(out[0], output, &len, &truncated);  /* what was written before the kill */
 	if (in[1] >= 0)
 		close(in[1]);
 	if (out[0] >= 0)
@@ -135,8 +145,8 @@ static void run_hook(const struct hook_rec *h, const char *state, const char *st
 		len--;
 	output[len] = 0;
 	if (len)
-		die(stage, 0, "hook %s: %s, output: \"%s%s\"", h->path, what, output, truncated ? "..." : "");
-	die(stage, 0, "hook %s: %s", h->path, what);
+		die(stage, 0, "%s hook %s: %s, output: \"%s%s\"", stage, h->path, what, output, truncated ? "..." : "");
+	die(stage, 0, "%s hook %s: %s", stage, h->path, what);
 }
 
 void hooks_run(const struct plan *p, int stage, const char *state)

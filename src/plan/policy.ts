@@ -6,8 +6,8 @@
  *
  *   { "ignore": ["linux.seccomp", "linux.resources"] }
  */
-import * as fs from 'node:fs';
 import { RuntimeError, isErrno } from '../runtime/errors.js';
+import { SMALL_DOC_MAX, readLimited } from '../runtime/readLimited.js';
 
 export const DEFAULT_POLICY_FILE = '/etc/runj/policy.json';
 
@@ -45,8 +45,9 @@ export function parsePolicy(text: string, file: string): HostPolicy {
 export function loadPolicy(file = process.env.RUNJ_POLICY || DEFAULT_POLICY_FILE): HostPolicy {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readLimited(file, SMALL_DOC_MAX, 'host policy');
   } catch (err) {
+    if (err instanceof RuntimeError) throw err;
     if (isErrno(err, 'ENOENT')) return { ...emptyPolicy, file };
     throw new RuntimeError('ECONFIG', `${file}: cannot read host policy: ${(err as Error).message}`);
   }

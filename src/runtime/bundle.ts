@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../plan/spec.js';
 import { RuntimeError, isErrno } from './errors.js';
+import { CONFIG_MAX, readLimited } from './readLimited.js';
 
 export async function readBundle(bundleArg: string | undefined): Promise<{ bundle: string; spec: Spec }> {
   const bundle = path.resolve(bundleArg ?? '.');
@@ -11,7 +12,7 @@ export async function readBundle(bundleArg: string | undefined): Promise<{ bundl
   try {
     const st = fs.statSync(bundle);
     if (!st.isDirectory()) throw new RuntimeError('EBUNDLE', `bundle ${bundle} is not a directory`);
-    text = fs.readFileSync(file, 'utf8');
+    text = readLimited(file, CONFIG_MAX, 'config.json', 'EBUNDLE');
   } catch (err) {
     if (err instanceof RuntimeError) throw err;
     if (isErrno(err, 'ENOENT')) {

@@ -17,6 +17,7 @@ import { RuntimeError, alreadyExists, invalid, unsupported } from './errors.js';
 import { Helper } from './helper.js';
 import { runHooks } from './hooks.js';
 import { validateId } from './ids.js';
+import { initExitReason } from './initExit.js';
 import { waitGone } from './liveness.js';
 import { type Lock, lockContainer } from './lock.js';
 import { OCI_VERSION, hookState } from './ociState.js';
@@ -124,7 +125,7 @@ async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRe
       case 'error':
         throw new RuntimeError('EHELPER', m.msg, { stage: m.stage, errno: m.errno });
       case 'eof':
-        throw new RuntimeError('EHELPER', 'container init exited unexpectedly');
+        throw new RuntimeError('EHELPER', await initExitReason(record));
     }
   }
 }

@@ -4,7 +4,6 @@
  * own process with the command line's changes. Without --detach runj waits
  * and returns the process's exit status (128+signal when killed).
  */
-import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import { encodeRecords } from '../platform/helperProtocol.js';
 import { loadSandbox } from '../platform/sandbox.js';
@@ -15,6 +14,8 @@ import type { RuntimeContext } from './context.js';
 import { RuntimeError, invalid, usage } from './errors.js';
 import { Helper } from './helper.js';
 import { validateId } from './ids.js';
+import { checkPreservedFds } from './preservedFds.js';
+import { PROCESS_MAX, readLimited } from './readLimited.js';
 import { currentStatus } from './liveness.js';
 import { check } from './status.js';
 import { writeFileAtomic } from './store.js';
@@ -42,12 +43,18 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 async function readProcessFile(file: string): Promise<Process> {
   let doc: unknown;
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    doc = JSON.parse(readLimited(file, PROCESS_MAX, 'process file'));
   } catch (err) {
+    if (err instanceof RuntimeError) throw err;
     throw new RuntimeError('ECONFIG', `${file}: ${(err as Error).message}`);
   }
   const { validateProcessDocument } = await import('../plan/validate.js');
   return validateProcessDocument(doc, file);
+}
+
+/** 4294967295 is (uid_t)-1, which setuid/setgid take as "no change": the process would stay root. */
+function checkId(flag: string, n: string, what: 'uid' | 'gid'): void {
+  if (Number(n) > 4294967294) throw invalid(`${flag}: ${n} is not a valid ${what}: must be at most 4294967294 ((${what}_t)-1 means "no change")`);
 }
 
 /** runc's exec flags applied over the container's process. */
@@ -67,11 +74,13 @@ export function processFromFlags(base: Process | undefined, o: ExecOptions): Pro
   if (o.user) {
     const m = /^(\d+)(?::(\d+))?$/.exec(o.user);
     if (!m) throw invalid(`--user: "${o.user}" must be UID[:GID] (numbers)`);
+    for (const [n, what] of [[m[1], 'uid'], [m[2], 'gid']] as const) if (n !== undefined) checkId('--user', n, what);
     p.user = { ...p.user, uid: Number(m[1]), gid: m[2] === undefined ? p.user.gid : Number(m[2]) };
   }
   if (o.additionalGids?.length) {
     p.user = { ...p.user, additionalGids: o.additionalGids.map((g) => {
       if (!/^\d+$/.test(g)) throw invalid(`--additional-gids: "${g}" is not a number`);
+      checkId('--additional-gids', g, 'gid');
       return Number(g);
     }) };
   }
@@ -91,6 +100,7 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   const proc = o.processFile ? await readProcessFile(o.processFile) : processFromFlags(record.execDefaults?.process, o);
   if (o.processFile && o.tty) proc.terminal = true;
   const preserveFds = o.preserveFds ?? 0;
+  checkPreservedFds(preserveFds);
   const terminal = terminalRecords(proc.terminal === true, proc.consoleSize, o.consoleSocket, !o.detach);
   const sandbox = await loadSandbox(record.platform);
   const prepared = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, loadPolicy());

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type HelperMessage, parseMessage } from '../platform/helperProtocol.js';
 import { RuntimeError } from './errors.js';
+import { HELPER_MESSAGE_MAX } from './readLimited.js';
 
 /** The helper binary: $RUNJ_HELPER, else native/runj-helper above this file. */
 export function helperPath(): string {
@@ -25,6 +26,7 @@ export type HelperEvent = HelperMessage | { type: 'eof' };
 
 export class Helper {
   private buffer = '';
+  private overflowed = false;
   private queue: HelperEvent[] = [];
   private waiter: ((e: HelperEvent) => void) | undefined;
   private ended = false;
@@ -37,11 +39,18 @@ export class Helper {
     child.on('error', (err) => this.push({ type: 'error', stage: 'spawn', msg: `start runj-helper: ${err.message}`, errno: 0 }));
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
+      if (this.overflowed) return;
       this.buffer += chunk;
       for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
         if (line.trim()) this.push(safeParse(line));
+      }
+      // No message is this long (readLimited.ts): the helper is broken; stop buffering its output.
+      if (Buffer.byteLength(this.buffer) > HELPER_MESSAGE_MAX) {
+        this.overflowed = true;
+        this.buffer = '';
+        this.push({ type: 'error', stage: 'protocol', msg: `helper message longer than ${HELPER_MESSAGE_MAX} bytes`, errno: 0 });
       }
     });
     socket.on('end', () => this.push({ type: 'eof' }));

@@ -5,6 +5,7 @@
  * line to its user). Without --log, warnings and errors go to stderr as text.
  */
 import * as fs from 'node:fs';
+import { RuntimeError } from './errors.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 const RANK: Record<Level, number> = { debug: 0, info: 1, warning: 2, error: 3 };
@@ -34,18 +35,26 @@ export function formatLine(level: Level, msg: string, format: 'text' | 'json', t
   return `time=${quote(t)} level=${level} msg=${quote(msg)}\n`;
 }
 
+/** Opens --log at start, as runc does: a path that cannot be opened is an error, not a silent loss of the log. */
+function openLog(file: string): number {
+  try {
+    return fs.openSync(file, 'a', 0o644);
+  } catch (err) {
+    throw new RuntimeError('EINVALID', `--log ${file}: cannot open: ${(err as Error).message}`);
+  }
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
   const format = opts.format ?? 'text';
   const min = opts.debug ? RANK.debug : RANK.info;
-  let fd: number | undefined;
+  const fd = opts.file ? openLog(opts.file) : undefined;
   const write = (level: Level, msg: string) => {
     if (RANK[level] < min) return;
-    if (!opts.file) {
+    if (fd === undefined) {
       if (RANK[level] >= RANK.warning || opts.debug) process.stderr.write(formatLine(level, msg, 'text'));
       return;
     }
     try {
-      fd ??= fs.openSync(opts.file, 'a', 0o644);
       fs.writeSync(fd, formatLine(level, msg, format));
     } catch {
       // A log that cannot be written must not turn a working operation into a failure.

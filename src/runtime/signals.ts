@@ -1,7 +1,8 @@
 /**
  * Signal parsing as runc accepts it: a number ("9"), a name ("KILL") or a
  * prefixed name ("SIGKILL"), case-insensitive. Names, numbers and the range
- * are this platform's (src/platform/signals.ts).
+ * are this platform's (src/platform/signals.ts); 0 probes whether the
+ * process exists.
  */
 import { type SignalTable, platformSignals } from '../platform/signals.js';
 import { invalid } from './errors.js';
@@ -11,7 +12,8 @@ export function parseSignal(text: string | undefined, fallback = 'SIGTERM', tabl
   const s = (text ?? fallback).trim();
   if (/^[0-9]+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > table.max) throw invalid(`unknown signal "${s}"`);
+    // 0 is kill(2)'s liveness probe (runc accepts it too): nothing is sent, only existence checked.
+    if (n > table.max) throw invalid(`unknown signal "${s}"`);
     return n;
   }
   const upper = s.toUpperCase();

@@ -60,7 +60,7 @@ describe('signals', () => {
     expect(parseSignal(text)).toBe(n);
   });
   it('defaults to TERM', () => expect(parseSignal(undefined)).toBe(15));
-  it.each(['0', '65', 'NOPE', 'SIG', '-9', '9x'])('rejects %s', (s) => {
+  it.each(['65', 'NOPE', 'SIG', '-9', '9x'])('rejects %s', (s) => {
     expect(() => parseSignal(s)).toThrow(/unknown signal/);
   });
   it('names signals', () => expect(signalName(15)).toBe('SIGTERM'));

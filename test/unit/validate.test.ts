@@ -243,3 +243,20 @@ describe('features documents', () => {
     expectLine(configError(() => validateFeaturesDocument(doc)), expected);
   });
 });
+
+describe('user ids', () => {
+  // 4294967295 is (uid_t)-1: setuid/setgid treat it as "leave unchanged", so the
+  // process would keep running as root.
+  it.each([
+    ['/process/user/uid', { uid: 4294967295, gid: 0 }],
+    ['/process/user/gid', { uid: 0, gid: 4294967295 }],
+    ['/process/user/additionalGids/1', { uid: 0, gid: 0, additionalGids: [5, 4294967295] }],
+  ])('refuses (uid_t)-1 in %s', (pointer, user) => {
+    expectLine(configError(() => validateConfigDocument(spec({ process: proc({ user }) }))), `config.json: ${pointer}: must be an integer from 0 to 4294967294`);
+    expectLine(configError(() => validateProcessDocument(proc({ user }), 'p.json')), `p.json: ${pointer.slice('/process'.length)}: must be an integer from 0 to 4294967294`);
+  });
+
+  it('accepts 4294967294', () => {
+    expect(validateConfigDocument(spec({ process: proc({ user: { uid: 4294967294, gid: 4294967294 } }) })).process?.user.uid).toBe(4294967294);
+  });
+});

@@ -1,4 +1,5 @@
 import { create } from '../../runtime/create.js';
+import { checkPreservedFds } from '../../runtime/preservedFds.js';
 import { type Command, num, str } from '../command.js';
 
 export const command: Command = {
@@ -14,6 +15,7 @@ export const command: Command = {
   },
   positionals: [1, 2],
   async run(ctx, { flags, positionals }) {
+    checkPreservedFds(num(flags['preserve-fds']) ?? 0);
     await create(ctx, {
       id: positionals[0] as string,
       bundle: str(flags.bundle) ?? positionals[1],

@@ -1,4 +1,5 @@
 import { run } from '../../runtime/run.js';
+import { checkPreservedFds } from '../../runtime/preservedFds.js';
 import { type Command, num, str } from '../command.js';
 
 export const command: Command = {
@@ -15,6 +16,7 @@ export const command: Command = {
   },
   positionals: [1, 1],
   async run(ctx, { flags, positionals }) {
+    checkPreservedFds(num(flags['preserve-fds']) ?? 0);
     const exitCode = await run(ctx, {
       id: positionals[0] as string,
       bundle: str(flags.bundle),

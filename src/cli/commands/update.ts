@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { RuntimeError } from '../../runtime/errors.js';
 import { update } from '../../runtime/events.js';
+import { SMALL_DOC_MAX, readLimited } from '../../runtime/readLimited.js';
 import { type Command, num, str } from '../command.js';
 
 export const command: Command = {
@@ -25,8 +26,9 @@ export const command: Command = {
     const file = str(flags.resources);
     if (file) {
       try {
-        resources = JSON.parse(file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8'));
+        resources = JSON.parse(file === '-' ? fs.readFileSync(0, 'utf8') : readLimited(file, SMALL_DOC_MAX, 'resources file', 'EINVALID'));
       } catch (err) {
+        if (err instanceof RuntimeError) throw err;
         throw new RuntimeError('EINVALID', `--resources ${file}: ${(err as Error).message}`);
       }
     }

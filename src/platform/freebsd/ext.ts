@@ -9,9 +9,9 @@
  * Unknown fields are errors: a setting runj would not apply must not be
  * dropped silently.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError, isErrno } from '../../runtime/errors.js';
+import { SMALL_DOC_MAX, readLimited } from '../../runtime/readLimited.js';
 
 export const EXT_FILE = 'runj.ext.json';
 
@@ -70,8 +70,9 @@ export function readRunjExt(bundle: string): RunjExt | undefined {
   const file = path.join(bundle, EXT_FILE);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readLimited(file, SMALL_DOC_MAX, EXT_FILE, 'EBUNDLE');
   } catch (err) {
+    if (err instanceof RuntimeError) throw err;
     if (isErrno(err, 'ENOENT')) return undefined;
     throw new RuntimeError('EBUNDLE', `cannot read ${file}: ${(err as Error).message}`);
   }
