@@ -54,6 +54,23 @@ void make_cwd(const struct plan *p)
 		die_errno("cwd", "mkdir %s", p->cwd);
 }
 
+/* The cwd must be inside the container's root: a path through an fd
+ * (/proc/self/fd/N, a symlink to it) may lead to a directory outside it,
+ * and the process would keep it across execve. getcwd names the cwd from
+ * the process's root: outside it, Linux gives "(unreachable)/..." (which
+ * glibc turns into ENOENT) and FreeBSD fails. */
+static void check_cwd(const char *cwd)
+{
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof buf)) {
+		if (errno != ENOENT)
+			die_errno("cwd", "process.cwd %s: getcwd", cwd);
+		buf[0] = 0;
+	}
+	if (buf[0] != '/')
+		die("cwd", 0, "process.cwd %s is outside the container root", cwd);
+}
+
 /* 7. rlimits, then groups, gid and uid around the platform's steps. */
 void set_process(const struct plan *p)
 {
@@ -93,6 +110,7 @@ void set_process(const struct plan *p)
 		umask(p->umask);
 	if (p->cwd && chdir(p->cwd) < 0)
 		die_errno("cwd", "chdir %s", p->cwd);
+	check_cwd(p->cwd ? p->cwd : ".");
 }
 
 static int executable(const char *path, int *err)
