@@ -54,13 +54,17 @@ static int make_fifo(const struct plan *p)
 
 #ifndef __FreeBSD__
 /* The fifo reopened is the one made at stage 1 (not something the
- * container put at a path), else -1 with errno EXDEV. */
+ * container put at a path), else -1 with errno EXDEV. A seccomp filter
+ * loaded before the uid change may deny fstat (EPERM): then the open is
+ * taken as it is, as before this check existed. */
 static int same_fifo(int fd, int path_fd)
 {
 	struct stat a, b;
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &a) == 0 && fstat(path_fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+	if (fstat(fd, &a) < 0 || fstat(path_fd, &b) < 0)
+		return errno == EPERM || errno == ENOSYS ? fd : (close(fd), -1);
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return fd;
 	close(fd);
 	errno = EXDEV;

@@ -91,8 +91,10 @@ int main(int argc, char **argv)
 			printf("result: reopen for writing: %s\n", strerror(errno));
 			return 0;
 		}
-		ssize_t n = pwrite(w, "PWNED", 5, 0);
-		printf("result: %s\n", n == 5 ? "overwritten" : strerror(errno));
+		/* A real attacker's script; this one is harmless if run on the host. */
+		static const char payload[] = "#!/bin/false\n";
+		ssize_t n = pwrite(w, payload, sizeof payload - 1, 0);
+		printf("result: %s\n", n == (ssize_t)sizeof payload - 1 ? "overwritten" : strerror(errno));
 		return 0;
 	}
 	printf("result: still busy at the deadline\n");
