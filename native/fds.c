@@ -93,6 +93,11 @@ void fds_close_except(const int *keep, size_t n)
 	fds_apply(3, 1, keep, n);
 }
 
+void fds_close_from(int first, const int *keep, size_t n)
+{
+	fds_apply(first, 1, keep, n);
+}
+
 /* 1. The preserved fds must be there before the helper opens anything,
  * or its own fds could take their numbers. Everything above them is marked
  * close-on-exec now (for the hooks) and again at 9 (for the container). */

@@ -5,6 +5,7 @@
  * Linux (helper.c, tty.c). Built only on FreeBSD. */
 #include "channel.h"
 #include "platform.h"
+#include "selfexec.h"
 
 #include <sys/param.h>
 #include <sys/jail.h>
@@ -12,6 +13,25 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <unistd.h>
+
+/* First thing in main (selfexec.h). Tracing disabled: a jailed process
+ * cannot ptrace(2) the helper, nor read its memory or its fds through
+ * procfs, before the helper execve's the user process (execve resets it).
+ * No memfd copy of the helper as on Linux: FreeBSD's procfs `file` and
+ * linprocfs' `exe` are symlinks resolved by name, inside the jail's root
+ * for a jailed reader, not magic links to the vnode, so they cannot lead
+ * to the host's runj-helper. And the helper holds no directory fd once it
+ * is in the jail (helper.c, make_fifo: only an O_PATH fd on exec.fifo,
+ * reopened with O_EMPTY_PATH). */
+const char *self_protect(char **argv, char **envp)
+{
+	(void)argv;
+	(void)envp;
+	int disable = PROC_TRACE_CTL_DISABLE;
+	if (procctl(P_PID, getpid(), PROC_TRACE_CTL, &disable) < 0)
+		return "procctl PROC_TRACE_CTL";
+	return NULL;
+}
 
 void platform_check(const struct plan *p)
 {

@@ -8,6 +8,7 @@
 #include "plan.h"
 #include "platform.h"
 #include "relay.h"
+#include "selfexec.h"
 #include "tty.h"
 
 #include <errno.h>
@@ -21,15 +22,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #ifdef RUNJ_SECCOMP
 #define SECCOMP_FEATURE "true"
 #else
 #define SECCOMP_FEATURE "false"
 #endif
 
-/* 1. exec.fifo in the state dir; the dir stays open so the fifo can be
- * opened after the root changes. */
-static int make_fifo(const struct plan *p, int *path_fd)
+/* 1. exec.fifo in the state dir. Only an O_PATH fd on the fifo is kept, so
+ * the fifo can be opened after the root changes: never the directory. A
+ * host directory fd held in the container is an escape (openat(fd, "..")
+ * walks the host; chdir to /proc/self/fd/N leaves the root), both for the
+ * container process and for a process exec'd into a created container
+ * while this helper is parked as its pid 1 (README.md, "Security"). */
+static int make_fifo(const struct plan *p)
 {
 	int dir = open(p->fifo_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
@@ -38,27 +45,65 @@ static int make_fifo(const struct plan *p, int *path_fd)
 		die_errno("fifo", "create %s/exec.fifo", p->fifo_dir);
 	if (fchmodat(dir, "exec.fifo", 0622, 0) < 0)  /* whatever the umask */
 		die_errno("fifo", "chmod %s/exec.fifo", p->fifo_dir);
-	*path_fd = -1;
-#if defined(__linux__) && defined(O_PATH)
-	*path_fd = openat(dir, "exec.fifo", O_PATH | O_CLOEXEC);
-#endif
-	return dir;
+	int fifo = openat(dir, "exec.fifo", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fifo < 0)
+		die_errno("fifo", "open %s/exec.fifo", p->fifo_dir);
+	close(dir);
+	return fifo;
 }
 
-/* 9, 10. Checks (W_OK) or opens the fifo for writing, as the container's
- * user. Like runc, through /proc/self/fd and the O_PATH fd taken as root:
- * that needs no search permission on the state dir, which Node may keep
- * 0700. Without /proc in the container, through the state dir. */
-static int fifo_open(int dir, int path_fd, int check)
+#ifndef __FreeBSD__
+/* The fifo reopened is the one made at stage 1 (not something the
+ * container put at a path), else -1 with errno EXDEV. A seccomp filter
+ * loaded before the uid change may deny fstat (EPERM): then the open is
+ * taken as it is, as before this check existed. */
+static int same_fifo(int fd, int path_fd)
 {
-	if (path_fd >= 0) {
-		char proc[64];
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
-		int r = check ? faccessat(AT_FDCWD, proc, W_OK, AT_EACCESS) : open(proc, O_WRONLY | O_CLOEXEC);
-		if (r >= 0 || errno != ENOENT)
-			return r;
+	struct stat a, b;
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &a) < 0 || fstat(path_fd, &b) < 0)
+		return errno == EPERM || errno == ENOSYS ? fd : (close(fd), -1);
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return fd;
+	close(fd);
+	errno = EXDEV;
+	return -1;
+}
+#endif
+
+/* 9, 10. Checks (W_OK) or opens the fifo for writing, as the container's
+ * user, from the O_PATH fd: that needs no search permission on the state
+ * dir (Node keeps it 0711 or 0700). */
+static int fifo_open(const struct plan *p, int path_fd, int check)
+{
+#ifdef __FreeBSD__
+	/* O_EMPTY_PATH reopens the fd itself: no lookup, so nothing to
+	 * resolve inside or outside the jail. */
+	(void)p;
+	if (check)
+		return 0;  /* mode 0622, set at stage 1: anyone may open it for writing */
+	return openat(path_fd, "", O_EMPTY_PATH | O_WRONLY | O_CLOEXEC);
+#else
+	/* Linux has no reopen call: /proc/self/fd/N is the way (as runc). */
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
+	int r = check ? faccessat(AT_FDCWD, proc, W_OK, AT_EACCESS) : same_fifo(open(proc, O_WRONLY | O_CLOEXEC), path_fd);
+	if (r >= 0 || errno != ENOENT)
+		return r;
+	/* No /proc in the container. Without a root of its own the helper
+	 * still sees the host's paths, so the fifo's own path does. With a
+	 * root, the only other way would be a host directory fd, which the
+	 * container must never be able to reach: refused, as runc does. */
+	if (p->root || p->has_join_root)
+		die("fifo", 0, "exec.fifo: the container has no /proc (process.cwd, mounts): runj-helper reopens exec.fifo through /proc/self/fd and holds no host directory open; mount proc at /proc");
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s/exec.fifo", p->fifo_dir) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	return check ? faccessat(dir, "exec.fifo", W_OK, AT_EACCESS) : openat(dir, "exec.fifo", O_WRONLY | O_CLOEXEC);
+	return check ? faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) : same_fifo(open(path, O_WRONLY | O_CLOEXEC), path_fd);
+#endif
 }
 
 /* 3. The parent half sends the child's pid, then exits (create) or relays
@@ -132,6 +177,9 @@ int main(int argc, char **argv)
 		printf("{\"seccomp\":%s,\"tty\":true}\n", SECCOMP_FEATURE);
 		return 0;
 	}
+	/* First, before any fd is touched: may re-execute (selfexec.h). */
+	const char *unprotected = self_protect(argv, environ);
+	int unprotected_errno = errno;
 	/* Writes to a closed socket or fifo must fail, not kill the helper.
 	 * Reset to the default before any execve (it is inherited). */
 	signal(SIGPIPE, SIG_IGN);
@@ -144,15 +192,17 @@ int main(int argc, char **argv)
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		fcntl((int)sync, F_SETFL, fl & ~O_NONBLOCK);
 	chan_set_fd((int)sync);
+	if (unprotected)
+		die("helper", unprotected_errno, "%s", unprotected);
 
 	/* 1. */
 	struct plan plan, *p = &plan;
 	plan_read(p, (int)sync);
 	platform_check(p);
 	fds_check(p, sync);
-	int fifo_path = -1, state_dir = -1, tty = -1;
+	int fifo_path = -1, tty = -1;
 	if (!p->exec)
-		state_dir = make_fifo(p, &fifo_path);
+		fifo_path = make_fifo(p);
 	if (p->console_socket)
 		tty = tty_connect(p->console_socket);
 	platform_prepare(p);
@@ -178,6 +228,11 @@ int main(int argc, char **argv)
 	if (p->has_terminal)
 		tty_setup(p, tty);
 	platform_finish_root(p);
+	/* Before the cwd is looked at: from here on only stdio, the preserved
+	 * fds and the protocol fds are open, so no path (process.cwd
+	 * /proc/self/fd/N, a symlink to it) can reach a host directory. */
+	int keep[] = {(int)sync, fifo_path};
+	fds_close_from(3 + p->preserve_fds, keep, fifo_path >= 0 ? 2 : 1);
 	if (!p->exec)
 		make_cwd(p);  /* before a read-only root; exec does not create it, as runc */
 	platform_restrict_root(p);
@@ -199,7 +254,7 @@ int main(int argc, char **argv)
 	}
 	/* Check now that the fifo can be opened: after ready nothing can be
 	 * reported until it is. */
-	if (fifo_open(state_dir, fifo_path, 1) < 0)
+	if (fifo_open(p, fifo_path, 1) < 0)
 		die_errno("fifo", "exec.fifo in %s is not writable by uid %u", p->fifo_dir, (unsigned)geteuid());
 	platform_after_setuid(p);
 	park_signals(parked_exit);
@@ -208,16 +263,14 @@ int main(int argc, char **argv)
 	chan_set_fd(-1);
 
 	/* 10. Blocks until `start` opens the fifo for reading. */
-	int fifo = fifo_open(state_dir, fifo_path, 0);
+	int fifo = fifo_open(p, fifo_path, 0);
 	if (fifo < 0)
 		die_errno("fifo", "open exec.fifo");
 	while (write(fifo, "0", 1) != 1)
 		if (errno != EINTR)
 			die_errno("fifo", "write exec.fifo");
 	chan_set_fd(fifo);
-	close(state_dir);
-	if (fifo_path >= 0)
-		close(fifo_path);
+	close(fifo_path);
 
 	/* 11. */
 	park_signals(SIG_DFL);

@@ -31,6 +31,9 @@ void fds_cloexec_from(int first);
 /* Closes every fd >= 3 except those in keep (same fallbacks). */
 void fds_close_except(const int *keep, size_t n);
 
+/* Closes every fd >= first except those in keep (same fallbacks). */
+void fds_close_from(int first, const int *keep, size_t n);
+
 /* 1. The preserved fds are open (else stage "fds") and the sync fd is
  * above them; every fd above them is marked close-on-exec. */
 void fds_check(const struct plan *p, long sync);

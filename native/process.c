@@ -54,6 +54,56 @@ void make_cwd(const struct plan *p)
 		die_errno("cwd", "mkdir %s", p->cwd);
 }
 
+#ifdef __FreeBSD__
+/* Whether "/" is reached going up from the cwd by "..": above the
+ * process's root ".." stays at the root, so from inside it the walk ends
+ * there; from outside it ends at another top (the host's root, or that of
+ * a detached mount tree). 1 yes, 0 no, -1 undecided (errno). */
+static int cwd_under_root(void)
+{
+	struct stat root, cur, up;
+	char path[PATH_MAX] = ".";
+	if (stat("/", &root) < 0 || stat(path, &cur) < 0)
+		return -1;
+	for (size_t n = 1; n + 3 < sizeof path; n += 3) {
+		if (cur.st_dev == root.st_dev && cur.st_ino == root.st_ino)
+			return 1;
+		memcpy(path + n, "/..", 4);
+		if (stat(path, &up) < 0)
+			return -1;
+		if (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+			return 0;  /* a top that is not the root */
+		cur = up;
+	}
+	errno = ENAMETOOLONG;
+	return -1;
+}
+#endif
+
+/* The cwd must be inside the container's root: a path through an fd
+ * (/proc/self/fd/N, a symlink to it) may lead to a directory outside it,
+ * and the process would keep it across execve. getcwd names the cwd from
+ * the process's root: outside it, Linux gives "(unreachable)/..." (which
+ * glibc turns into ENOENT). FreeBSD's getcwd may name such a directory by
+ * its host path, so there the walk up by ".." decides too. (Not on Linux,
+ * where a seccomp filter loaded before the uid change may deny stat.) */
+static void check_cwd(const char *cwd)
+{
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof buf)) {
+		if (errno != ENOENT)
+			die_errno("cwd", "process.cwd %s: getcwd", cwd);
+		buf[0] = 0;
+	}
+	int under = buf[0] == '/';
+#ifdef __FreeBSD__
+	if (under && (under = cwd_under_root()) < 0)
+		die_errno("cwd", "process.cwd %s: walk up to the root", cwd);
+#endif
+	if (!under)
+		die("cwd", 0, "process.cwd %s is outside the container root", cwd);
+}
+
 /* 7. rlimits, then groups, gid and uid around the platform's steps. */
 void set_process(const struct plan *p)
 {
@@ -93,6 +143,7 @@ void set_process(const struct plan *p)
 		umask(p->umask);
 	if (p->cwd && chdir(p->cwd) < 0)
 		die_errno("cwd", "chdir %s", p->cwd);
+	check_cwd(p->cwd ? p->cwd : ".");
 }
 
 static int executable(const char *path, int *err)
