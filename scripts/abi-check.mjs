@@ -96,6 +96,8 @@ for (const arch of Object.keys(ARCHES)) {
     ...Object.entries(abi.SYSCTL),
     ...Object.entries(abi.RLIMITS),
     ...Object.entries(abi.SIGNALS),
+    ...Object.entries(abi.LIMITS),
+    ['DEVFS_RULESET_MAX', abi.DEVFS_RULESET_MAX],
     ['SIGRTMIN', abi.SIGRTMIN],
     ['SIGRTMAX', abi.SIGRTMAX],
     ...Object.entries(abi.ERRNO).map(([n, [name]]) => [name, Number(n)]),

@@ -147,6 +147,7 @@ function dropCfgItems(text, arch) {
 export function rustModel(arch, rustDir) {
   const base = path.join(rustDir, 'src/unix');
   const files = [
+    'align.rs', // in6_addr (mod.rs includes it for every current compiler)
     'mod.rs',
     'bsd/mod.rs',
     'bsd/freebsdlike/mod.rs',
