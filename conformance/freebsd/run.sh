@@ -498,17 +498,17 @@ t_rctl_limits() {
 	EXTRA=',"linux":{"resources":{"memory":{"limit":268435456},"pids":{"limit":32}}}'
 	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
 	wait_status "$ID" running || { REASON="not running"; return 1; }
-	r=$(rctl "jail:$ID:" 2>&1)
+	r=$(rctl "jail:$ID" 2>&1)
 	case "$r" in *memoryuse:deny=268435456*) ;; *) REASON="no memoryuse rule: $r"; return 1 ;; esac
 	case "$r" in *maxproc:deny=32*) ;; *) REASON="no maxproc rule: $r"; return 1 ;; esac
 	runj update --pids-limit 16 "$ID" 2>>"$ERR" || { REASON="update failed: $(head -c 300 "$ERR")"; return 1; }
-	case "$(rctl "jail:$ID:" 2>&1)" in *maxproc:deny=16*) ;; *) REASON="update did not replace maxproc: $(rctl "jail:$ID:")"; return 1 ;; esac
+	case "$(rctl "jail:$ID" 2>&1)" in *maxproc:deny=16*) ;; *) REASON="update did not replace maxproc: $(rctl "jail:$ID")"; return 1 ;; esac
 	st=$(runj events --stats "$ID" 2>>"$ERR")
 	case "$st" in *'"memory"'*'"pids"'*) ;; *) REASON="events --stats: $st"; return 1 ;; esac
 	runj kill "$ID" KILL 2>>"$ERR"
 	wait_status "$ID" stopped || { REASON="not stopped"; return 1; }
 	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
-	r=$(rctl "jail:$ID:" 2>&1)
+	r=$(rctl "jail:$ID" 2>&1)
 	[ -z "$r" ] || { REASON="rules left after delete: $r"; return 1; }
 }
 

@@ -34,9 +34,19 @@ export const STRUCTS = {
   },
   /** sys/_timeval.h: ki_start's type. */
   timeval: { size: 16, fields: { tv_sec: { offset: 0, size: 8 }, tv_usec: { offset: 8, size: 8 } } },
+  /** netinet/in.h: ip4.addr is an array of these (network byte order). */
+  in_addr: { size: 4, fields: { s_addr: { offset: 0, size: 4 } } },
+  /** netinet6/in6.h: ip6.addr is an array of these. */
+  in6_addr: { size: 16, fields: { s6_addr: { offset: 0, size: 16 } } },
   /** sys/_iovec.h: jail_set(2), jail_get(2) and nmount(2) take arrays of these. */
   iovec: { size: 16, fields: { iov_base: { offset: 0, size: 8 }, iov_len: { offset: 8, size: 8 } } },
 } as const satisfies Record<string, StructAbi>;
+
+/** Buffer lengths with the NUL: jail names and host.* strings (sys/param.h), interface names (net/if.h). */
+export const LIMITS = { MAXHOSTNAMELEN: 256, IFNAMSIZ: 16 } as const;
+
+/** The highest devfs ruleset number (kern_jail.c: "devfs_rsnum is a uint16_t"). */
+export const DEVFS_RULESET_MAX = 65535;
 
 /** sizeof(size_t), sysctl's *oldlenp. */
 export const SIZE_T = 8;
@@ -147,4 +157,5 @@ export const PROTOTYPES = {
 export const UNVERIFIED: Readonly<Record<string, string>> = {
   SIGRTMIN: 'sys/signal.h SIGRTMIN 65: neither the libc crate nor x/sys/unix defines FreeBSD real-time signals',
   SIGRTMAX: 'sys/signal.h SIGRTMAX 126: as SIGRTMIN',
+  DEVFS_RULESET_MAX: 'sys/kern/kern_jail.c and devfs: a ruleset number is a uint16_t; neither source describes devfs rulesets',
 };

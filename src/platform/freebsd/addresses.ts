@@ -5,6 +5,7 @@
  * without zone ids; an optional /prefix is used only for interface aliases.
  * Pure.
  */
+import { STRUCTS } from './abi.js';
 import { invalid } from '../../runtime/errors.js';
 
 export interface Address {
@@ -19,7 +20,7 @@ export interface Address {
 function parse4(s: string): Buffer | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
-  const out = Buffer.alloc(4);
+  const out = Buffer.alloc(STRUCTS.in_addr.size);
   for (let i = 0; i < 4; i++) {
     const p = parts[i] as string;
     if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
@@ -55,7 +56,7 @@ function parse6(s: string): Buffer | undefined {
     groups = left;
   }
   if (groups.length !== groupsWanted) return undefined;
-  const out = Buffer.alloc(16);
+  const out = Buffer.alloc(STRUCTS.in6_addr.size);
   for (const [i, g] of groups.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
   if (v4) v4.copy(out, 12);
   return out;

@@ -5,6 +5,7 @@
  * ruleset: host open rules, then the requested rules, then host close
  * rules. Pure: programming the ruleset is devfsRulesets.ts.
  */
+import { DEVFS_RULESET_MAX } from './abi.js';
 import { createHash } from 'node:crypto';
 import { invalid, unsupported } from '../../runtime/errors.js';
 import { globMatch, globsOverlap, hasGlob } from './glob.js';
@@ -63,7 +64,7 @@ export function parseRule(text: string | readonly string[], where: string): Devf
         i++;
         break;
       case 'include':
-        if (!arg || !/^[0-9]{1,5}$/.test(arg) || Number(arg) > 65535) bad('include needs a ruleset number');
+        if (!arg || !/^[0-9]{1,5}$/.test(arg) || Number(arg) > DEVFS_RULESET_MAX) bad('include needs a ruleset number');
         actions++;
         i++;
         break;

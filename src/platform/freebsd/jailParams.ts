@@ -4,6 +4,7 @@
  * pairs). Pure.
  */
 import { invalid, unsupported } from '../../runtime/errors.js';
+import { LIMITS } from './abi.js';
 import { type Address, parseAddressList } from './addresses.js';
 import { type FreeBSDPolicy, granted, matchesAny, policyName } from './policy.js';
 import type { JailRequest, Mode3, Sourced } from './sources.js';
@@ -17,9 +18,9 @@ export type JailParam = { name: string; from?: string } & (
 );
 
 /** MAXHOSTNAMELEN - 1: the longest jail name, host.hostname and host.domainname. */
-const MAX_NAME = 255;
+const MAX_NAME = LIMITS.MAXHOSTNAMELEN - 1;
 /** IFNAMSIZ - 1. */
-const MAX_IFNAME = 15;
+const MAX_IFNAME = LIMITS.IFNAMSIZ - 1;
 
 export interface Alias {
   iface: string;

@@ -20,6 +20,7 @@
  */
 import type { HostPolicy } from '../../plan/policy.js';
 import { RuntimeError } from '../../runtime/errors.js';
+import { DEVFS_RULESET_MAX } from './abi.js';
 import { DEFAULT_OPEN_RULES, type DevfsPolicy, type DevfsRule, SHIPPED_RULESETS, parseRule } from './devfs.js';
 import { globMatch } from './glob.js';
 
@@ -76,7 +77,7 @@ export function freebsdPolicy(policy: HostPolicy): FreeBSDPolicy {
     v === undefined ? dflt : strings(v, where, []).map((r, i) => parseRule(r, `${file}: /freebsd${where}/${i}`));
   const numbers = (v: unknown, where: string): number[] | undefined => {
     if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((n) => !Number.isInteger(n) || n < 1 || n > 65535)) return fail(where, 'must be an array of ruleset numbers (1..65535)');
+    if (!Array.isArray(v) || v.some((n) => !Number.isInteger(n) || n < 1 || n > DEVFS_RULESET_MAX)) return fail(where, `must be an array of ruleset numbers (1..${DEVFS_RULESET_MAX})`);
     return v as number[];
   };
   const range = numbers(dv.range, '/devfs/range') ?? [...d.devfs.range];

@@ -54,9 +54,9 @@ export function ruleText(jail: string, r: RctlRule): string {
   return `jail:${jail}:${r.resource}:deny=${r.amount}`;
 }
 
-/** The filter that matches every rule of the jail (rctl_remove_rule, rctl_get_racct). */
+/** The filter that matches every rule of the jail (rctl_remove_rule, rctl_get_racct): rctl(8)'s `jail:NAME`. */
 export function jailFilter(jail: string): string {
-  return `jail:${jail}:`;
+  return `jail:${jail}`;
 }
 
 /** rctl_get_racct(2)'s "resource=amount,..." text. */

@@ -30,7 +30,7 @@ export function addRules(host: Host, jail: string, rules: readonly RctlRule[]): 
 
 /** Removes the jail's rules (all, or for the given resources); nothing to remove is fine. */
 export function removeRules(host: Host, jail: string, resources?: readonly RctlRule['resource'][]): void {
-  for (const filter of resources ? resources.map((res) => `${jailFilter(jail)}${res}`) : [jailFilter(jail)]) {
+  for (const filter of resources ? resources.map((res) => `${jailFilter(jail)}:${res}`) : [jailFilter(jail)]) {
     try {
       host.sys.rctlRemoveRule(filter);
     } catch (err) {

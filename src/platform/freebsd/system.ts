@@ -74,8 +74,6 @@ export interface SetUpData {
   created: string[];
   aliases: Alias[];
   moved: string[];
-  /** rctl rules were added for the jail's name (they outlive the jail until removed). */
-  rctl?: boolean;
 }
 
 const str = (s: string) => Buffer.from(`${s}\0`);
@@ -123,10 +121,7 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
     const params: JailParam[] = plan.jail.params.map((p) => (p.name === 'path' ? { ...p, value: jailRoot } : p)) as JailParam[];
     if (plan.jail.devfsRulesetParam && done.devfsRuleset !== undefined) params.push({ name: 'devfs_ruleset', type: 'int', value: done.devfsRuleset });
     done.jid = host.sys.jailSet(encodeParams(params), JAIL_CREATE, `create jail ${plan.jail.name}`);
-    if (plan.rctl.length) {
-      done.rctl = true;
-      addRules(host, plan.jail.name, plan.rctl);
-    }
+    addRules(host, plan.jail.name, plan.rctl);
     for (const step of steps) {
       const kind = step.mountpoint === 'source' ? nullfsSourceKind(step) : 'dir';
       const target = resolveInRoot(jailRoot, step.destination, { create: kind, created: done.created, ...(plan.view && { fallbackRoot: rootfs }) });
