@@ -215,6 +215,19 @@ describe.skipIf(!isRoot)('limits and bad input', () => {
     expect(r.stderr()).toBe('runj: config.json: /process/user/additionalGids: at most 65536 groups (NGROUPS_MAX), got 65537\n');
   });
 
+  it('a state.json that is valid JSON but not a record is reported corrupt', () => {
+    const id = uniqueId('corrupt');
+    expect(runjCreate(env, id, makeBundle(env, ['sleep', '100'])).status).toBe(0);
+    const file = path.join(env.root, id, 'state.json');
+    const saved = fs.readFileSync(file);
+    for (const text of ['null', '[]', '"x"', '{"id":1}']) {
+      fs.writeFileSync(file, text);
+      expect(runj(env, ['state', id]), text).toMatchObject({ status: 1, stderr: `runj: state of ${id} is corrupt: ${file}\n` });
+    }
+    fs.writeFileSync(file, saved);
+    expect(runj(env, ['delete', '--force', id]).status).toBe(0);
+  });
+
   it('bad input to every command gives an error, never a stack trace', () => {
     const bundle = makeBundle(env, ['true']);
     const cases: string[][] = [
