@@ -220,11 +220,14 @@ describe.skipIf(!isRoot)('limits and bad input', () => {
     expect(runjCreate(env, id, makeBundle(env, ['sleep', '100'])).status).toBe(0);
     const file = path.join(env.root, id, 'state.json');
     const saved = fs.readFileSync(file);
-    for (const text of ['null', '[]', '"x"', '{"id":1}']) {
-      fs.writeFileSync(file, text);
-      expect(runj(env, ['state', id]), text).toMatchObject({ status: 1, stderr: `runj: state of ${id} is corrupt: ${file}\n` });
+    try {
+      for (const text of ['null', '[]', '"x"', '{"id":1}']) {
+        fs.writeFileSync(file, text);
+        expect(runj(env, ['state', id]), text).toMatchObject({ status: 1, stderr: `runj: state of ${id} is corrupt: ${file}\n` });
+      }
+    } finally {
+      fs.writeFileSync(file, saved); // so that delete (here or in cleanup) can remove the container
     }
-    fs.writeFileSync(file, saved);
     expect(runj(env, ['delete', '--force', id]).status).toBe(0);
   });
 
