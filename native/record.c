@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define MAX_LINE (16u << 20)  /* a record longer than this is a bug */
-#define MAX_FIELDS 65536
+#define MAX_FIELDS (65536 + 2)  /* a "groups" record: its name, and up to NGROUPS_MAX (65536) gids */
 
 /* Buffered line reader; the same buffer serves the plan and the answer to
  * {"type":"hooks"}, so nothing read ahead is lost. */

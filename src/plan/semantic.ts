@@ -63,6 +63,13 @@ export const envWellFormed: ProcessCheck = (p, at) =>
 export const rlimitTypesUnique: ProcessCheck = (p, at) =>
   duplicates(p.rlimits ?? [], (r) => r.type, `${at}/rlimits`, '/type', 'rlimit');
 
+/** Linux's NGROUPS_MAX; setgroups(2) refuses more (FreeBSD's kern.ngroups is lower: its setgroups says so). */
+const NGROUPS_MAX = 65536;
+export const additionalGidsBounded: ProcessCheck = (p, at) => {
+  const n = p.user?.additionalGids?.length ?? 0;
+  return rule(n <= NGROUPS_MAX, `${at}/user/additionalGids`, `at most ${NGROUPS_MAX} groups (NGROUPS_MAX), got ${n}`);
+};
+
 const CAP_NAME = /^CAP_[A-Z_]+$/;
 export const capabilityNamesWellFormed: ProcessCheck = (p, at) =>
   Object.entries<string[] | undefined>({ ...p.capabilities }).flatMap(([set, names]) =>
@@ -81,6 +88,7 @@ export const PROCESS_CHECKS: ProcessCheck[] = [
   envWellFormed,
   rlimitTypesUnique,
   capabilityNamesWellFormed,
+  additionalGidsBounded,
 ];
 
 export function checkProcess(process: Process, at: string): Problem[] {

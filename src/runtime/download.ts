@@ -67,9 +67,18 @@ function get(url: URL): Promise<http.IncomingMessage> {
   });
 }
 
+/** new URL() that fails with the URL named instead of a bare TypeError. */
+function parseUrl(text: string, base: URL | undefined, what: string): URL {
+  try {
+    return new URL(text, base);
+  } catch {
+    throw new RuntimeError('EINVALID', `download ${what}: "${text}" is not a valid URL`);
+  }
+}
+
 /** GETs `url`, following redirects; resolves with a 200 response, else a RuntimeError naming the URL. */
 async function open(url: string): Promise<http.IncomingMessage> {
-  let at = new URL(url);
+  let at = parseUrl(url, undefined, url);
   const where = () => (at.href === url ? url : `${url} (redirected to ${at.href})`);
   for (let hops = 0; ; hops++) {
     if (at.protocol !== 'http:' && at.protocol !== 'https:') throw new RuntimeError('ESYSTEM', `download ${where()}: not an http(s) URL`);
@@ -85,7 +94,7 @@ async function open(url: string): Promise<http.IncomingMessage> {
     res.resume();
     if (status >= 300 && status < 400 && location) {
       if (hops >= MAX_REDIRECTS) throw new RuntimeError('ESYSTEM', `download ${where()}: more than ${MAX_REDIRECTS} redirects`);
-      at = new URL(location, at);
+      at = parseUrl(location, at, where());
       continue;
     }
     throw new RuntimeError('ESYSTEM', `download ${where()}: HTTP ${status} ${res.statusMessage ?? ''}`.trimEnd(), { url: at.href, status });

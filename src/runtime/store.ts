@@ -70,11 +70,16 @@ export class Store {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw notExist();
       throw systemError(`read state of ${id}`, err);
     }
+    let record: unknown;
     try {
-      return JSON.parse(text) as ContainerRecord;
-    } catch {
+      record = JSON.parse(text);
+    } catch {}
+    const r = record as Partial<ContainerRecord> | null | undefined;
+    // Valid JSON that is not a record (null, [], a string) would fail later as a TypeError.
+    if (typeof r !== 'object' || r === null || Array.isArray(r) || typeof r.id !== 'string' || typeof r.status !== 'string') {
       throw new RuntimeError('ESYSTEM', `state of ${id} is corrupt: ${this.file(id, 'state.json')}`);
     }
+    return r as ContainerRecord;
   }
 
   save(record: ContainerRecord): void {

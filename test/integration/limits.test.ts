@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hook } from '../../src/plan/spec.js';
-import { type Env, isRoot, makeBundle, makeEnv, processesWith, runj, runjCreate, stateOf, uniqueId, waitFor } from './harness.js';
+import { type Env, isRoot, makeBundle, makeEnv, processesWith, runj, runjCreate, runjRun, stateOf, uniqueId, waitFor } from './harness.js';
 
 let seconds = 40000 + (process.pid % 10000) * 3;
 /** A `sleep N` no other process on the machine runs, to find leftovers by. */
@@ -202,8 +202,33 @@ describe.skipIf(!isRoot)('limits and bad input', () => {
     });
     const r = runjCreate(env, id, bundle);
     expect(r.status).toBe(1);
-    expect(r.stderr()).toBe('runj: container init was OOM-killed: linux.resources.memory.limit 4096 is too low\n');
+    expect(r.stderr()).toBe("runj: container init was OOM-killed: linux.resources.memory.limit is too low (the cgroup's limit: 4096 bytes)\n");
     expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+  });
+
+  it('NGROUPS_MAX (65536) supplementary groups reach the process; more are refused naming the field', () => {
+    const groups = (n: number) => makeBundle(env, ['sh', '-c', 'grep Groups: /proc/self/status | wc -w'], (s) => {
+      if (s.process) s.process.user = { uid: 0, gid: 0, additionalGids: Array.from({ length: n }, (_, i) => i + 1) };
+    });
+    expect(runjRun(env, uniqueId('groups'), groups(65536))).toEqual({ status: 0, output: '65537\n' });
+    const r = runjCreate(env, uniqueId('groups'), groups(65537));
+    expect(r.stderr()).toBe('runj: config.json: /process/user/additionalGids: at most 65536 groups (NGROUPS_MAX), got 65537\n');
+  });
+
+  it('a state.json that is valid JSON but not a record is reported corrupt', () => {
+    const id = uniqueId('corrupt');
+    expect(runjCreate(env, id, makeBundle(env, ['sleep', '100'])).status).toBe(0);
+    const file = path.join(env.root, id, 'state.json');
+    const saved = fs.readFileSync(file);
+    try {
+      for (const text of ['null', '[]', '"x"', '{"id":1}']) {
+        fs.writeFileSync(file, text);
+        expect(runj(env, ['state', id]), text).toMatchObject({ status: 1, stderr: `runj: state of ${id} is corrupt: ${file}\n` });
+      }
+    } finally {
+      fs.writeFileSync(file, saved); // so that delete (here or in cleanup) can remove the container
+    }
+    expect(runj(env, ['delete', '--force', id]).status).toBe(0);
   });
 
   it('bad input to every command gives an error, never a stack trace', () => {
@@ -230,6 +255,7 @@ describe.skipIf(!isRoot)('limits and bad input', () => {
       ['check', '--bundle', '/nonexistent'],
       ['run', '--bundle', '/nonexistent', 'x'],
       ['features', 'extra'],
+      ['demo', 'download', '--url', 'notaurl', '-o', path.join(env.dir, 'base.txz')],
     ];
     for (const args of cases) {
       const r = runj(env, args);

@@ -178,9 +178,9 @@ describe('bad global and command input', () => {
 describe('an init the memory cgroup killed', () => {
   it('names the field and the limit when the cgroup counted an OOM kill', () => {
     const v1 = 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n';
-    expect(oomMessage(v1, '4096\n')).toBe('container init was OOM-killed: linux.resources.memory.limit 4096 is too low');
+    expect(oomMessage(v1, '4096\n')).toBe("container init was OOM-killed: linux.resources.memory.limit is too low (the cgroup's limit: 4096 bytes)");
     const v2 = 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\noom_group_kill 0\n';
-    expect(oomMessage(v2, '8192\n')).toBe('container init was OOM-killed: linux.resources.memory.limit 8192 is too low');
+    expect(oomMessage(v2, '8192\n')).toBe("container init was OOM-killed: linux.resources.memory.limit is too low (the cgroup's limit: 8192 bytes)");
     expect(oomMessage(v2, 'max\n')).toBe('container init was OOM-killed');
     expect(oomMessage(v1, '9223372036854771712\n')).toBe('container init was OOM-killed');
   });

@@ -136,6 +136,7 @@ const PROCESS_CASES: Array<[semantic.ProcessCheck, Process, string, string]> = [
   [S.envWellFormed, proc({ env: ['A=1', '=x', 'B'] }), '/env/1', 'must be a KEY=VALUE string with a non-empty KEY'],
   [S.rlimitTypesUnique, proc({ rlimits: [rlimit('RLIMIT_AS'), rlimit('RLIMIT_AS')] }), '/rlimits/1/type', 'duplicate rlimit RLIMIT_AS'],
   [S.capabilityNamesWellFormed, proc({ capabilities: { ambient: ['CAP_KILL', 'KILL'] } }), '/capabilities/ambient/1', 'must be a capability'],
+  [S.additionalGidsBounded, proc({ user: { uid: 0, gid: 0, additionalGids: Array.from({ length: 65537 }, (_, i) => i) } }), '/user/additionalGids', 'at most 65536 groups (NGROUPS_MAX)'],
 ];
 
 describe('semantic checks', () => {
@@ -258,5 +259,14 @@ describe('user ids', () => {
 
   it('accepts 4294967294', () => {
     expect(validateConfigDocument(spec({ process: proc({ user: { uid: 4294967294, gid: 4294967294 } }) })).process?.user.uid).toBe(4294967294);
+  });
+});
+
+describe('supplementary groups', () => {
+  it('refuses more than NGROUPS_MAX (65536) additionalGids, naming the field', () => {
+    const user = { uid: 0, gid: 0, additionalGids: Array.from({ length: 65537 }, (_, i) => i) };
+    expectLine(configError(() => validateConfigDocument(spec({ process: proc({ user }) }))), 'config.json: /process/user/additionalGids: at most 65536 groups (NGROUPS_MAX), got 65537');
+    user.additionalGids.pop();
+    expect(validateConfigDocument(spec({ process: proc({ user }) })).process?.user.additionalGids).toHaveLength(65536);
   });
 });

@@ -17,7 +17,8 @@ export function oomMessage(events: string, limit: string | undefined): string | 
   const bytes = limit?.trim();
   // v1 reports "no limit" as a huge page-aligned number, v2 as "max".
   if (!bytes || !/^\d+$/.test(bytes) || Number(bytes) >= 2 ** 62) return 'container init was OOM-killed';
-  return `container init was OOM-killed: linux.resources.memory.limit ${bytes} is too low`;
+  // The kernel's value: it rounds the configured limit down to whole pages (1 becomes 0).
+  return `container init was OOM-killed: linux.resources.memory.limit is too low (the cgroup's limit: ${bytes} bytes)`;
 }
 
 const read = (file: string): string | undefined => {
