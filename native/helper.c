@@ -96,7 +96,7 @@ static int fifo_open(const struct plan *p, int path_fd, int check)
 	 * root, the only other way would be a host directory fd, which the
 	 * container must never be able to reach: refused, as runc does. */
 	if (p->root || p->has_join_root)
-		die("fifo", 0, "exec.fifo: the container has no /proc (process.cwd, mounts): runj-helper reopens exec.fifo through /proc/self/fd and holds no host directory open; mount proc at /proc");
+		die("fifo", 0, "exec.fifo: the container has no /proc: runj-helper reopens exec.fifo through /proc/self/fd and keeps no host directory open in the container; mount proc at /proc");
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof path, "%s/exec.fifo", p->fifo_dir) >= (int)sizeof path) {
 		errno = ENAMETOOLONG;

@@ -114,6 +114,27 @@ describe.skipIf(!isRoot)('host escapes through the helper', () => {
     });
   });
 
+  it('the parked helper runs from a sealed memfd copy, not from the host file', () => {
+    const { id } = created(['sleep', '1000']);
+    const pid = stateOf(env, id).pid as number;
+    expect(fs.readlinkSync(`/proc/${pid}/exe`)).toBe('/memfd:runj-helper (deleted)');
+    // The copy cannot be written, even by root on the host.
+    expect(() => fs.openSync(`/proc/${pid}/exe`, 'r+')).toThrow(/EPERM|EACCES|ETXTBSY/);
+  });
+
+  it('refuses a container without /proc: exec.fifo cannot be reopened without a host directory fd', () => {
+    const id = uniqueId('esc');
+    ids.push(id);
+    const bundle = makeBundle(env, ['true'], (s) => {
+      s.mounts = (s.mounts ?? []).filter((m) => m.destination !== '/proc');
+      s.linux = { ...s.linux, maskedPaths: [], readonlyPaths: [] };
+    });
+    const r = runjCreate(env, id, bundle);
+    expect(r.stderr()).toMatch(/^runj: exec.fifo: the container has no \/proc\b/);
+    expect(r.status).toBe(1);
+    expect(runj(env, ['state', id]).stderr).toBe('runj: container does not exist\n');
+  });
+
   /** Files the escaped process would write, relative to a host cwd in the state directory. */
   const WRITE = ['sh', '-c', 'echo x > pwned; echo x > ../pwned; echo x > ../../pwned; echo x > ../../../pwned'];
 
