@@ -66,7 +66,7 @@ validation: deps build
 lint: validators abi-check
 	$(MAKE) -s -C native freebsd-check
 	$(NODE_BIN)/tsc -p .
-	$(NODE_BIN)/biome check src test build
+	$(NODE_BIN)/biome check src test build scripts
 
 # Every FreeBSD struct offset, constant and prototype of src/platform/freebsd/abi.ts
 # against two independent sources (installed by scripts/deps.sh).
