@@ -3,6 +3,7 @@
 #include "channel.h"
 #include "helper.h"
 #include "linux.h"
+#include "linux_resolve.h"
 #include "platform.h"
 
 #include <errno.h>
@@ -13,103 +14,75 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
-#define MAX_LINKS 255  /* symlinks followed while resolving one path */
+#define PROC_SUPER_MAGIC 0x9fa0
+#define REOPEN_TRIES 1000
 
 static char root[PATH_MAX];  /* the rootfs, symlinks resolved; "" for "/" */
+static int rootfd = -1;      /* O_PATH fd of the rootfs after its self-bind */
 
-/* Resolves `path` as if `root` were "/" (securejoin): component by
- * component, expanding symlinks relative to the root and never going above
- * it with "..". Missing components are appended as they are. The result
- * (root + path) has no symlinks as long as nobody races us. */
-static int resolve(const char *path, char out[PATH_MAX])
+/* Everything under the root is created and opened through fds
+ * (linux_resolve.c) and mounted on through the fd's magic link: a path
+ * string would be resolved again by the kernel, and a directory swapped for
+ * a symlink in between would send the mkdir or the mount to the host. */
+static const char *fdpath(int fd)
 {
-	char rest[2 * PATH_MAX], cur[PATH_MAX] = "", full[2 * PATH_MAX];
-	size_t len = 0;
-	int links = 0;
-	if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
-		return errno = ENAMETOOLONG, -1;
-	for (char *r = rest;;) {
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		size_t n = strcspn(r, "/"), save = len;
-		if (n == 1 && r[0] == '.') {
-			r += n;
-			continue;
-		}
-		if (n == 2 && r[0] == '.' && r[1] == '.') {
-			char *slash = strrchr(cur, '/');  /* at the root, ".." stays there */
-			len = slash ? (size_t)(slash - cur) : 0;
-			cur[len] = 0;
-			r += n;
-			continue;
-		}
-		if (len + 1 + n >= sizeof cur)
-			return errno = ENAMETOOLONG, -1;
-		cur[len++] = '/';
-		memcpy(cur + len, r, n);
-		len += n;
-		cur[len] = 0;
-		r += n;
-
-		struct stat st;
-		snprintf(full, sizeof full, "%s%s", root, cur);
-		if (lstat(full, &st) < 0) {
-			if (errno == ENOENT || errno == ENOTDIR)
-				continue;
-			return -1;
-		}
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		if (++links > MAX_LINKS)
-			return errno = ELOOP, -1;
-		char target[PATH_MAX], next[2 * PATH_MAX];
-		ssize_t tl = readlink(full, target, sizeof target - 1);
-		if (tl < 0)
-			return -1;
-		target[tl] = 0;
-		len = target[0] == '/' ? 0 : save;  /* absolute: from the root again */
-		cur[len] = 0;
-		if (snprintf(next, sizeof next, "%s/%s", target, r) >= (int)sizeof next)
-			return errno = ENAMETOOLONG, -1;
-		strcpy(rest, next);
-		r = rest;
-	}
-	if (snprintf(out, PATH_MAX, "%s%s", root, len ? cur : "/") >= PATH_MAX)
-		return errno = ENAMETOOLONG, -1;
-	return 0;
+	static char buf[4][32];
+	static int next;
+	char *b = buf[next++ % 4];
+	snprintf(b, sizeof buf[0], "/proc/self/fd/%d", fd);
+	return b;
 }
 
-static void resolve_or_die(const char *stage, const char *path, char out[PATH_MAX])
+/* The host path an fd is at now, "" when unknown. */
+static void fd_link(int fd, char out[PATH_MAX])
 {
-	if (resolve(path, out) < 0)
-		die_errno(stage, "resolve %s in the root %s", path, root);
+	ssize_t n = readlink(fdpath(fd), out, PATH_MAX - 1);
+	out[n < 0 ? 0 : n] = 0;
 }
 
-/* A file to mount a non-directory on: mkdir -p its parent, then create it. */
-static int make_file(const char *path)
+/* A file to mount a non-directory on, made with O_EXCL|O_NOFOLLOW in its
+ * parent's fd; an existing one (or a directory) is opened inside the root. */
+static int make_file(const char *dest)
 {
-	char parent[PATH_MAX];
-	snprintf(parent, sizeof parent, "%s", path);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir_p(parent, 0755) < 0)
-			return -1;
-	}
-	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 && errno != EISDIR)
+	char name[NAME_MAX + 1];
+	int dir = rs_parent(rootfd, dest, 0755, name);
+	if (dir < 0)
 		return -1;
-	if (fd >= 0)
-		close(fd);
-	return 0;
+	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		fd = rs_open(rootfd, dest);
+	int e = errno;
+	close(dir);
+	errno = e;
+	return fd;
+}
+
+/* After mounting on fd, the destination again: the new mount's root, which
+ * remounts and propagation changes need (fd itself stays on the covered
+ * directory). It must be at the same place as fd (a swap may have moved the
+ * path meanwhile: tried again while it does). */
+static int reopen(const char *dest, int fd)
+{
+	char want[PATH_MAX], got[PATH_MAX];
+	for (int i = 0; i < REOPEN_TRIES; i++) {
+		int nfd = rs_open(rootfd, dest);
+		if (nfd < 0)
+			die_errno("mount", "mount %s: open the new mount", dest);
+		fd_link(fd, want);
+		fd_link(nfd, got);
+		if (want[0] && strcmp(want, got) == 0)
+			return nfd;
+		close(nfd);
+	}
+	errno = EXDEV;
+	die_errno("mount", "mount %s: the mount point kept moving while it was mounted", dest);
 }
 
 /* Per-mount flags a bind remount would otherwise reset. */
@@ -149,96 +122,131 @@ static int remount_bind(const char *dest, unsigned long flags)
 	return errno = EPERM, -1;
 }
 
+/* The kernel takes one propagation type per call; MS_REC goes with each. */
+static void set_propagation(const struct mount_rec *m, const char *target, unsigned long pflags)
+{
+	static const unsigned long types[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		if ((pflags & types[i]) && mount(NULL, target, NULL, types[i] | (pflags & MS_REC), NULL) < 0)
+			die_errno("mount", "mount %s: set propagation 0x%lx", m->dest, types[i] | (pflags & MS_REC));
+}
+
 static void do_mount(const struct mount_rec *m)
 {
-	char dest[PATH_MAX];
 	unsigned long pflags = m->pflags | (m->flags & PROPAGATION);
 	unsigned long flags = m->flags & ~PROPAGATION;
-	resolve_or_die("mount", m->dest, dest);
+	int fd, top = -1, remount = 0;
 	if (m->bind) {
 		struct stat st;
 		if (stat(m->source, &st) < 0)
 			die_errno("mount", "mount %s on %s: stat source", m->source, m->dest);
-		if ((S_ISDIR(st.st_mode) ? mkdir_p(dest, 0755) : make_file(dest)) < 0)
-			die_errno("mount", "create mount point %s", m->dest);
-		if (mount(m->source, dest, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+		fd = S_ISDIR(st.st_mode) ? rs_mkdirs(rootfd, m->dest, 0755) : make_file(m->dest);
+		if (fd < 0)
+			die_errno("mount", "mount %s: create the mount point in the root", m->dest);
+		if (mount(m->source, fdpath(fd), NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
 			die_errno("mount", "mount %s on %s", m->source, m->dest);
 		/* A bind ignores the other flags: they take a remount. */
-		if ((flags & ~(unsigned long)(MS_BIND | MS_REC)) && remount_bind(dest, flags) < 0)
-			die_errno("mount", "remount %s with flags 0x%lx", m->dest, flags);
+		remount = (flags & ~(unsigned long)(MS_BIND | MS_REC)) != 0;
 	} else {
-		if (mkdir_p(dest, 0755) < 0)
-			die_errno("mount", "create mount point %s", m->dest);
-		int r = mount(m->source, dest, m->fstype, flags, m->data);
+		fd = rs_mkdirs(rootfd, m->dest, 0755);
+		if (fd < 0)
+			die_errno("mount", "mount %s: create the mount point in the root", m->dest);
+		int r = mount(m->source, fdpath(fd), m->fstype, flags, m->data);
 		/* As runc: in a user namespace that does not own the network
 		 * namespace, sysfs cannot be mounted; the host's /sys is bound. */
 		if (r < 0 && errno == EPERM && linux_in_userns && strcmp(m->fstype, "sysfs") == 0) {
-			r = mount("/sys", dest, NULL, MS_BIND | MS_REC, NULL);
-			if (r == 0 && (flags & ~(unsigned long)MS_REC) && remount_bind(dest, flags) < 0)
-				die_errno("mount", "remount the host's /sys on %s with flags 0x%lx", m->dest, flags);
+			r = mount("/sys", fdpath(fd), NULL, MS_BIND | MS_REC, NULL);
+			remount = r == 0 && (flags & ~(unsigned long)MS_REC);
 		}
 		if (r < 0)
 			die_errno("mount", "mount %s on %s (type %s, flags 0x%lx, data \"%s\")",
 			          m->source, m->dest, m->fstype, flags, m->data);
 	}
-	/* The kernel takes one propagation type per call; MS_REC goes with each. */
-	static const unsigned long types[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
-	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-		if ((pflags & types[i]) && mount(NULL, dest, NULL, types[i] | (pflags & MS_REC), NULL) < 0)
-			die_errno("mount", "set propagation 0x%lx on %s", types[i] | (pflags & MS_REC), m->dest);
+	if (remount || pflags) {
+		top = reopen(m->dest, fd);
+		if (remount && remount_bind(fdpath(top), flags) < 0)
+			die_errno("mount", "mount %s: remount with flags 0x%lx", m->dest, flags);
+		set_propagation(m, fdpath(top), pflags);
+		close(top);
+	}
+	close(fd);
 }
 
 /* As runc where mknod is not allowed: an empty file as the mount point,
  * and the host's node at the same path bound onto it. The host's /dev is
  * still reachable (before pivot_root, the helper's root is the host's).
  * The host's node keeps its owner and mode: nothing is changed on it. */
-static void bind_device(const struct device_rec *d, const char *path)
+static void bind_device(const struct device_rec *d, int dir, const char *name)
 {
 	struct stat st;
-	if (lstat(path, &st) == 0)
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return;  /* as with mknod: an existing node is kept */
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		die_errno("device", "create %s to bind the host's node onto", d->path);
-	close(fd);
-	if (mount(d->path, path, NULL, MS_BIND, NULL) < 0)
+	if (mount(d->path, fdpath(fd), NULL, MS_BIND, NULL) < 0)
 		die_errno("device", "bind the host's %s onto %s (no mknod in a user namespace)", d->path, d->path);
+	close(fd);
 }
 
 static void make_device(const struct device_rec *d)
 {
-	char path[PATH_MAX], parent[PATH_MAX];
-	resolve_or_die("device", d->path, path);
-	snprintf(parent, sizeof parent, "%s", path);
-	*strrchr(parent, '/') = 0;
-	if (*parent && mkdir_p(parent, 0755) < 0)
-		die_errno("device", "mkdir parent of %s", d->path);
+	char name[NAME_MAX + 1];
+	int dir = rs_parent(rootfd, d->path, 0755, name);
+	if (dir < 0)
+		die_errno("device", "mkdir parent of %s in the root", d->path);
 	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 	/* A new user namespace may not mknod a device (a fifo it may). */
 	int bind = type != S_IFIFO && linux_in_userns;
-	if (!bind && mknod(path, type | d->mode, makedev(d->major, d->minor)) < 0) {
-		if (errno == EEXIST)
+	if (!bind && mknodat(dir, name, type | d->mode, makedev(d->major, d->minor)) < 0) {
+		if (errno == EEXIST) {
+			close(dir);
 			return;  /* as runc: an existing node is kept */
+		}
 		if (errno != EPERM || type == S_IFIFO)
 			die_errno("device", "mknod %s (%c %u:%u)", d->path, d->type, d->major, d->minor);
 		bind = 1;
 	}
 	if (bind) {
-		bind_device(d, path);
+		bind_device(d, dir, name);
+		close(dir);
 		return;
 	}
-	if (chown(path, d->uid, d->gid) < 0)
+	/* Owner and mode through an O_NOFOLLOW fd of the node just made: a
+	 * symlink swapped in for it is refused, never followed. */
+	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die_errno("device", "open %s after mknod", d->path);
+	if ((st.st_mode & S_IFMT) != type)
+		die("device", EEXIST, "mknod %s: replaced while it was made", d->path);
+	if (fchownat(fd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
 		die_errno("device", "chown %s to %u:%u", d->path, (unsigned)d->uid, (unsigned)d->gid);
-	if (chmod(path, d->mode) < 0)  /* mknod's mode went through the umask */
+	if (chmod(fdpath(fd), d->mode) < 0)  /* mknod's mode went through the umask */
 		die_errno("device", "chmod %s to %o", d->path, d->mode);
+	close(fd);
+	close(dir);
 }
 
 static int exists(const char *path)
 {
-	char host[PATH_MAX];
-	struct stat st;
-	resolve_or_die("device", path, host);
-	return lstat(host, &st) == 0;
+	int fd = rs_open(rootfd, path);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != ENOENT)
+		die_errno("device", "resolve %s in the root %s", path, root[0] ? root : "/");
+	return fd >= 0;
+}
+
+static void make_link(const char *target, const char *path)
+{
+	char name[NAME_MAX + 1];
+	int dir = rs_parent(rootfd, path, 0755, name);
+	if (dir < 0)
+		die_errno("device", "mkdir parent of %s in the root", path);
+	if (symlinkat(target, dir, name) < 0 && errno != EEXIST)  /* a dangling link already there is kept */
+		die_errno("device", "symlink %s -> %s", path, target);
+	close(dir);
 }
 
 static void default_devices(const struct plan *p)
@@ -262,14 +270,10 @@ static void default_devices(const struct plan *p)
 		if (!exists(devs[i].path))
 			make_device(&devs[i]);
 	for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
-		char host[PATH_MAX];
 		if (i == 5 && access("/proc/kcore", F_OK) < 0)
 			continue;  /* as runc: /dev/core only where the host has kcore */
-		if (exists(links[i][1]))
-			continue;
-		resolve_or_die("device", links[i][1], host);
-		if (symlink(links[i][0], host) < 0)
-			die_errno("device", "symlink %s -> %s", links[i][1], links[i][0]);
+		if (!exists(links[i][1]))
+			make_link(links[i][0], links[i][1]);
 	}
 }
 
@@ -296,8 +300,18 @@ void platform_prepare_root(const struct plan *p)
 	}
 	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die_errno("rootfs", "bind %s onto itself", root);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		die_errno("rootfs", "open %s", root);
 	if (strcmp(root, "/") == 0)
 		root[0] = 0;
+	/* Mounts go through /proc/self/fd/N: until pivot_root that is the
+	 * host's /proc, which must be there and be a procfs. */
+	struct statfs sf;
+	if (statfs("/proc/self/fd", &sf) < 0)
+		die_errno("rootfs", "mount under %s: the host's /proc is needed", root[0] ? root : "/");
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		die("rootfs", 0, "mount under %s: the host's /proc is needed (/proc is not a procfs)", root[0] ? root : "/");
 
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i]);
