@@ -160,6 +160,8 @@ int rs_open(int root, const char *path)
 static int is_dir(int fd)
 {
 	struct stat st;
+	if (fd < 0)
+		return -1;
 	if (fstat(fd, &st) < 0)
 		return close_keep_errno(fd);
 	if (!S_ISDIR(st.st_mode)) {

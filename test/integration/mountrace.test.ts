@@ -56,6 +56,109 @@ function listAll(dir: string): string[] {
   return out;
 }
 
+/* Drives linux_resolve.c: <openat2|walk> <root> <open|mkdirs|parent> <path> [count]
+ * prints where the fd is (or "error <errno>"); with a count, path is a
+ * format with one %d and only the failures are printed. */
+const DRIVER = `
+#define _GNU_SOURCE
+#include "linux_resolve.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static int run(int root, const char *op, const char *path, int quiet)
+{
+	char name[NAME_MAX + 1] = "", buf[4096], link[64];
+	int fd = strcmp(op, "open") == 0 ? rs_open(root, path)
+	       : strcmp(op, "mkdirs") == 0 ? rs_mkdirs(root, path, 0755) : rs_parent(root, path, 0755, name);
+	if (fd < 0)
+		return printf("error %s\\n", strerrorname_np(errno)), 1;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof buf - 1);
+	buf[n < 0 ? 0 : n] = 0;
+	if (!quiet)
+		printf("%s%s%s\\n", buf, *name ? " " : "", name);
+	close(fd);
+	return 0;
+}
+int main(int argc, char **argv)
+{
+	rs_no_openat2 = strcmp(argv[1], "walk") == 0;
+	int root = open(argv[2], O_PATH | O_DIRECTORY), bad = 0;
+	if (argc == 5)
+		return run(root, argv[3], argv[4], 0);
+	for (int i = 0; i < atoi(argv[5]); i++) {
+		char path[4096];
+		snprintf(path, sizeof path, argv[4], i);
+		bad += run(root, argv[3], path, 1);
+	}
+	return bad != 0;
+}
+`;
+
+describe('the helper\'s resolver (native/linux_resolve.c)', () => {
+  let dir: string;
+  let root: string;
+  let hostDir: string;
+  let driver: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-resolve-'));
+    root = path.join(dir, 'root');
+    hostDir = path.join(dir, 'host');
+    fs.mkdirSync(path.join(root, 'a'), { recursive: true });
+    fs.mkdirSync(hostDir);
+    fs.writeFileSync(path.join(root, 'file'), '');
+    fs.symlinkSync(hostDir, path.join(root, 'a', 'abs')); // absolute: names root/<hostDir>
+    fs.symlinkSync('../../../../../..', path.join(root, 'a', 'up'));
+    fs.symlinkSync('/nowhere/deep', path.join(root, 'dangling'));
+    fs.symlinkSync('/loop', path.join(root, 'loop'));
+    driver = compile(dir, 'driver', DRIVER, ['-D_GNU_SOURCE', `-I${path.join(REPO, 'native')}`, path.join(REPO, 'native/linux_resolve.c')]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const call = (mode: string, ...args: string[]) => {
+    const r = spawnSync(driver, [mode, root, ...args], { encoding: 'utf8' });
+    return r.stdout.trim();
+  };
+
+  for (const mode of ['openat2', 'walk']) {
+    it(`${mode}: symlinks and ".." stay inside the root, missing directories are made there`, () => {
+      expect(call(mode, 'mkdirs', '/a/abs/x/y')).toBe(path.join(root, hostDir, 'x/y'));
+      expect(fs.readdirSync(hostDir)).toEqual([]);
+      expect(call(mode, 'mkdirs', '/a/up/made')).toBe(path.join(root, 'made'));
+      expect(call(mode, 'mkdirs', '/../../../made2')).toBe(path.join(root, 'made2'));
+      expect(call(mode, 'mkdirs', '/dangling/x')).toBe(path.join(root, 'nowhere/deep/x'));
+      expect(call(mode, 'open', '/a/up')).toBe(root);
+      expect(call(mode, 'open', '/a/abs/x')).toBe(path.join(root, hostDir, 'x'));
+      expect(call(mode, 'parent', '/a/abs/new/f')).toBe(`${path.join(root, hostDir, 'new')} f`);
+      expect(fs.existsSync(path.join(dir, 'made'))).toBe(false);
+    });
+    it(`${mode}: errors`, () => {
+      expect(call(mode, 'open', '/missing')).toBe('error ENOENT');
+      expect(call(mode, 'mkdirs', '/file/x')).toBe('error ENOTDIR');
+      expect(call(mode, 'mkdirs', '/file')).toBe('error ENOTDIR');
+      expect(call(mode, 'open', '/loop')).toBe('error ELOOP');
+      expect(call(mode, 'parent', '/')).toBe('error EINVAL');
+      expect(call(mode, 'parent', '/a/..')).toBe('error EINVAL');
+    });
+    it(`${mode}: a directory swapped for a host symlink while directories are made under it`, async () => {
+      const sub = path.join(root, `sub-${mode}`);
+      const link = path.join(root, `link-${mode}`);
+      fs.mkdirSync(sub);
+      fs.symlinkSync(hostDir, link);
+      const swapper = spawn(compile(dir, 'swapper', SWAPPER), [sub, link], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => swapper.stdout?.once('data', () => resolve()));
+      const r = spawnSync(driver, [mode, root, 'mkdirs', `/sub-${mode}/d%d/x`, '3000'], { encoding: 'utf8' });
+      swapper.kill('SIGKILL');
+      await new Promise((res) => swapper.once('exit', res));
+      expect(r.stdout).toBe('');
+      expect(fs.readdirSync(hostDir)).toEqual([]);
+    }, 60_000);
+  }
+});
+
 describe.skipIf(!isRoot)('mount destinations under a directory swapped for a symlink', () => {
   let env: Env;
   let host: string;
