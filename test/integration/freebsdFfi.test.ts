@@ -60,6 +60,7 @@ beforeAll(() => {
     failAfter: lib.func('void jailtest_fail_after(const char *fn, int skip, int err, const char *msg)'),
     addProc: lib.func('void jailtest_add_proc(int pid, int jid, long long sec, long long usec, int stat)'),
     kinfoSize: lib.func('void jailtest_set_kinfo_size(int size)'),
+    swapOnNmount: lib.func('void jailtest_swap_on_nmount(const char *dir, const char *target, int back)'),
   };
 });
 afterAll(() => {
@@ -416,6 +417,66 @@ describe('the Sandbox', () => {
     await sandbox.tearDown(record);
     expect(jailLines()).toEqual([]);
     await sandbox.tearDown({ ...record, sandbox: prepared.data } as ContainerRecord); // after a failed setUp: nothing to do
+  });
+});
+
+describe('a mount point swapped for a symlink to a host path', () => {
+  // The kernel's nmount(2) looks fspath up following symlinks
+  // (sys/kern/vfs_mount.c), so a directory of the rootfs renamed away and
+  // replaced by a symlink between runj's checks and the mount sends the
+  // mount to the host. libjailtest does that swap at the nmount.
+  let hostDir: string;
+  const racing = () =>
+    spec((s) => {
+      s.mounts = [{ destination: '/data/sub/mnt', source: path.join(tmp, 'data'), options: ['bind', 'ro'] }];
+    });
+  beforeEach(() => {
+    hostDir = path.join(tmp, 'host');
+    fs.mkdirSync(path.join(hostDir, 'mnt'), { recursive: true }); // what the attacker wants covered
+    fs.mkdirSync(path.join(rootfs, 'data/sub/mnt'), { recursive: true });
+  });
+
+  for (const back of [false, true]) {
+    it(`is found after the mount, unmounted by fsid and refused${back ? ' (the directory swapped back at once)' : ''}`, () => {
+      t.swapOnNmount(path.join(rootfs, 'data/sub'), hostDir, back ? 1 : 0);
+      let err: Error | undefined;
+      try {
+        setUpFreeBSD(plan(racing()), host());
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message).toBe(
+        `mount /data/sub/mnt: the mount point was replaced while mounting (mounted on ${hostDir}/mnt, not ${rootfs}/data/sub/mnt); unmounted it`,
+      );
+      expect(log()).toMatch(/^unmount "FSID:[0-9]+:[0-9]+" flags=0x8000000$/m);
+      expect(mountLines()).toEqual([]);
+      expect(jailLines()).toEqual([]);
+      expect(fs.readdirSync(path.join(hostDir, 'mnt'))).toEqual([]);
+    });
+  }
+
+  it('a mount that stayed where it was checked is kept', () => {
+    const done = setUpFreeBSD(plan(racing()), host());
+    expect(mountLines()).toEqual([`mount nullfs ${rootfs}/data/sub/mnt`]);
+    expect(log()).not.toContain('FSID:');
+    tearDownFreeBSD(done, host());
+    expect(mountLines()).toEqual([]);
+  });
+
+  it('symlinks inside the rootfs are resolved there, never on the host', () => {
+    fs.rmSync(path.join(rootfs, 'data'), { recursive: true });
+    fs.symlinkSync(hostDir, path.join(rootfs, 'data')); // absolute: inside the root it names rootfs/<hostDir>
+    const done = setUpFreeBSD(
+      plan(spec((s) => { s.mounts = [{ destination: '/data/new/mnt', source: path.join(tmp, 'data'), options: ['bind'] }]; })),
+      host(),
+    );
+    expect(mountLines()).toEqual([`mount nullfs ${path.join(rootfs, hostDir)}/new/mnt`]);
+    expect(fs.readdirSync(hostDir)).toEqual(['mnt']);
+    const inRoot = path.join(rootfs, hostDir, 'new/mnt');
+    expect(done.created).toEqual(done.created.map((_, i) => inRoot.split('/').slice(0, inRoot.split('/').length - done.created.length + 1 + i).join('/')));
+    expect(done.created[0]).toBe(path.join(rootfs, 'tmp'));
+    tearDownFreeBSD(done, host());
+    expect(fs.existsSync(path.join(rootfs, 'tmp'))).toBe(false);
   });
 });
 
