@@ -486,6 +486,7 @@ long syscall(long number, ...);
 #define MNT_BYFSID 0x08000000
 #define F_AT_FDCWD (-100)
 #define F_AT_SYMLINK_NOFOLLOW 0x200
+#define F_O_NONBLOCK 0x4
 #define F_O_NOFOLLOW 0x100
 #define F_O_CREAT 0x200
 #define F_O_TRUNC 0x400
@@ -560,7 +561,7 @@ int openat(int fd, const char *path, int flags, ...)
 	int mode = (flags & F_O_CREAT) ? va_arg(ap, int) : 0;
 	va_end(ap);
 	int lf = (flags & 3) | (flags & F_O_NOFOLLOW ? O_NOFOLLOW : 0) | (flags & F_O_CREAT ? O_CREAT : 0) |
-		 (flags & F_O_EXCL ? O_EXCL : 0) | (flags & F_O_TRUNC ? O_TRUNC : 0) |
+		 (flags & F_O_EXCL ? O_EXCL : 0) | (flags & F_O_TRUNC ? O_TRUNC : 0) | (flags & F_O_NONBLOCK ? O_NONBLOCK : 0) |
 		 (flags & F_O_DIRECTORY ? O_DIRECTORY : 0) | (flags & F_O_CLOEXEC ? O_CLOEXEC : 0);
 	return sysret(syscall(SYS_openat, fd, path, lf, mode), (flags & F_O_NOFOLLOW) != 0);
 }

@@ -477,6 +477,22 @@ describe('a mount point swapped for a symlink to a host path', () => {
     tearDownFreeBSD(done, host());
     expect(fs.existsSync(path.join(rootfs, 'tmp'))).toBe(false);
   });
+
+  it('".." in a symlink stops at the root; a file in the way is an error naming it', () => {
+    fs.symlinkSync('../../../../../..', path.join(rootfs, 'up'));
+    const done = setUpFreeBSD(
+      plan(spec((s) => { s.mounts = [{ destination: '/up/made/f', source: path.join(tmp, 'hosts'), options: ['bind'] }]; })),
+      host(),
+    );
+    expect(mountLines()).toEqual([`mount nullfs ${rootfs}/made/f`]);
+    expect(fs.statSync(path.join(rootfs, 'made/f')).isFile()).toBe(true);
+    tearDownFreeBSD(done, host());
+    fs.writeFileSync(path.join(rootfs, 'file'), '');
+    expect(() =>
+      setUpFreeBSD(plan(spec((s) => { s.mounts = [{ destination: '/file/x', source: path.join(tmp, 'data'), options: ['bind'] }]; })), host()),
+    ).toThrow(`resolve /file/x in ${rootfs}: ${rootfs}/file is not a directory`);
+    expect(jailLines()).toEqual([]);
+  });
 });
 
 describe('read-only root', () => {

@@ -212,7 +212,12 @@ describe.skipIf(!isRoot)('mount destinations under a directory swapped for a sym
     }
     swapper.kill('SIGKILL');
     await new Promise((r) => swapper?.once('exit', r));
-    if (fs.lstatSync(sub).isSymbolicLink()) fs.renameSync(sub, `${sub}.tmp`), fs.renameSync(link, sub), fs.renameSync(`${sub}.tmp`, link);
+    if (fs.lstatSync(sub).isSymbolicLink()) {
+      // Left swapped: put the directory back where the cleanup expects it.
+      fs.renameSync(sub, `${sub}.tmp`);
+      fs.renameSync(link, sub);
+      fs.renameSync(`${sub}.tmp`, link);
+    }
     console.log(`mount race: ${ROUNDS} creates (${ok} succeeded), ${created.length} host paths created, ${(ms / ROUNDS).toFixed(0)} ms per create`);
     expect(created).toEqual([]);
     // A create that lost the race may fail, but only with the mount named.

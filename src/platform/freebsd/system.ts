@@ -26,12 +26,13 @@ import type { SyscallError } from './ffi.js';
 import { type Alias, type IovPair, JAIL_CREATE, JAIL_UPDATE, type JailParam, encodeParams, int32, readInt32 } from './jailParams.js';
 import type { KinfoProc } from './kinfo.js';
 import { MNT, type MountStep } from './mounts.js';
+import { type FsSyscalls, mountAt, resolveMountPoint } from './mountpoint.js';
 import { IFCONFIG, aliasAddArgs, aliasRemoveArgs, interfaceHasAddress, vnetMoveArgs, vnetReturnArgs } from './network.js';
-import { removeCreated, resolveInRoot } from './paths.js';
+import { removeCreated } from './paths.js';
 import type { FreeBSDPlan } from './translate.js';
 
 /** The system calls of ffi.ts, as an interface. */
-export interface Syscalls {
+export interface Syscalls extends FsSyscalls {
   jailSet(pairs: readonly IovPair[], flags: number, what?: string): number;
   jailGet(pairs: readonly IovPair[], flags: number, what?: string): { jid: number; values: (Buffer | null)[] };
   jailRemove(jid: number): void;
@@ -143,8 +144,15 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
           throw systemError(`mounts/${step.origin}: source ${step.source}`, err);
         }
       }
-      const target = resolveInRoot(jailRoot, step.destination, { create: kind, created: done.created, ...(plan.view && { fallbackRoot: rootfs }) });
-      host.sys.nmount(mountPairs(step, target, done.devfsRuleset), step.flags, `mount ${step.fstype} on ${step.destination}`);
+      // Through fds and checked after the mount: a process renaming the
+      // rootfs's directories must not get a mount onto a host path (mountpoint.ts).
+      const rel = resolveMountPoint(host.sys, jailRoot, step.destination, kind, done.created, plan.view ? rootfs : undefined);
+      const target = mountAt(host.sys, jailRoot, rel, kind, {
+        what: `mount ${step.destination}`,
+        fstype: step.fstype,
+        source: step.source,
+        mount: (t) => host.sys.nmount(mountPairs(step, t, done.devfsRuleset), step.flags, `mount ${step.fstype} on ${step.destination}`),
+      });
       done.mounted.push(target);
     }
     for (const a of plan.network.aliases) {
