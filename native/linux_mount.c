@@ -25,13 +25,15 @@
 #define REOPEN_TRIES 1000
 
 static char root[PATH_MAX];  /* the rootfs, symlinks resolved; "" for "/" */
-static int rootfd = -1;      /* O_PATH fd of the rootfs after its self-bind */
+int linux_rootfd = -1;       /* O_PATH fd of the rootfs after its self-bind */
+#define rootfd linux_rootfd
+#define fdpath linux_fdpath
 
 /* Everything under the root is created and opened through fds
  * (linux_resolve.c) and mounted on through the fd's magic link: a path
  * string would be resolved again by the kernel, and a directory swapped for
  * a symlink in between would send the mkdir or the mount to the host. */
-static const char *fdpath(int fd)
+const char *linux_fdpath(int fd)
 {
 	static char buf[4][32];
 	static int next;
@@ -68,13 +70,13 @@ static int make_file(const char *dest)
  * remounts and propagation changes need (fd itself stays on the covered
  * directory). It must be at the same place as fd (a swap may have moved the
  * path meanwhile: tried again while it does). */
-static int reopen(const char *dest, int fd)
+static int reopen(const char *stage, const char *dest, int fd)
 {
 	char want[PATH_MAX], got[PATH_MAX];
 	for (int i = 0; i < REOPEN_TRIES; i++) {
 		int nfd = rs_open(rootfd, dest);
 		if (nfd < 0)
-			die_errno("mount", "mount %s: open the new mount", dest);
+			die_errno(stage, "mount %s: open the new mount", dest);
 		fd_link(fd, want);
 		fd_link(nfd, got);
 		if (want[0] && strcmp(want, got) == 0)
@@ -82,7 +84,7 @@ static int reopen(const char *dest, int fd)
 		close(nfd);
 	}
 	errno = EXDEV;
-	die_errno("mount", "mount %s: the mount point kept moving while it was mounted", dest);
+	die_errno(stage, "mount %s: the mount point kept moving while it was mounted", dest);
 }
 
 /* Per-mount flags a bind remount would otherwise reset. */
@@ -163,118 +165,13 @@ static void do_mount(const struct mount_rec *m)
 			          m->source, m->dest, m->fstype, flags, m->data);
 	}
 	if (remount || pflags) {
-		top = reopen(m->dest, fd);
+		top = reopen("mount", m->dest, fd);
 		if (remount && remount_bind(fdpath(top), flags) < 0)
 			die_errno("mount", "mount %s: remount with flags 0x%lx", m->dest, flags);
 		set_propagation(m, fdpath(top), pflags);
 		close(top);
 	}
 	close(fd);
-}
-
-/* As runc where mknod is not allowed: an empty file as the mount point,
- * and the host's node at the same path bound onto it. The host's /dev is
- * still reachable (before pivot_root, the helper's root is the host's).
- * The host's node keeps its owner and mode: nothing is changed on it. */
-static void bind_device(const struct device_rec *d, int dir, const char *name)
-{
-	struct stat st;
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return;  /* as with mknod: an existing node is kept */
-	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die_errno("device", "create %s to bind the host's node onto", d->path);
-	if (mount(d->path, fdpath(fd), NULL, MS_BIND, NULL) < 0)
-		die_errno("device", "bind the host's %s onto %s (no mknod in a user namespace)", d->path, d->path);
-	close(fd);
-}
-
-static void make_device(const struct device_rec *d)
-{
-	char name[NAME_MAX + 1];
-	int dir = rs_parent(rootfd, d->path, 0755, name);
-	if (dir < 0)
-		die_errno("device", "mkdir parent of %s in the root", d->path);
-	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
-	/* A new user namespace may not mknod a device (a fifo it may). */
-	int bind = type != S_IFIFO && linux_in_userns;
-	if (!bind && mknodat(dir, name, type | d->mode, makedev(d->major, d->minor)) < 0) {
-		if (errno == EEXIST) {
-			close(dir);
-			return;  /* as runc: an existing node is kept */
-		}
-		if (errno != EPERM || type == S_IFIFO)
-			die_errno("device", "mknod %s (%c %u:%u)", d->path, d->type, d->major, d->minor);
-		bind = 1;
-	}
-	if (bind) {
-		bind_device(d, dir, name);
-		close(dir);
-		return;
-	}
-	/* Owner and mode through an O_NOFOLLOW fd of the node just made: a
-	 * symlink swapped in for it is refused, never followed. */
-	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		die_errno("device", "open %s after mknod", d->path);
-	if ((st.st_mode & S_IFMT) != type)
-		die("device", EEXIST, "mknod %s: replaced while it was made", d->path);
-	if (fchownat(fd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
-		die_errno("device", "chown %s to %u:%u", d->path, (unsigned)d->uid, (unsigned)d->gid);
-	if (chmod(fdpath(fd), d->mode) < 0)  /* mknod's mode went through the umask */
-		die_errno("device", "chmod %s to %o", d->path, d->mode);
-	close(fd);
-	close(dir);
-}
-
-static int exists(const char *path)
-{
-	int fd = rs_open(rootfd, path);
-	if (fd >= 0)
-		close(fd);
-	else if (errno != ENOENT)
-		die_errno("device", "resolve %s in the root %s", path, root[0] ? root : "/");
-	return fd >= 0;
-}
-
-static void make_link(const char *target, const char *path)
-{
-	char name[NAME_MAX + 1];
-	int dir = rs_parent(rootfd, path, 0755, name);
-	if (dir < 0)
-		die_errno("device", "mkdir parent of %s in the root", path);
-	if (symlinkat(target, dir, name) < 0 && errno != EEXIST)  /* a dangling link already there is kept */
-		die_errno("device", "symlink %s -> %s", path, target);
-	close(dir);
-}
-
-static void default_devices(const struct plan *p)
-{
-	for (size_t i = 0; i < p->nmounts; i++) {
-		const char *d = p->mounts[i].dest;
-		if (p->mounts[i].bind && strncmp(d, "/dev", 4) == 0 && !d[4 + strspn(d + 4, "/")])
-			return;  /* the host's /dev (or a copy): nothing to add */
-	}
-	static const struct device_rec devs[] = {
-		{"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
-		{"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
-		{"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
-	};
-	static const char *const links[][2] = {
-		{"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
-		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-		{"pts/ptmx", "/dev/ptmx"},        {"/proc/kcore", "/dev/core"},
-	};
-	for (size_t i = 0; i < sizeof devs / sizeof *devs; i++)
-		if (!exists(devs[i].path))
-			make_device(&devs[i]);
-	for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
-		if (i == 5 && access("/proc/kcore", F_OK) < 0)
-			continue;  /* as runc: /dev/core only where the host has kcore */
-		if (!exists(links[i][1]))
-			make_link(links[i][0], links[i][1]);
-	}
 }
 
 void platform_prepare_root(const struct plan *p)
@@ -316,9 +213,9 @@ void platform_prepare_root(const struct plan *p)
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i]);
 	for (size_t i = 0; i < p->ndevices; i++)
-		make_device(&p->devices[i]);
+		linux_make_device(&p->devices[i]);
 	if (p->default_devices)
-		default_devices(p);
+		linux_default_devices(p);
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one at "/";
@@ -374,32 +271,58 @@ void platform_switch_root(const struct plan *p)
 		die_errno("pivot", "set propagation 0x%lx on the new root", prop);
 }
 
+/* A path of the container to mount on, after pivot_root: opened inside the
+ * new root (nothing else is reachable by then, but the object checked must
+ * be the one mounted on). -1 when missing. */
+static int open_inside(const char *stage, const char *path, struct stat *st)
+{
+	int fd = rs_open(rootfd, path);
+	if (fd < 0 && errno == ENOENT)
+		return -1;
+	if (fd < 0 || fstat(fd, st) < 0)
+		die_errno(stage, "%s %s: open", strcmp(stage, "masked") == 0 ? "mask" : "read-only path", path);
+	return fd;
+}
+
 void platform_restrict_root(const struct plan *p)
 {
 	struct stat st;
+	if (p->nmasked || p->nreadonly) {
+		if (rootfd >= 0)
+			close(rootfd);
+		rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			die_errno("masked", "open the new root");
+	}
+	/* Through the fd's magic link where the container has a procfs at
+	 * /proc; by path otherwise (still resolved inside the new root). */
+	struct statfs sf;
+	int byfd = statfs("/proc/self/fd", &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 	/* Missing paths are skipped, but tested apart from the mount: a missing
 	 * /dev/null must fail, not leave the path unmasked. */
 	for (size_t i = 0; i < p->nmasked; i++) {
 		const char *m = p->masked[i];
-		if (stat(m, &st) < 0) {
-			if (errno == ENOENT)
-				continue;
-			die_errno("masked", "mask %s: stat", m);
-		}
-		if (S_ISDIR(st.st_mode) ? mount("tmpfs", m, "tmpfs", MS_RDONLY, NULL) < 0
-		                        : mount("/dev/null", m, NULL, MS_BIND, NULL) < 0)
+		int fd = open_inside("masked", m, &st);
+		if (fd < 0)
+			continue;
+		const char *t = byfd ? fdpath(fd) : m;
+		if (S_ISDIR(st.st_mode) ? mount("tmpfs", t, "tmpfs", MS_RDONLY, NULL) < 0
+		                        : mount("/dev/null", t, NULL, MS_BIND, NULL) < 0)
 			die_errno("masked", "mask %s with %s", m, S_ISDIR(st.st_mode) ? "a read-only tmpfs" : "/dev/null");
+		close(fd);
 	}
 	for (size_t i = 0; i < p->nreadonly; i++) {
 		const char *ro = p->readonly[i];
-		if (stat(ro, &st) < 0) {
-			if (errno == ENOENT)
-				continue;
-			die_errno("readonly", "read-only path %s: stat", ro);
-		}
-		if (mount(ro, ro, NULL, MS_BIND | MS_REC, NULL) < 0)
+		int fd = open_inside("readonly", ro, &st);
+		if (fd < 0)
+			continue;
+		if (mount(byfd ? fdpath(fd) : ro, byfd ? fdpath(fd) : ro, NULL, MS_BIND | MS_REC, NULL) < 0)
 			die_errno("readonly", "bind %s onto itself", ro);
-		remount_ro("readonly", ro);
+		int top = byfd ? reopen("readonly", ro, fd) : -1;
+		remount_ro("readonly", byfd ? fdpath(top) : ro);
+		if (top >= 0)
+			close(top);
+		close(fd);
 	}
 	if (p->readonly_root)
 		remount_ro("readonly", "/");
