@@ -245,9 +245,10 @@ describe('setUp and tearDown', () => {
     expect(log().slice(before).split('\n').filter((l) => !l.startsWith('  ->'))).toEqual([
       'jail_get flags=0x0 jid=hex:01000000 name=[256] errmsg=[1024]',
       'jail_remove jid=1',
-      `unmount "${rootfs}/etc/hosts" flags=0x0`,
-      `unmount "${rootfs}/data" flags=0x0`,
-      `unmount "${rootfs}/dev" flags=0x0`,
+      // By fsid (libjailtest numbers them 4097, 4098, ... in mount order), not by a path that could lead elsewhere now.
+      'unmount "FSID:4099:58" flags=0x8000000',
+      'unmount "FSID:4098:58" flags=0x8000000',
+      'unmount "FSID:4097:58" flags=0x8000000',
       '',
     ]);
     expect(state()).toBe('');
@@ -267,7 +268,7 @@ describe('setUp and tearDown', () => {
     expect(err?.message).toBe('mount nullfs on /data: nullfs: operation not permitted here (EPERM)');
     const calls = log().split('\n').filter((l) => /^(jail_set|jail_remove|nmount|unmount)/.test(l)).map((l) => l.split(' ')[0]);
     expect(calls).toEqual(['jail_set', 'nmount', 'nmount', 'jail_remove', 'unmount']);
-    expect(log()).toContain(`unmount "${rootfs}/dev" flags=0x0`);
+    expect(log()).toContain('unmount "FSID:4097:58" flags=0x8000000'); // ${rootfs}/dev
     expect(jailLines()).toEqual([]);
     expect(mountLines()).toEqual([]);
     expect(fs.readdirSync(rootfs)).toEqual(['etc']);
@@ -286,7 +287,7 @@ describe('setUp and tearDown', () => {
     expect(log()).toContain(`nmount flags=0x1 fstype="nullfs" fspath="${view}" target="${rootfs}" errmsg=[1024]`);
     expect(log()).toContain('jail_set flags=0x2 name="pod" children.max=hex:01000000 errmsg=[1024]');
     expect(log()).toContain('jail_set flags=0x2 name="pod" children.max=[4] errmsg=[1024]');
-    expect(log()).toContain(`unmount "${view}" flags=0x0`);
+    expect(log()).toContain('unmount "FSID:4097:58" flags=0x8000000'); // the view
     expect(jailLines()).toEqual(['jail 1 pod children.max=[4]']);
     expect(mountLines()).toEqual([]);
     expect(fs.existsSync(path.join(tmp, 'run/jails'))).toBe(false);
@@ -461,6 +462,15 @@ describe('a mount point swapped for a symlink to a host path', () => {
     expect(log()).not.toContain('FSID:');
     tearDownFreeBSD(done, host());
     expect(mountLines()).toEqual([]);
+  });
+
+  it('delete unmounts by fsid: a mount point swapped for a symlink later does not reach a host mount', () => {
+    const done = setUpFreeBSD(plan(racing()), host());
+    ffi.nmount([{ name: str('fstype'), value: str('tmpfs') }, { name: str('fspath'), value: str(path.join(hostDir, 'mnt')) }], 0); // the host's own
+    fs.renameSync(path.join(rootfs, 'data/sub'), path.join(rootfs, 'data/sub.away'));
+    fs.symlinkSync(hostDir, path.join(rootfs, 'data/sub')); // by the container, after create
+    tearDownFreeBSD(done, host());
+    expect(mountLines()).toEqual([`mount tmpfs ${hostDir}/mnt`]);
   });
 
   it('symlinks inside the rootfs are resolved there, never on the host', () => {

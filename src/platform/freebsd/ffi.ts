@@ -146,8 +146,9 @@ export function unmount(dir: string, flags: number): void {
 }
 
 /** unmount(2) of the mount with this fsid (MNT_BYFSID: the kernel's kern_unmount parses "FSID:<val0>:<val1>"). */
-export function unmountFsid(fsid: readonly [number, number], flags: number): void {
-  unmount(`FSID:${fsid[0]}:${fsid[1]}`, flags | MNT_BYFSID);
+export function unmountFsid(fsid: readonly [number, number], flags: number, what = `unmount FSID:${fsid[0]}:${fsid[1]}`): void {
+  const f = fn('int unmount(const char *dir, int flags)');
+  if ((f(`FSID:${fsid[0]}:${fsid[1]}`, flags | MNT_BYFSID) as number) < 0) throw new SyscallError('unmount', koffi().errno() as number, '', what);
 }
 
 /* sys/fcntl.h, sys/mount.h and sys/stat.h values of FreeBSD. */

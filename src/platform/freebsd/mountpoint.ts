@@ -35,7 +35,7 @@ export interface FsSyscalls {
   statfs(p: string): FsStat;
   fstatfs(fd: number): FsStat;
   getfsstat(): FsStat[];
-  unmountFsid(fsid: readonly [number, number], flags: number): void;
+  unmountFsid(fsid: readonly [number, number], flags: number, what?: string): void;
 }
 
 /* FreeBSD errno values (sys/errno.h); EMLINK is open(2)'s answer to O_NOFOLLOW on a symlink. */
@@ -52,7 +52,8 @@ const EROFS = 30;
 
 const errnoOf = (err: unknown) => (err as SyscallError | undefined)?.errno;
 const sameFile = (a: FileStat, b: FileStat) => a.dev === b.dev && a.ino === b.ino;
-const fsKey = (s: FsStat) => `${s.fsid[0]}:${s.fsid[1]}`;
+/** An fsid as "val0:val1" (how SetUpData records it). */
+export const fsKey = (s: Pick<FsStat, 'fsid'>) => `${s.fsid[0]}:${s.fsid[1]}`;
 
 /**
  * The destination's components inside `root`, symlinks resolved, with what
@@ -146,7 +147,8 @@ function openChain(sys: FsSyscalls, root: string, dirs: readonly string[]): numb
 /**
  * Mounts (through `mount(target)`) on root/rel, where rel came from
  * resolveMountPoint, and checks that the mount landed there. `what` names the
- * destination in errors; `source` is the mount's f_mntfromname.
+ * destination in errors; `source` is the mount's f_mntfromname. Returns the
+ * path and the new mount's fsid (fsKey), by which delete unmounts it.
  */
 export function mountAt(
   sys: FsSyscalls,
@@ -154,7 +156,7 @@ export function mountAt(
   rel: readonly string[],
   kind: 'dir' | 'file',
   m: { what: string; fstype: string; source: string; mount: (target: string) => void },
-): string {
+): { target: string; fsid: string } {
   const target = path.join(root, ...rel);
   const before = new Set(sys.getfsstat().map(fsKey));
   const parent = openChain(sys, root, rel.slice(0, -1));
@@ -162,7 +164,7 @@ export function mountAt(
     const parentSt = sys.fstat(parent);
     m.mount(target);
     const on = landed(sys, root, rel, kind, target, parent, parentSt);
-    if (on === undefined) return target;
+    if (on === undefined) return { target, fsid: fsKey(sys.statfs(target)) };
     // Not where it was checked: every new mount of this source is ours to undo.
     const ours = sys.getfsstat().filter((s) => !before.has(fsKey(s)) && s.fstype === m.fstype && s.from === m.source);
     for (const s of ours) sys.unmountFsid(s.fsid, 0);
