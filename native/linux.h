@@ -20,4 +20,15 @@ int linux_has_userns(const struct plan *p);
  * host's user namespace (linux.c). */
 void linux_write_oom(const struct plan *p);
 
+/* linux_mount.c: the rootfs's O_PATH fd once platform_prepare_root has
+ * bound it onto itself (-1 before), and "/proc/self/fd/N" for an fd (four
+ * buffers in rotation), to mount on what an fd is. */
+extern int linux_rootfd;
+const char *linux_fdpath(int fd);
+
+/* linux_devices.c: a device record's node (or the host's node bound on a
+ * file), and the default devices and /dev links, under the root. */
+void linux_make_device(const struct device_rec *d);
+void linux_default_devices(const struct plan *p);
+
 #endif

@@ -3,6 +3,7 @@
 #include "channel.h"
 #include "helper.h"
 #include "linux.h"
+#include "linux_resolve.h"
 #include "platform.h"
 
 #include <errno.h>
@@ -13,103 +14,77 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
-#define MAX_LINKS 255  /* symlinks followed while resolving one path */
+#define PROC_SUPER_MAGIC 0x9fa0
+#define REOPEN_TRIES 1000
 
 static char root[PATH_MAX];  /* the rootfs, symlinks resolved; "" for "/" */
+int linux_rootfd = -1;       /* O_PATH fd of the rootfs after its self-bind */
+#define rootfd linux_rootfd
+#define fdpath linux_fdpath
 
-/* Resolves `path` as if `root` were "/" (securejoin): component by
- * component, expanding symlinks relative to the root and never going above
- * it with "..". Missing components are appended as they are. The result
- * (root + path) has no symlinks as long as nobody races us. */
-static int resolve(const char *path, char out[PATH_MAX])
+/* Everything under the root is created and opened through fds
+ * (linux_resolve.c) and mounted on through the fd's magic link: a path
+ * string would be resolved again by the kernel, and a directory swapped for
+ * a symlink in between would send the mkdir or the mount to the host. */
+const char *linux_fdpath(int fd)
 {
-	char rest[2 * PATH_MAX], cur[PATH_MAX] = "", full[2 * PATH_MAX];
-	size_t len = 0;
-	int links = 0;
-	if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
-		return errno = ENAMETOOLONG, -1;
-	for (char *r = rest;;) {
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		size_t n = strcspn(r, "/"), save = len;
-		if (n == 1 && r[0] == '.') {
-			r += n;
-			continue;
-		}
-		if (n == 2 && r[0] == '.' && r[1] == '.') {
-			char *slash = strrchr(cur, '/');  /* at the root, ".." stays there */
-			len = slash ? (size_t)(slash - cur) : 0;
-			cur[len] = 0;
-			r += n;
-			continue;
-		}
-		if (len + 1 + n >= sizeof cur)
-			return errno = ENAMETOOLONG, -1;
-		cur[len++] = '/';
-		memcpy(cur + len, r, n);
-		len += n;
-		cur[len] = 0;
-		r += n;
-
-		struct stat st;
-		snprintf(full, sizeof full, "%s%s", root, cur);
-		if (lstat(full, &st) < 0) {
-			if (errno == ENOENT || errno == ENOTDIR)
-				continue;
-			return -1;
-		}
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		if (++links > MAX_LINKS)
-			return errno = ELOOP, -1;
-		char target[PATH_MAX], next[2 * PATH_MAX];
-		ssize_t tl = readlink(full, target, sizeof target - 1);
-		if (tl < 0)
-			return -1;
-		target[tl] = 0;
-		len = target[0] == '/' ? 0 : save;  /* absolute: from the root again */
-		cur[len] = 0;
-		if (snprintf(next, sizeof next, "%s/%s", target, r) >= (int)sizeof next)
-			return errno = ENAMETOOLONG, -1;
-		strcpy(rest, next);
-		r = rest;
-	}
-	if (snprintf(out, PATH_MAX, "%s%s", root, len ? cur : "/") >= PATH_MAX)
-		return errno = ENAMETOOLONG, -1;
-	return 0;
+	static char buf[4][32];
+	static int next;
+	char *b = buf[next++ % 4];
+	snprintf(b, sizeof buf[0], "/proc/self/fd/%d", fd);
+	return b;
 }
 
-static void resolve_or_die(const char *stage, const char *path, char out[PATH_MAX])
+/* The host path an fd is at now, "" when unknown. */
+static void fd_link(int fd, char out[PATH_MAX])
 {
-	if (resolve(path, out) < 0)
-		die_errno(stage, "resolve %s in the root %s", path, root);
+	ssize_t n = readlink(fdpath(fd), out, PATH_MAX - 1);
+	out[n < 0 ? 0 : n] = 0;
 }
 
-/* A file to mount a non-directory on: mkdir -p its parent, then create it. */
-static int make_file(const char *path)
+/* A file to mount a non-directory on, made with O_EXCL|O_NOFOLLOW in its
+ * parent's fd; an existing one (or a directory) is opened inside the root. */
+static int make_file(const char *dest)
 {
-	char parent[PATH_MAX];
-	snprintf(parent, sizeof parent, "%s", path);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = 0;
-		if (mkdir_p(parent, 0755) < 0)
-			return -1;
-	}
-	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 && errno != EISDIR)
+	char name[NAME_MAX + 1];
+	int dir = rs_parent(rootfd, dest, 0755, name);
+	if (dir < 0)
 		return -1;
-	if (fd >= 0)
-		close(fd);
-	return 0;
+	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		fd = rs_open(rootfd, dest);
+	int e = errno;
+	close(dir);
+	errno = e;
+	return fd;
+}
+
+/* After mounting on fd, the destination again: the new mount's root, which
+ * remounts and propagation changes need (fd itself stays on the covered
+ * directory). It must be at the same place as fd (a swap may have moved the
+ * path meanwhile: tried again while it does). */
+static int reopen(const char *stage, const char *dest, int fd)
+{
+	char want[PATH_MAX], got[PATH_MAX];
+	for (int i = 0; i < REOPEN_TRIES; i++) {
+		int nfd = rs_open(rootfd, dest);
+		if (nfd < 0)
+			die_errno(stage, "mount %s: open the new mount", dest);
+		fd_link(fd, want);
+		fd_link(nfd, got);
+		if (want[0] && strcmp(want, got) == 0)
+			return nfd;
+		close(nfd);
+	}
+	errno = EXDEV;
+	die_errno(stage, "mount %s: the mount point kept moving while it was mounted", dest);
 }
 
 /* Per-mount flags a bind remount would otherwise reset. */
@@ -149,128 +124,54 @@ static int remount_bind(const char *dest, unsigned long flags)
 	return errno = EPERM, -1;
 }
 
+/* The kernel takes one propagation type per call; MS_REC goes with each. */
+static void set_propagation(const struct mount_rec *m, const char *target, unsigned long pflags)
+{
+	static const unsigned long types[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
+	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+		if ((pflags & types[i]) && mount(NULL, target, NULL, types[i] | (pflags & MS_REC), NULL) < 0)
+			die_errno("mount", "mount %s: set propagation 0x%lx", m->dest, types[i] | (pflags & MS_REC));
+}
+
 static void do_mount(const struct mount_rec *m)
 {
-	char dest[PATH_MAX];
 	unsigned long pflags = m->pflags | (m->flags & PROPAGATION);
 	unsigned long flags = m->flags & ~PROPAGATION;
-	resolve_or_die("mount", m->dest, dest);
+	int fd, top = -1, remount = 0;
 	if (m->bind) {
 		struct stat st;
 		if (stat(m->source, &st) < 0)
 			die_errno("mount", "mount %s on %s: stat source", m->source, m->dest);
-		if ((S_ISDIR(st.st_mode) ? mkdir_p(dest, 0755) : make_file(dest)) < 0)
-			die_errno("mount", "create mount point %s", m->dest);
-		if (mount(m->source, dest, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+		fd = S_ISDIR(st.st_mode) ? rs_mkdirs(rootfd, m->dest, 0755) : make_file(m->dest);
+		if (fd < 0)
+			die_errno("mount", "mount %s: create the mount point in the root", m->dest);
+		if (mount(m->source, fdpath(fd), NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
 			die_errno("mount", "mount %s on %s", m->source, m->dest);
 		/* A bind ignores the other flags: they take a remount. */
-		if ((flags & ~(unsigned long)(MS_BIND | MS_REC)) && remount_bind(dest, flags) < 0)
-			die_errno("mount", "remount %s with flags 0x%lx", m->dest, flags);
+		remount = (flags & ~(unsigned long)(MS_BIND | MS_REC)) != 0;
 	} else {
-		if (mkdir_p(dest, 0755) < 0)
-			die_errno("mount", "create mount point %s", m->dest);
-		int r = mount(m->source, dest, m->fstype, flags, m->data);
+		fd = rs_mkdirs(rootfd, m->dest, 0755);
+		if (fd < 0)
+			die_errno("mount", "mount %s: create the mount point in the root", m->dest);
+		int r = mount(m->source, fdpath(fd), m->fstype, flags, m->data);
 		/* As runc: in a user namespace that does not own the network
 		 * namespace, sysfs cannot be mounted; the host's /sys is bound. */
 		if (r < 0 && errno == EPERM && linux_in_userns && strcmp(m->fstype, "sysfs") == 0) {
-			r = mount("/sys", dest, NULL, MS_BIND | MS_REC, NULL);
-			if (r == 0 && (flags & ~(unsigned long)MS_REC) && remount_bind(dest, flags) < 0)
-				die_errno("mount", "remount the host's /sys on %s with flags 0x%lx", m->dest, flags);
+			r = mount("/sys", fdpath(fd), NULL, MS_BIND | MS_REC, NULL);
+			remount = r == 0 && (flags & ~(unsigned long)MS_REC);
 		}
 		if (r < 0)
 			die_errno("mount", "mount %s on %s (type %s, flags 0x%lx, data \"%s\")",
 			          m->source, m->dest, m->fstype, flags, m->data);
 	}
-	/* The kernel takes one propagation type per call; MS_REC goes with each. */
-	static const unsigned long types[] = {MS_PRIVATE, MS_SLAVE, MS_SHARED, MS_UNBINDABLE};
-	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-		if ((pflags & types[i]) && mount(NULL, dest, NULL, types[i] | (pflags & MS_REC), NULL) < 0)
-			die_errno("mount", "set propagation 0x%lx on %s", types[i] | (pflags & MS_REC), m->dest);
-}
-
-/* As runc where mknod is not allowed: an empty file as the mount point,
- * and the host's node at the same path bound onto it. The host's /dev is
- * still reachable (before pivot_root, the helper's root is the host's).
- * The host's node keeps its owner and mode: nothing is changed on it. */
-static void bind_device(const struct device_rec *d, const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) == 0)
-		return;  /* as with mknod: an existing node is kept */
-	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		die_errno("device", "create %s to bind the host's node onto", d->path);
+	if (remount || pflags) {
+		top = reopen("mount", m->dest, fd);
+		if (remount && remount_bind(fdpath(top), flags) < 0)
+			die_errno("mount", "mount %s: remount with flags 0x%lx", m->dest, flags);
+		set_propagation(m, fdpath(top), pflags);
+		close(top);
+	}
 	close(fd);
-	if (mount(d->path, path, NULL, MS_BIND, NULL) < 0)
-		die_errno("device", "bind the host's %s onto %s (no mknod in a user namespace)", d->path, d->path);
-}
-
-static void make_device(const struct device_rec *d)
-{
-	char path[PATH_MAX], parent[PATH_MAX];
-	resolve_or_die("device", d->path, path);
-	snprintf(parent, sizeof parent, "%s", path);
-	*strrchr(parent, '/') = 0;
-	if (*parent && mkdir_p(parent, 0755) < 0)
-		die_errno("device", "mkdir parent of %s", d->path);
-	mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
-	/* A new user namespace may not mknod a device (a fifo it may). */
-	int bind = type != S_IFIFO && linux_in_userns;
-	if (!bind && mknod(path, type | d->mode, makedev(d->major, d->minor)) < 0) {
-		if (errno == EEXIST)
-			return;  /* as runc: an existing node is kept */
-		if (errno != EPERM || type == S_IFIFO)
-			die_errno("device", "mknod %s (%c %u:%u)", d->path, d->type, d->major, d->minor);
-		bind = 1;
-	}
-	if (bind) {
-		bind_device(d, path);
-		return;
-	}
-	if (chown(path, d->uid, d->gid) < 0)
-		die_errno("device", "chown %s to %u:%u", d->path, (unsigned)d->uid, (unsigned)d->gid);
-	if (chmod(path, d->mode) < 0)  /* mknod's mode went through the umask */
-		die_errno("device", "chmod %s to %o", d->path, d->mode);
-}
-
-static int exists(const char *path)
-{
-	char host[PATH_MAX];
-	struct stat st;
-	resolve_or_die("device", path, host);
-	return lstat(host, &st) == 0;
-}
-
-static void default_devices(const struct plan *p)
-{
-	for (size_t i = 0; i < p->nmounts; i++) {
-		const char *d = p->mounts[i].dest;
-		if (p->mounts[i].bind && strncmp(d, "/dev", 4) == 0 && !d[4 + strspn(d + 4, "/")])
-			return;  /* the host's /dev (or a copy): nothing to add */
-	}
-	static const struct device_rec devs[] = {
-		{"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
-		{"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
-		{"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
-	};
-	static const char *const links[][2] = {
-		{"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
-		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-		{"pts/ptmx", "/dev/ptmx"},        {"/proc/kcore", "/dev/core"},
-	};
-	for (size_t i = 0; i < sizeof devs / sizeof *devs; i++)
-		if (!exists(devs[i].path))
-			make_device(&devs[i]);
-	for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
-		char host[PATH_MAX];
-		if (i == 5 && access("/proc/kcore", F_OK) < 0)
-			continue;  /* as runc: /dev/core only where the host has kcore */
-		if (exists(links[i][1]))
-			continue;
-		resolve_or_die("device", links[i][1], host);
-		if (symlink(links[i][0], host) < 0)
-			die_errno("device", "symlink %s -> %s", links[i][1], links[i][0]);
-	}
 }
 
 void platform_prepare_root(const struct plan *p)
@@ -296,15 +197,25 @@ void platform_prepare_root(const struct plan *p)
 	}
 	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die_errno("rootfs", "bind %s onto itself", root);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		die_errno("rootfs", "open %s", root);
 	if (strcmp(root, "/") == 0)
 		root[0] = 0;
+	/* Mounts go through /proc/self/fd/N: until pivot_root that is the
+	 * host's /proc, which must be there and be a procfs. */
+	struct statfs sf;
+	if (statfs("/proc/self/fd", &sf) < 0)
+		die_errno("rootfs", "mount under %s: the host's /proc is needed", root[0] ? root : "/");
+	if (sf.f_type != PROC_SUPER_MAGIC)
+		die("rootfs", 0, "mount under %s: the host's /proc is needed (/proc is not a procfs)", root[0] ? root : "/");
 
 	for (size_t i = 0; i < p->nmounts; i++)
 		do_mount(&p->mounts[i]);
 	for (size_t i = 0; i < p->ndevices; i++)
-		make_device(&p->devices[i]);
+		linux_make_device(&p->devices[i]);
 	if (p->default_devices)
-		default_devices(p);
+		linux_default_devices(p);
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one at "/";
@@ -360,32 +271,58 @@ void platform_switch_root(const struct plan *p)
 		die_errno("pivot", "set propagation 0x%lx on the new root", prop);
 }
 
+/* A path of the container to mount on, after pivot_root: opened inside the
+ * new root (nothing else is reachable by then, but the object checked must
+ * be the one mounted on). -1 when missing. */
+static int open_inside(const char *stage, const char *path, struct stat *st)
+{
+	int fd = rs_open(rootfd, path);
+	if (fd < 0 && errno == ENOENT)
+		return -1;
+	if (fd < 0 || fstat(fd, st) < 0)
+		die_errno(stage, "%s %s: open", strcmp(stage, "masked") == 0 ? "mask" : "read-only path", path);
+	return fd;
+}
+
 void platform_restrict_root(const struct plan *p)
 {
 	struct stat st;
+	if (p->nmasked || p->nreadonly) {
+		if (rootfd >= 0)
+			close(rootfd);
+		rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			die_errno("masked", "open the new root");
+	}
+	/* Through the fd's magic link where the container has a procfs at
+	 * /proc; by path otherwise (still resolved inside the new root). */
+	struct statfs sf;
+	int byfd = statfs("/proc/self/fd", &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 	/* Missing paths are skipped, but tested apart from the mount: a missing
 	 * /dev/null must fail, not leave the path unmasked. */
 	for (size_t i = 0; i < p->nmasked; i++) {
 		const char *m = p->masked[i];
-		if (stat(m, &st) < 0) {
-			if (errno == ENOENT)
-				continue;
-			die_errno("masked", "mask %s: stat", m);
-		}
-		if (S_ISDIR(st.st_mode) ? mount("tmpfs", m, "tmpfs", MS_RDONLY, NULL) < 0
-		                        : mount("/dev/null", m, NULL, MS_BIND, NULL) < 0)
+		int fd = open_inside("masked", m, &st);
+		if (fd < 0)
+			continue;
+		const char *t = byfd ? fdpath(fd) : m;
+		if (S_ISDIR(st.st_mode) ? mount("tmpfs", t, "tmpfs", MS_RDONLY, NULL) < 0
+		                        : mount("/dev/null", t, NULL, MS_BIND, NULL) < 0)
 			die_errno("masked", "mask %s with %s", m, S_ISDIR(st.st_mode) ? "a read-only tmpfs" : "/dev/null");
+		close(fd);
 	}
 	for (size_t i = 0; i < p->nreadonly; i++) {
 		const char *ro = p->readonly[i];
-		if (stat(ro, &st) < 0) {
-			if (errno == ENOENT)
-				continue;
-			die_errno("readonly", "read-only path %s: stat", ro);
-		}
-		if (mount(ro, ro, NULL, MS_BIND | MS_REC, NULL) < 0)
+		int fd = open_inside("readonly", ro, &st);
+		if (fd < 0)
+			continue;
+		if (mount(byfd ? fdpath(fd) : ro, byfd ? fdpath(fd) : ro, NULL, MS_BIND | MS_REC, NULL) < 0)
 			die_errno("readonly", "bind %s onto itself", ro);
-		remount_ro("readonly", ro);
+		int top = byfd ? reopen("readonly", ro, fd) : -1;
+		remount_ro("readonly", byfd ? fdpath(top) : ro);
+		if (top >= 0)
+			close(top);
+		close(fd);
 	}
 	if (p->readonly_root)
 		remount_ro("readonly", "/");

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 /* FreeBSD errno values (sys/errno.h). */
@@ -54,7 +57,9 @@ struct jail {
 
 struct mnt {
 	char fstype[32];
-	char fspath[1024];
+	char fspath[1024]; /* f_mntonname: the covered directory's path, symlinks followed */
+	char from[1024];   /* f_mntfromname: nullfs's target, else "from" (or the fstype) */
+	int fsid[2];
 };
 
 /* start is p_start: uptime at fork (kern_fork.c), which no clock step moves. */
@@ -85,6 +90,7 @@ static struct jail jails[MAXJAILS];
 static int next_jid = 1;
 static struct mnt mounts[MAXMOUNTS];
 static int nmounts;
+static int next_fsid = 1;
 static struct proc procs[MAXPROCS];
 static int nprocs;
 static struct fault faults[MAXFAULTS];
@@ -613,6 +619,217 @@ int jail_remove(int jid)
 	return 0;
 }
 
+/* ---- file system calls: FreeBSD's ABI over the test's real files ----
+ *
+ * runj resolves mount points with openat/mkdirat/fstatat/readlinkat from a
+ * root fd and checks mounts with statfs/fstatfs/getfsstat. These take
+ * FreeBSD's flag values, errno numbers and struct layouts (amd64), and work
+ * on the Linux files of the test through raw system calls (the Linux libc
+ * functions of the same names are not used: this library defines them).
+ * statfs(2) answers from the mounts recorded by nmount, over a root file
+ * system; nothing is really mounted. Not logged: the log keeps the
+ * jail/mount calls the tests compare. */
+
+long syscall(long number, ...);
+
+#define MNT_BYFSID 0x08000000
+#define F_AT_FDCWD (-100)
+#define F_AT_SYMLINK_NOFOLLOW 0x200
+#define F_O_NONBLOCK 0x4
+#define F_O_NOFOLLOW 0x100
+#define F_O_CREAT 0x200
+#define F_O_TRUNC 0x400
+#define F_O_EXCL 0x800
+#define F_O_DIRECTORY 0x20000
+#define F_O_CLOEXEC 0x100000
+#define F_STAT_SIZE 224
+#define F_STATFS_SIZE 2344
+
+/* The test hook's swap: at the next nmount, `dir` becomes a symlink to
+ * `target` before the kernel looks fspath up (a racing process renamed a
+ * prepared symlink over it); with `back`, the directory returns right after
+ * the mount. */
+static struct {
+	int armed, back;
+	char dir[1024], target[1024], aside[1100];
+} swap;
+
+static void swap_in(void)
+{
+	if (!swap.armed)
+		return;
+	snprintf(swap.aside, sizeof swap.aside, "%s.jailtest-aside", swap.dir);
+	if (rename(swap.dir, swap.aside) < 0 || syscall(SYS_symlinkat, swap.target, AT_FDCWD, swap.dir) < 0)
+		abort();
+}
+
+static void swap_back(void)
+{
+	if (!swap.armed)
+		return;
+	swap.armed = 0;
+	if (swap.back && (syscall(SYS_unlinkat, AT_FDCWD, swap.dir, 0) < 0 || rename(swap.aside, swap.dir) < 0))
+		abort();
+}
+
+void jailtest_swap_on_nmount(const char *dir, const char *target, int back)
+{
+	snprintf(swap.dir, sizeof swap.dir, "%s", dir);
+	snprintf(swap.target, sizeof swap.target, "%s", target);
+	swap.back = back;
+	swap.armed = 1;
+}
+
+/* Linux errno -> FreeBSD errno (sys/errno.h) for what these calls return. */
+static int fbsd_errno(int e, int nofollow)
+{
+	switch (e) {
+	case ELOOP:
+		/* sys/kern/vfs_vnops.c, vn_open_cred(): O_NOFOLLOW on a symlink is EMLINK. */
+		return nofollow ? 31 : 62;
+	case ENAMETOOLONG: return 63;
+	case ENOTEMPTY: return 66;
+	case EAGAIN: return 35;
+	default: return e; /* 1..34 are the same numbers */
+	}
+}
+
+static int sysret(long r, int nofollow)
+{
+	if (r < 0) {
+		errno = fbsd_errno(errno, nofollow);
+		return -1;
+	}
+	return (int)r;
+}
+
+int openat(int fd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	int mode = (flags & F_O_CREAT) ? va_arg(ap, int) : 0;
+	va_end(ap);
+	int lf = (flags & 3) | (flags & F_O_NOFOLLOW ? O_NOFOLLOW : 0) | (flags & F_O_CREAT ? O_CREAT : 0) |
+		 (flags & F_O_EXCL ? O_EXCL : 0) | (flags & F_O_TRUNC ? O_TRUNC : 0) | (flags & F_O_NONBLOCK ? O_NONBLOCK : 0) |
+		 (flags & F_O_DIRECTORY ? O_DIRECTORY : 0) | (flags & F_O_CLOEXEC ? O_CLOEXEC : 0);
+	return sysret(syscall(SYS_openat, fd, path, lf, mode), (flags & F_O_NOFOLLOW) != 0);
+}
+
+int mkdirat(int fd, const char *path, int mode)
+{
+	return sysret(syscall(SYS_mkdirat, fd, path, mode), 0);
+}
+
+int close(int fd)
+{
+	return sysret(syscall(SYS_close, fd), 0);
+}
+
+long readlinkat(int fd, const char *path, char *buf, size_t size)
+{
+	long r = syscall(SYS_readlinkat, fd, path, buf, size);
+	return r < 0 ? sysret(r, 0) : r;
+}
+
+/* struct stat of FreeBSD 12+ (amd64): st_dev@0, st_ino@8, st_nlink@16,
+ * st_mode@24 (16 bits), st_uid@28, st_gid@32, st_size@112; 224 bytes. */
+static int put_stat(long r, const struct statx *x, unsigned char *out)
+{
+	if (r < 0)
+		return sysret(r, 0);
+	memset(out, 0, F_STAT_SIZE);
+	uint64_t dev = ((uint64_t)x->stx_dev_major << 32) | x->stx_dev_minor, ino = x->stx_ino, nlink = x->stx_nlink;
+	uint16_t mode = x->stx_mode;
+	int64_t size = (int64_t)x->stx_size;
+	memcpy(out, &dev, 8);
+	memcpy(out + 8, &ino, 8);
+	memcpy(out + 16, &nlink, 8);
+	memcpy(out + 24, &mode, 2);
+	memcpy(out + 28, &x->stx_uid, 4);
+	memcpy(out + 32, &x->stx_gid, 4);
+	memcpy(out + 112, &size, 8);
+	return 0;
+}
+
+int fstatat(int fd, const char *path, void *buf, int flag)
+{
+	struct statx x;
+	int lflags = flag & F_AT_SYMLINK_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0;
+	return put_stat(syscall(SYS_statx, fd, path, lflags, STATX_BASIC_STATS, &x), &x, buf);
+}
+
+int fstat(int fd, void *buf)
+{
+	struct statx x;
+	return put_stat(syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &x), &x, buf);
+}
+
+static const struct mnt root_fs = { "ufs", "/", "/dev/ada0p2", { 0x5eed, 0x35 } };
+
+/* The mount a resolved path is in: the last one whose f_mntonname is the
+ * path or a directory above it, else the root file system. */
+static const struct mnt *mount_of(const char *real)
+{
+	const struct mnt *best = &root_fs;
+	size_t bestlen = 0;
+	for (int i = 0; i < nmounts; i++) {
+		size_t n = strlen(mounts[i].fspath);
+		if (strncmp(real, mounts[i].fspath, n) == 0 && (real[n] == '/' || real[n] == 0) && n >= bestlen) {
+			best = &mounts[i];
+			bestlen = n;
+		}
+	}
+	return best;
+}
+
+/* struct statfs of FreeBSD 12+: f_fsid@192, f_fstypename@280 (16),
+ * f_mntfromname@296 (1024), f_mntonname@1320 (1024); 2344 bytes. */
+static void put_statfs(const struct mnt *m, unsigned char *out)
+{
+	memset(out, 0, F_STATFS_SIZE);
+	uint32_t version = 0x20140518;
+	memcpy(out, &version, 4);
+	memcpy(out + 192, m->fsid, 8);
+	snprintf((char *)out + 280, 16, "%.15s", m->fstype);
+	snprintf((char *)out + 296, 1024, "%s", m->from);
+	snprintf((char *)out + 1320, 1024, "%s", m->fspath);
+}
+
+int statfs(const char *path, void *buf)
+{
+	char real[4096];
+	if (!realpath(path, real)) /* statfs(2) follows symlinks: namei(FOLLOW) in kern_statfs() */
+		return sysret(-1, 0);
+	put_statfs(mount_of(real), buf);
+	return 0;
+}
+
+int fstatfs(int fd, void *buf)
+{
+	char link[64], real[4096];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	long n = syscall(SYS_readlinkat, AT_FDCWD, link, real, sizeof real - 1);
+	if (n < 0)
+		return sysret(n, 0);
+	real[n] = 0;
+	put_statfs(mount_of(real), buf);
+	return 0;
+}
+
+/* getfsstat(2): the root file system, then the mounts in mount order. With
+ * no buffer, the count; else as many as fit. */
+int getfsstat(void *buf, long bufsize, int mode)
+{
+	(void)mode;
+	int total = nmounts + 1;
+	if (!buf)
+		return total;
+	int fit = (int)(bufsize / F_STATFS_SIZE), n = 0;
+	for (; n < total && n < fit; n++)
+		put_statfs(n == 0 ? &root_fs : &mounts[n - 1], (unsigned char *)buf + (size_t)n * F_STATFS_SIZE);
+	return n;
+}
+
 int nmount(struct iovec *iov, unsigned int niov, int flags)
 {
 	struct req r;
@@ -628,9 +845,22 @@ int nmount(struct iovec *iov, unsigned int niov, int flags)
 		return fail(&r, F_EINVAL, "fstype and fspath are required");
 	if (nmounts == MAXMOUNTS)
 		return fail(&r, F_ENOMEM, "mount table full");
-	snprintf(mounts[nmounts].fstype, sizeof mounts[0].fstype, "%s", (const char *)fstype->iov_base);
-	snprintf(mounts[nmounts].fspath, sizeof mounts[0].fspath, "%s", (const char *)fspath->iov_base);
+	struct mnt *m = &mounts[nmounts];
+	snprintf(m->fstype, sizeof m->fstype, "%s", (const char *)fstype->iov_base);
+	swap_in();
+	/* sys/kern/vfs_mount.c, vfs_domount(): fspath is looked up with
+	 * namei(FOLLOW), so a symlink swapped in on the way is followed, and
+	 * vn_path_to_global_path() (vfs_cache.c) stores the covered vnode's
+	 * global path as f_mntonname. Modelled with realpath(3) on the test's
+	 * files; a path that does not exist is recorded as given. */
+	if (!realpath(fspath->iov_base, m->fspath))
+		snprintf(m->fspath, sizeof m->fspath, "%s", (const char *)fspath->iov_base);
+	const struct iovec *from = find(&r, strcmp(m->fstype, "nullfs") == 0 ? "target" : "from");
+	snprintf(m->from, sizeof m->from, "%s", from && from->iov_base ? (const char *)from->iov_base : m->fstype);
+	m->fsid[0] = 0x1000 + next_fsid++;
+	m->fsid[1] = 0x3a; /* a per-type value in the kernel's vfs_getnewfsid() */
 	nmounts++;
+	swap_back();
 	logf_("  -> 0\n");
 	return 0;
 }
@@ -641,8 +871,18 @@ int unmount(const char *dir, int flags)
 	struct fault *f = take_fault("unmount");
 	if (f)
 		return fail(NULL, f->err, NULL);
+	/* sys/kern/vfs_mount.c, kern_unmount(): with MNT_BYFSID the path is
+	 * "FSID:<val0>:<val1>" (decimal) and names the mount by its fsid, which
+	 * reaches a mount whatever its path became; otherwise the path is looked
+	 * up (symlinks followed) and must be a mount's root. */
+	int byfsid = (flags & MNT_BYFSID) != 0, fsid[2] = {0, 0};
+	char real[1024];
+	if (byfsid && sscanf(dir, "FSID:%d:%d", &fsid[0], &fsid[1]) != 2)
+		return fail(NULL, F_EINVAL, NULL);
+	if (!byfsid && realpath(dir, real))
+		dir = real;
 	for (int i = nmounts - 1; i >= 0; i--) {
-		if (strcmp(mounts[i].fspath, dir) != 0)
+		if (byfsid ? mounts[i].fsid[0] != fsid[0] || mounts[i].fsid[1] != fsid[1] : strcmp(mounts[i].fspath, dir) != 0)
 			continue;
 		memmove(&mounts[i], &mounts[i + 1], (size_t)(nmounts - i - 1) * sizeof mounts[0]);
 		nmounts--;
@@ -965,6 +1205,8 @@ void jailtest_reset(void)
 	boot_sec = 1600000000;
 	boot_usec = 0;
 	step_after = -1;
+	next_fsid = 1;
+	swap.armed = 0;
 	nmounts = nprocs = nfaults = 0;
 	kinfo_size = KINFO_PROC_SIZE;
 	loglen = 0;

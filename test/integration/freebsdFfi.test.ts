@@ -65,6 +65,7 @@ beforeAll(() => {
     setRacct: lib.func('void jailtest_set_racct(int enable)'),
     setRacctUsage: lib.func('void jailtest_set_racct_usage(const char *usage)'),
     rctl: lib.func('const char *jailtest_rctl(void)'),
+    swapOnNmount: lib.func('void jailtest_swap_on_nmount(const char *dir, const char *target, int back)'),
   };
 });
 afterAll(() => {
@@ -272,9 +273,10 @@ describe('setUp and tearDown', () => {
       'jail_remove jid=1',
       'sysctlbyname kern.racct.enable',
       'rctl_remove_rule "jail:c1"', // rules on the name outlive the jail; none here (ESRCH)
-      `unmount "${rootfs}/etc/hosts" flags=0x0`,
-      `unmount "${rootfs}/data" flags=0x0`,
-      `unmount "${rootfs}/dev" flags=0x0`,
+      // By fsid (libjailtest numbers them 4097, 4098, ... in mount order), not by a path that could lead elsewhere now.
+      'unmount "FSID:4099:58" flags=0x8000000',
+      'unmount "FSID:4098:58" flags=0x8000000',
+      'unmount "FSID:4097:58" flags=0x8000000',
       '',
     ]);
     expect(state()).toBe('');
@@ -294,7 +296,7 @@ describe('setUp and tearDown', () => {
     expect(err?.message).toBe('mount nullfs on /data: nullfs: operation not permitted here (EPERM)');
     const calls = log().split('\n').filter((l) => /^(jail_set|jail_remove|nmount|unmount)/.test(l)).map((l) => l.split(' ')[0]);
     expect(calls).toEqual(['jail_set', 'nmount', 'nmount', 'jail_remove', 'unmount']);
-    expect(log()).toContain(`unmount "${rootfs}/dev" flags=0x0`);
+    expect(log()).toContain('unmount "FSID:4097:58" flags=0x8000000'); // ${rootfs}/dev
     expect(jailLines()).toEqual([]);
     expect(mountLines()).toEqual([]);
     expect(fs.readdirSync(rootfs)).toEqual(['etc']);
@@ -312,7 +314,7 @@ describe('setUp and tearDown', () => {
     const view = path.join(tmp, 'run/jails/pod.c1/root');
     expect(log()).toContain(`nmount flags=0x1 fstype="nullfs" fspath="${view}" target="${rootfs}" errmsg=[1024]`);
     expect(log()).not.toContain('jail_set flags=0x2');
-    expect(log()).toContain(`unmount "${view}" flags=0x0`);
+    expect(log()).toContain('unmount "FSID:4097:58" flags=0x8000000'); // the view
     expect(jailLines()).toEqual(['jail 1 pod persist']);
     expect(mountLines()).toEqual([]);
     expect(fs.existsSync(path.join(tmp, 'run/jails'))).toBe(false);
@@ -442,6 +444,90 @@ describe('the Sandbox', () => {
     await sandbox.tearDown(record);
     expect(jailLines()).toEqual([]);
     await sandbox.tearDown({ ...record, sandbox: prepared.data } as ContainerRecord); // after a failed setUp: nothing to do
+  });
+});
+
+describe('a mount point swapped for a symlink to a host path', () => {
+  // The kernel's nmount(2) looks fspath up following symlinks
+  // (sys/kern/vfs_mount.c), so a directory of the rootfs renamed away and
+  // replaced by a symlink between runj's checks and the mount sends the
+  // mount to the host. libjailtest does that swap at the nmount.
+  let hostDir: string;
+  const racing = () =>
+    spec((s) => {
+      s.mounts = [{ destination: '/data/sub/mnt', source: path.join(tmp, 'data'), options: ['bind', 'ro'] }];
+    });
+  beforeEach(() => {
+    hostDir = path.join(tmp, 'host');
+    fs.mkdirSync(path.join(hostDir, 'mnt'), { recursive: true }); // what the attacker wants covered
+    fs.mkdirSync(path.join(rootfs, 'data/sub/mnt'), { recursive: true });
+  });
+
+  for (const back of [false, true]) {
+    it(`is found after the mount, unmounted by fsid and refused${back ? ' (the directory swapped back at once)' : ''}`, () => {
+      t.swapOnNmount(path.join(rootfs, 'data/sub'), hostDir, back ? 1 : 0);
+      let err: Error | undefined;
+      try {
+        setUpFreeBSD(plan(racing()), host());
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message).toBe(
+        `mount /data/sub/mnt: the mount point was replaced while mounting (mounted on ${hostDir}/mnt, not ${rootfs}/data/sub/mnt); unmounted it`,
+      );
+      expect(log()).toMatch(/^unmount "FSID:[0-9]+:[0-9]+" flags=0x8000000$/m);
+      expect(mountLines()).toEqual([]);
+      expect(jailLines()).toEqual([]);
+      expect(fs.readdirSync(path.join(hostDir, 'mnt'))).toEqual([]);
+    });
+  }
+
+  it('a mount that stayed where it was checked is kept', () => {
+    const done = setUpFreeBSD(plan(racing()), host());
+    expect(mountLines()).toEqual([`mount nullfs ${rootfs}/data/sub/mnt`]);
+    expect(log()).not.toContain('FSID:');
+    tearDownFreeBSD(done, host());
+    expect(mountLines()).toEqual([]);
+  });
+
+  it('delete unmounts by fsid: a mount point swapped for a symlink later does not reach a host mount', () => {
+    const done = setUpFreeBSD(plan(racing()), host());
+    ffi.nmount([{ name: str('fstype'), value: str('tmpfs') }, { name: str('fspath'), value: str(path.join(hostDir, 'mnt')) }], 0); // the host's own
+    fs.renameSync(path.join(rootfs, 'data/sub'), path.join(rootfs, 'data/sub.away'));
+    fs.symlinkSync(hostDir, path.join(rootfs, 'data/sub')); // by the container, after create
+    tearDownFreeBSD(done, host());
+    expect(mountLines()).toEqual([`mount tmpfs ${hostDir}/mnt`]);
+  });
+
+  it('symlinks inside the rootfs are resolved there, never on the host', () => {
+    fs.rmSync(path.join(rootfs, 'data'), { recursive: true });
+    fs.symlinkSync(hostDir, path.join(rootfs, 'data')); // absolute: inside the root it names rootfs/<hostDir>
+    const done = setUpFreeBSD(
+      plan(spec((s) => { s.mounts = [{ destination: '/data/new/mnt', source: path.join(tmp, 'data'), options: ['bind'] }]; })),
+      host(),
+    );
+    expect(mountLines()).toEqual([`mount nullfs ${path.join(rootfs, hostDir)}/new/mnt`]);
+    expect(fs.readdirSync(hostDir)).toEqual(['mnt']);
+    const parts = path.join(hostDir, 'new/mnt').split('/').filter(Boolean); // all missing in the rootfs
+    expect(done.created).toEqual(parts.map((_, i) => path.join(rootfs, ...parts.slice(0, i + 1))));
+    tearDownFreeBSD(done, host());
+    expect(fs.existsSync(path.join(rootfs, 'tmp'))).toBe(false);
+  });
+
+  it('".." in a symlink stops at the root; a file in the way is an error naming it', () => {
+    fs.symlinkSync('../../../../../..', path.join(rootfs, 'up'));
+    const done = setUpFreeBSD(
+      plan(spec((s) => { s.mounts = [{ destination: '/up/made/f', source: path.join(tmp, 'hosts'), options: ['bind'] }]; })),
+      host(),
+    );
+    expect(mountLines()).toEqual([`mount nullfs ${rootfs}/made/f`]);
+    expect(fs.statSync(path.join(rootfs, 'made/f')).isFile()).toBe(true);
+    tearDownFreeBSD(done, host());
+    fs.writeFileSync(path.join(rootfs, 'file'), '');
+    expect(() =>
+      setUpFreeBSD(plan(spec((s) => { s.mounts = [{ destination: '/file/x', source: path.join(tmp, 'data'), options: ['bind'] }]; })), host()),
+    ).toThrow(`resolve /file/x in ${rootfs}: ${rootfs}/file is not a directory`);
+    expect(jailLines()).toEqual([]);
   });
 });
 

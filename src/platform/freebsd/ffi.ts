@@ -1,6 +1,7 @@
 /**
  * The FreeBSD system calls runj makes from Node, through koffi: jail_set,
- * jail_get, jail_remove, nmount, unmount, kill and sysctl (kern.proc).
+ * jail_get, jail_remove, nmount, unmount, kill and sysctl (kern.proc), and
+ * the *at calls and statfs family that place mounts safely (mountpoint.ts).
  * Iovec arrays are built by hand in one koffi.alloc'ed block (struct iovec
  * is { void *iov_base; size_t iov_len; }, 16 bytes on LP64), with an
  * `errmsg` pair the kernel fills on failure. Failures become RuntimeErrors
@@ -144,6 +145,113 @@ export function nmount(pairs: readonly IovPair[], flags: number, what = 'nmount'
 export function unmount(dir: string, flags: number): void {
   const f = fn(PROTOTYPES.unmount);
   if ((f(dir, flags) as number) < 0) throw new SyscallError('unmount', koffi().errno() as number, '', `unmount ${dir}`);
+}
+
+/** unmount(2) of the mount with this fsid (MNT_BYFSID: the kernel's kern_unmount parses "FSID:<val0>:<val1>"). */
+export function unmountFsid(fsid: readonly [number, number], flags: number, what = `unmount FSID:${fsid[0]}:${fsid[1]}`): void {
+  const f = fn('int unmount(const char *dir, int flags)');
+  if ((f(`FSID:${fsid[0]}:${fsid[1]}`, flags | MNT_BYFSID) as number) < 0) throw new SyscallError('unmount', koffi().errno() as number, '', what);
+}
+
+/* sys/fcntl.h, sys/mount.h and sys/stat.h values of FreeBSD. */
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x200;
+export const O = { RDONLY: 0, WRONLY: 1, NONBLOCK: 0x4, NOFOLLOW: 0x100, CREAT: 0x200, EXCL: 0x800, DIRECTORY: 0x20000, CLOEXEC: 0x100000 } as const;
+export const MNT_BYFSID = 0x08000000;
+const MNT_NOWAIT = 2;
+export const S_IFMT = 0o170000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
+/* struct stat (FreeBSD 12+, LP64): st_dev@0, st_ino@8, st_mode@24 (16 bits); 224 bytes. */
+const STAT_SIZE = 224;
+/* struct statfs (FreeBSD 12+): f_fsid@192, f_fstypename@280 [16], f_mntfromname@296 [1024], f_mntonname@1320 [1024]; 2344 bytes. */
+const STATFS_SIZE = 2344;
+
+export interface FileStat {
+  dev: bigint;
+  ino: bigint;
+  mode: number;
+}
+export interface FsStat {
+  fsid: [number, number];
+  fstype: string;
+  from: string;
+  on: string;
+}
+
+const u64 = (b: Buffer, o: number) => (LE ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+const cstr = (b: Buffer, o: number, n: number) => {
+  const s = b.subarray(o, o + n);
+  const nul = s.indexOf(0);
+  return s.subarray(0, nul < 0 ? n : nul).toString('utf8');
+};
+const decodeStat = (b: Buffer): FileStat => ({ dev: u64(b, 0), ino: u64(b, 8), mode: LE ? b.readUInt16LE(24) : b.readUInt16BE(24) });
+const decodeStatfs = (b: Buffer, o = 0): FsStat => ({
+  fsid: [LE ? b.readInt32LE(o + 192) : b.readInt32BE(o + 192), LE ? b.readInt32LE(o + 196) : b.readInt32BE(o + 196)],
+  fstype: cstr(b, o + 280, 16),
+  from: cstr(b, o + 296, 1024),
+  on: cstr(b, o + 1320, 1024),
+});
+
+function check(ret: number, call: string, what: string): number {
+  if (ret < 0) throw new SyscallError(call, koffi().errno() as number, '', what);
+  return ret;
+}
+
+/** openat(2); the mode goes with O_CREAT. Returns the fd. */
+export function openat(dirfd: number, p: string, flags: number, mode = 0): number {
+  const f = fn('int openat(int fd, const char *path, int flags, ...)');
+  return check(f(dirfd, p, flags, 'int', mode) as number, 'openat', `open ${p}`);
+}
+
+export function mkdirat(dirfd: number, p: string, mode: number): void {
+  check(fn('int mkdirat(int fd, const char *path, int mode)')(dirfd, p, mode) as number, 'mkdirat', `mkdir ${p}`);
+}
+
+export function closeFd(fd: number): void {
+  check(fn('int close(int fd)')(fd) as number, 'close', `close ${fd}`);
+}
+
+export function readlinkat(dirfd: number, p: string): string {
+  const buf = Buffer.alloc(1024);
+  const n = check(fn('long readlinkat(int fd, const char *path, void *buf, size_t size)')(dirfd, p, buf, buf.length) as number, 'readlinkat', `readlink ${p}`);
+  return buf.subarray(0, n).toString('utf8');
+}
+
+export function fstat(fd: number): FileStat {
+  const buf = Buffer.alloc(STAT_SIZE);
+  check(fn('int fstat(int fd, void *sb)')(fd, buf) as number, 'fstat', `fstat ${fd}`);
+  return decodeStat(buf);
+}
+
+export function fstatat(dirfd: number, p: string, flags: number): FileStat {
+  const buf = Buffer.alloc(STAT_SIZE);
+  check(fn('int fstatat(int fd, const char *path, void *sb, int flag)')(dirfd, p, buf, flags) as number, 'fstatat', `stat ${p}`);
+  return decodeStat(buf);
+}
+
+export function statfs(p: string): FsStat {
+  const buf = Buffer.alloc(STATFS_SIZE);
+  check(fn('int statfs(const char *path, void *buf)')(p, buf) as number, 'statfs', `statfs ${p}`);
+  return decodeStatfs(buf);
+}
+
+export function fstatfs(fd: number): FsStat {
+  const buf = Buffer.alloc(STATFS_SIZE);
+  check(fn('int fstatfs(int fd, void *buf)')(fd, buf) as number, 'fstatfs', `fstatfs ${fd}`);
+  return decodeStatfs(buf);
+}
+
+/** Every mounted file system (getfsstat(2), MNT_NOWAIT). */
+export function getfsstat(): FsStat[] {
+  const f = fn('int getfsstat(void *buf, long bufsize, int mode)');
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const n = check(f(null, 0, MNT_NOWAIT) as number, 'getfsstat', 'getfsstat') + 8;
+    const buf = Buffer.alloc(n * STATFS_SIZE);
+    const got = check(f(buf, buf.length, MNT_NOWAIT) as number, 'getfsstat', 'getfsstat');
+    if (got < n) return Array.from({ length: got }, (_, i) => decodeStatfs(buf, i * STATFS_SIZE));
+  }
+  throw new RuntimeError('ESYSTEM', 'getfsstat: the mount table kept growing');
 }
 
 export function kill(pid: number, signal: number): void {

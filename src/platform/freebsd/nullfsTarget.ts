@@ -44,3 +44,15 @@ export function checkNullfsTarget(step: MountStep, kind: 'dir' | 'file', target:
     throw invalid(`${where(step)}: cannot mount a file on ${target}: it has ${st.nlink} hard links, and FreeBSD mounts only on a file with one`);
   }
 }
+
+/** After the walk refused the destination: the nullfs reason, when the
+ * destination is a plain file or directory (a symlink is the walk's to judge). */
+export function explainNullfsTarget(step: MountStep, kind: 'dir' | 'file', target: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(target);
+  } catch {
+    return;
+  }
+  if (st.isDirectory() || st.isFile()) checkNullfsTarget(step, kind, target);
+}

@@ -32,14 +32,15 @@ import type { SyscallError } from './ffi.js';
 import { type Alias, type IovPair, JAIL_CREATE, type JailParam, encodeParams, int32 } from './jailParams.js';
 import type { KinfoProc } from './kinfo.js';
 import { MNT, type MountStep } from './mounts.js';
+import { type FsSyscalls, fsKey, mountAt, resolveMountPoint } from './mountpoint.js';
 import { IFCONFIG, aliasAddArgs, aliasRemoveArgs, interfaceHasAddress, vnetMoveArgs, vnetReturnArgs } from './network.js';
-import { checkNullfsTarget, nullfsSourceKind } from './nullfsTarget.js';
-import { removeCreated, resolveInRoot } from './paths.js';
+import { checkNullfsTarget, explainNullfsTarget, nullfsSourceKind } from './nullfsTarget.js';
+import { removeCreated } from './paths.js';
 import { addRules, removeAllRules, requireRacct } from './rctlHost.js';
 import type { FreeBSDPlan } from './translate.js';
 
 /** The system calls of ffi.ts, as an interface. */
-export interface Syscalls {
+export interface Syscalls extends FsSyscalls {
   jailSet(pairs: readonly IovPair[], flags: number, what?: string): number;
   jailGet(pairs: readonly IovPair[], flags: number, what?: string): { jid: number; values: (Buffer | null)[] };
   jailRemove(jid: number): void;
@@ -70,6 +71,8 @@ export interface SetUpData {
   devfsRuleset?: number;
   /** fspaths in mount order (the root view first). */
   mounted: string[];
+  /** The fsid ("val0:val1") of each of `mounted`, by index; missing in records of older versions. */
+  mountedFsids?: string[];
   /** Host paths runj created, in creation order. */
   created: string[];
   aliases: Alias[];
@@ -99,7 +102,8 @@ function mkdirs(dir: string, created: string[]): void {
 }
 
 export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
-  const done: SetUpData = { jailName: plan.jail.name, jid: 0, mounted: [], created: [], aliases: [], moved: [] };
+  const done: SetUpData = { jailName: plan.jail.name, jid: 0, mounted: [], mountedFsids: [], created: [], aliases: [], moved: [] };
+  const fsids = done.mountedFsids as string[];
   try {
     if (plan.rctl.length) requireRacct(host, 'config.json: /linux/resources');
     if (plan.devfs) done.devfsRuleset = allocateRuleset(plan.devfs, host.rundir, host.devfs ?? devfsControl(host.run), host.sleep);
@@ -116,6 +120,7 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
       mkdirs(plan.view, done.created);
       host.sys.nmount(mountPairs({ ...view, source: rootfs }, plan.view, undefined), view.flags, `read-only view of ${rootfs}`);
       done.mounted.push(plan.view);
+      fsids[done.mounted.length - 1] = fsKey(host.sys.statfs(plan.view)); // runj's own directory: no race to check
       jailRoot = plan.view;
     }
     const params: JailParam[] = plan.jail.params.map((p) => (p.name === 'path' ? { ...p, value: jailRoot } : p)) as JailParam[];
@@ -124,10 +129,25 @@ export function setUpFreeBSD(plan: FreeBSDPlan, host: Host): SetUpData {
     addRules(host, plan.jail.name, plan.rctl);
     for (const step of steps) {
       const kind = step.mountpoint === 'source' ? nullfsSourceKind(step) : 'dir';
-      const target = resolveInRoot(jailRoot, step.destination, { create: kind, created: done.created, ...(plan.view && { fallbackRoot: rootfs }) });
-      if (step.fstype === 'nullfs') checkNullfsTarget(step, kind, target);
-      host.sys.nmount(mountPairs(step, target, done.devfsRuleset), step.flags, `mount ${step.fstype} on ${step.destination}`);
+      // Through fds and checked after the mount: a process renaming the
+      // rootfs's directories must not get a mount onto a host path (mountpoint.ts).
+      let rel: string[];
+      try {
+        rel = resolveMountPoint(host.sys, jailRoot, step.destination, kind, done.created, plan.view ? rootfs : undefined);
+      } catch (err) {
+        // A mount point of the wrong kind: say what nullfs would refuse, not only where the walk stopped.
+        if (step.fstype === 'nullfs') explainNullfsTarget(step, kind, path.join(jailRoot, step.destination));
+        throw err;
+      }
+      if (step.fstype === 'nullfs') checkNullfsTarget(step, kind, path.join(jailRoot, ...rel));
+      const { target, fsid } = mountAt(host.sys, jailRoot, rel, kind, {
+        what: `mount ${step.destination}`,
+        fstype: step.fstype,
+        source: step.source,
+        mount: (t) => host.sys.nmount(mountPairs(step, t, done.devfsRuleset), step.flags, `mount ${step.fstype} on ${step.destination}`),
+      });
       done.mounted.push(target);
+      fsids[done.mounted.length - 1] = fsid;
     }
     for (const a of plan.network.aliases) {
       if (interfaceHasAddress(mustRun(host.run, IFCONFIG, [a.iface]), a)) continue; // not runj's to remove later
@@ -163,11 +183,25 @@ export function liveJid(data: Pick<SetUpData, 'jid' | 'jailName'>, host: Host): 
   }
 }
 
-function unmountPatiently(host: Host, dir: string): void {
+/**
+ * Unmounts a mount of setUp. With its fsid, by fsid (MNT_BYFSID): the path
+ * may lead elsewhere by now (a process in the jail can swap a directory of
+ * the rootfs for a symlink to a host path), and unmount(2) by path follows
+ * symlinks. The fsid must still name a mount on that path (f_mntonname
+ * keeps the path of the mount's time), else it is gone.
+ */
+function unmountPatiently(host: Host, dir: string, fsid?: string): void {
   const sleep = host.sleep ?? sleepSync;
+  let byFsid: [number, number] | undefined;
+  if (fsid) {
+    byFsid = host.sys.getfsstat().find((s) => fsKey(s) === fsid && s.on === dir)?.fsid;
+    if (!byFsid) return;
+  }
   for (let attempt = 0; ; attempt++) {
     try {
-      host.sys.unmount(dir, attempt < 20 ? 0 : MNT.FORCE);
+      const flags = attempt < 20 ? 0 : MNT.FORCE;
+      if (byFsid) host.sys.unmountFsid(byFsid, flags, `unmount ${dir}`);
+      else host.sys.unmount(dir, flags);
       return;
     } catch (err) {
       const e = errnoOf(err);
@@ -203,7 +237,7 @@ export function tearDownFreeBSD(data: SetUpData, host: Host): void {
     });
   }
   attempt(() => removeAllRules(host, data.jailName));
-  for (const dir of [...(data.mounted ?? [])].reverse()) attempt(() => unmountPatiently(host, dir));
+  for (const [i, dir] of [...(data.mounted ?? []).entries()].reverse()) attempt(() => unmountPatiently(host, dir, data.mountedFsids?.[i]));
   errors.push(...removeCreated(data.created ?? []));
   if (errors.length) throw new RuntimeError('ESYSTEM', `removing jail ${data.jailName}: ${errors.join('; ')}`);
 }
