@@ -15,6 +15,7 @@ import { RuntimeError } from '../../runtime/errors.js';
 import type { ContainerRecord } from '../../runtime/store.js';
 import type { Prepared, ProcessInfo, Sandbox } from '../sandbox.js';
 import { execRunner } from './commands.js';
+import { E } from './errno.js';
 import { readRunjExt } from './ext.js';
 import * as ffi from './ffi.js';
 import { SZOMB, startToken } from './kinfo.js';
@@ -46,6 +47,31 @@ function setupOf(record: ContainerRecord): SetUpData | undefined {
   return s && typeof s === 'object' && typeof s.jailName === 'string' ? s : undefined;
 }
 
+/**
+ * Teardown without a record: the jail is found by name (jail_get), its
+ * processes killed, the jail removed, and every mount at or under its path
+ * unmounted, deepest first.
+ */
+export function recoverJail(name: string, h: Host): void {
+  const found = jailByName(name, h);
+  if (!found) return;
+  const data = { jid: found.jid, jailName: name, mounted: [], created: [], aliases: [], moved: [] };
+  signalJail(data, h, constants.signals.SIGKILL);
+  tearDownFreeBSD(data, h);
+}
+
+function jailByName(name: string, h: Host): { jid: number; path: string } | undefined {
+  const z = (s: string) => Buffer.from(`${s}\0`);
+  try {
+    const r = h.sys.jailGet([{ name: z('name'), value: z(name) }, { name: z('path'), value: Buffer.alloc(1024) }], 0, `jail_get ${name}`);
+    const buf = r.values[1] as Buffer;
+    return { jid: r.jid, path: buf.subarray(0, buf.indexOf(0)).toString('utf8') };
+  } catch (err) {
+    if ((err as { errno?: number }).errno === E.ENOENT) return undefined;
+    throw err;
+  }
+}
+
 /** The sandbox, over a given host (tests pass one backed by libjailtest). */
 export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
   return {
@@ -67,6 +93,9 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     async tearDown(record: ContainerRecord) {
       const setup = setupOf(record);
       if (setup) tearDownFreeBSD(setup, host());
+    },
+    async recover(id: string, data: Record<string, unknown> | undefined) {
+      recoverJail(typeof data?.jailName === 'string' ? data.jailName : id, host());
     },
     killAll(record: ContainerRecord, signal: number) {
       const setup = setupOf(record);
