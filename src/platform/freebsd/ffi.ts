@@ -1,6 +1,6 @@
 /**
  * The FreeBSD system calls runj makes from Node, through koffi: jail_set,
- * jail_get, jail_remove, nmount, unmount, kill and sysctl (kern.proc).
+ * jail_get, jail_remove, nmount, unmount, getfsstat, kill and sysctl (kern.proc).
  * Iovec arrays are built by hand in one koffi.alloc'ed block (struct iovec
  * is { void *iov_base; size_t iov_len; }, 16 bytes on LP64), with an
  * `errmsg` pair the kernel fills on failure. Failures become RuntimeErrors
@@ -142,6 +142,31 @@ export function nmount(pairs: readonly IovPair[], flags: number, what = 'nmount'
 export function unmount(dir: string, flags: number): void {
   const f = fn('int unmount(const char *dir, int flags)');
   if ((f(dir, flags) as number) < 0) throw new SyscallError('unmount', koffi().errno() as number, '', `unmount ${dir}`);
+}
+
+/** struct statfs (sys/sys/mount.h, STATFS_VERSION 0x20140518): 2344 bytes, f_mntonname (MNAMELEN 1024) at 1320. */
+const STATFS_SIZE = 2344;
+const F_MNTONNAME = 1320;
+const MNT_NOWAIT = 2;
+
+/** getfsstat(2): the mount point of every mounted filesystem, in mount order. */
+export function mountPoints(): string[] {
+  const f = fn('int getfsstat(void *buf, long bufsize, int mode)');
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const count = f(null, 0, MNT_NOWAIT) as number;
+    if (count < 0) throw new SyscallError('getfsstat', koffi().errno() as number, '', 'getfsstat');
+    const buf = Buffer.alloc((count + 8) * STATFS_SIZE);
+    const n = f(buf, buf.length, MNT_NOWAIT) as number;
+    if (n < 0) throw new SyscallError('getfsstat', koffi().errno() as number, '', 'getfsstat');
+    if (n >= count + 8) continue; // the table grew past the buffer: it may be cut short
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = buf.subarray(i * STATFS_SIZE + F_MNTONNAME, (i + 1) * STATFS_SIZE);
+      out.push(name.subarray(0, name.indexOf(0) < 0 ? name.length : name.indexOf(0)).toString('utf8'));
+    }
+    return out;
+  }
+  throw new RuntimeError('ESYSTEM', 'getfsstat: the mount table kept growing');
 }
 
 export function kill(pid: number, signal: number): void {

@@ -6,6 +6,7 @@
  * processes through kern.proc. Nothing here enters the jail: the helper
  * does jail_attach.
  */
+import * as fs from 'node:fs';
 import type { HostPolicy } from '../../plan/policy.js';
 import { constants } from 'node:os';
 import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
@@ -19,8 +20,8 @@ import { E } from './errno.js';
 import { readRunjExt } from './ext.js';
 import * as ffi from './ffi.js';
 import { SZOMB, startToken } from './kinfo.js';
-import { type Host, type SetUpData, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD } from './system.js';
-import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, planFreeBSD } from './translate.js';
+import { type Host, type SetUpData, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD, unmountPatiently } from './system.js';
+import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, jailDir, planFreeBSD } from './translate.js';
 
 export { readRunjExt } from './ext.js';
 export { formatFreeBSDPlan, planFreeBSD } from './translate.js';
@@ -47,17 +48,53 @@ function setupOf(record: ContainerRecord): SetUpData | undefined {
   return s && typeof s === 'object' && typeof s.jailName === 'string' ? s : undefined;
 }
 
+/** Where a container's mounts can be, for recovery without a record (saved in recovery.json). */
+export interface JailPaths {
+  /** The read-only view runj mounted as the jail's path (itself one of runj's mounts). */
+  view?: string | undefined;
+  /** The bundle's root: mounts strictly under it are the container's. */
+  rootfs?: string | undefined;
+}
+
 /**
  * Teardown without a record: the jail is found by name (jail_get), its
- * processes killed, the jail removed, and every mount at or under its path
- * unmounted, deepest first.
+ * processes killed and the jail removed; then every mount strictly under the
+ * jail's path or the rootfs, and the view itself, is unmounted, last mounted
+ * first (getfsstat(2) order). A devfs ruleset, mount points runj created,
+ * interface aliases and a raised children.max are only in state.json and are
+ * not recovered.
  */
-export function recoverJail(name: string, h: Host): void {
+export function recoverJail(name: string, paths: JailPaths, h: Host): void {
+  const errors: string[] = [];
   const found = jailByName(name, h);
-  if (!found) return;
-  const data = { jid: found.jid, jailName: name, mounted: [], created: [], aliases: [], moved: [] };
-  signalJail(data, h, constants.signals.SIGKILL);
-  tearDownFreeBSD(data, h);
+  if (found) {
+    try {
+      const data = { jid: found.jid, jailName: name, mounted: [], created: [], aliases: [], moved: [] };
+      signalJail(data, h, constants.signals.SIGKILL);
+      tearDownFreeBSD(data, h);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const real = (p: string | undefined) => {
+    try {
+      return p && fs.realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  // Without recovery data, the view is where runj puts it for this jail name.
+  const view = paths.view ?? `${jailDir(h.rundir, name)}/root`;
+  const under = [found?.path, view, real(paths.rootfs)].filter((p): p is string => !!p && p !== '/');
+  const ours = (m: string) => m === view || under.some((p) => m.startsWith(`${p}/`));
+  for (const m of (h.sys.mountPoints?.() ?? []).filter(ours).reverse()) {
+    try {
+      unmountPatiently(h, m);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (errors.length) throw new RuntimeError('ESYSTEM', `recovering jail ${name}: ${errors.join('; ')}`);
 }
 
 function jailByName(name: string, h: Host): { jid: number; path: string } | undefined {
@@ -78,7 +115,7 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     platform: 'freebsd',
     prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
       const fp = planFreeBSD(plan, policy, readRunjExt(plan.bundle), { rundir: host().rundir });
-      const prepared: Prepared = { records: fp.records, warnings: fp.warnings, debug: fp.debug, data: { jailName: fp.jail.name } };
+      const prepared: Prepared = { records: fp.records, warnings: fp.warnings, debug: fp.debug, data: { jailName: fp.jail.name, view: fp.view, rootfs: fp.rootfs } };
       plans.set(prepared, fp);
       return prepared;
     },
@@ -95,7 +132,8 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
       if (setup) tearDownFreeBSD(setup, host());
     },
     async recover(id: string, data: Record<string, unknown> | undefined) {
-      recoverJail(typeof data?.jailName === 'string' ? data.jailName : id, host());
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      recoverJail(text(data?.jailName) ?? id, { view: text(data?.view), rootfs: text(data?.rootfs) }, host());
     },
     killAll(record: ContainerRecord, signal: number) {
       const setup = setupOf(record);

@@ -37,6 +37,8 @@ export interface Syscalls {
   jailRemove(jid: number): void;
   nmount(pairs: readonly IovPair[], flags: number, what?: string): void;
   unmount(dir: string, flags: number): void;
+  /** getfsstat(2) mount points (recovery without a record); optional for older hosts' doubles. */
+  mountPoints?(): string[];
   kill(pid: number, signal: number): void;
   allProcs(): KinfoProc[];
 }
@@ -181,7 +183,7 @@ export function liveJid(data: Pick<SetUpData, 'jid' | 'jailName'>, host: Host): 
   }
 }
 
-function unmountPatiently(host: Host, dir: string): void {
+export function unmountPatiently(host: Host, dir: string): void {
   const sleep = host.sleep ?? sleepSync;
   for (let attempt = 0; ; attempt++) {
     try {
