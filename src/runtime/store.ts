@@ -171,9 +171,13 @@ export class Store {
     return parseRecord(text, id);
   }
 
-  /** Writes state.json into the container's directory (or the staged one). */
+  /**
+   * Writes state.json into the container's directory (or the staged one). The
+   * caller holds the lock, so any other temp file there is a killed writer's.
+   */
   save(record: ContainerRecord, dir = this.dir(record.id)): void {
     try {
+      for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
       writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600);
     } catch (err) {
       throw systemError(`write state of ${record.id}`, err);
@@ -225,7 +229,8 @@ export class Store {
     for (const name of names) {
       const full = path.join(this.root, name);
       const m = CREATING.exec(name);
-      if (m && !isLocked(path.join(full, 'lock')) && !processExists(Number(m[1]))) removeTree(full);
+      // The pid first: probing the lock of a live creator could make its own first lock attempt fail.
+      if (m && !processExists(Number(m[1])) && !isLocked(path.join(full, 'lock'))) removeTree(full);
       else if (name.startsWith('.trash~')) removeTree(full);
     }
   }

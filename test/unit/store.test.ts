@@ -59,6 +59,7 @@ describe('state.json', () => {
   it('is written by temp + rename with no temp file left behind, even when the write fails', () => {
     const store = new Store(root);
     const dir = plant('c1', undefined);
+    fs.writeFileSync(path.join(dir, `.state.json.${process.pid}-0123abcd.tmp`), '{"half'); // a killed writer's
     store.save(record('c1'));
     store.save(record('c1', { status: 'created' }));
     expect(fs.readdirSync(dir)).toEqual(['state.json']);
@@ -165,7 +166,7 @@ describe('delete', () => {
 
 describe('ids that look like flags', () => {
   it('are valid ids (as runc), and `--` ends the flags of every command shape', () => {
-    for (const id of ['-h', '--help', '-x.y', '.hidden']) expect(validateId(id)).toBe(id);
+    for (const id of ['-h', '--help', '-x.y', '.hidden', 'a,b']) expect(validateId(id)).toBe(id);
     for (const id of ['a~b', '.', '..', 'a/b']) expect(() => validateId(id)).toThrow(/invalid container id/);
     const specs = { force: { type: 'bool' as const, alias: 'f' }, bundle: { type: 'string' as const, alias: 'b' } };
     expect(wantsHelp(['--', '-h'], specs)).toBe(false);
