@@ -46,6 +46,20 @@ function createAsync(env: Env, bundle: string, id: string): Promise<{ status: nu
   return new Promise((r) => child.once('exit', (status) => r({ status, stderr: fs.readFileSync(file, 'utf8') })));
 }
 
+/** Resolves once `child` has a file named `lock` under `root` open (or has exited). */
+async function lockOpened(child: ChildProcess, root: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+    try {
+      for (const fd of fs.readdirSync(`/proc/${child.pid}/fd`)) {
+        const target = fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`);
+        if (target.startsWith(`${root}/`) && target.endsWith('/lock')) return;
+      }
+    } catch {}
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
 describe.skipIf(!isRoot)('state crash consistency', () => {
@@ -85,9 +99,9 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
   }, 600_000);
 
   it('runj SIGKILLed at random points of create, start and delete: delete --force leaves nothing', async () => {
-    const report: Record<string, { faults: number; leftovers: string[] }> = {};
+    const report: Record<string, { faults: number; killedMidway: number; leftovers: string[] }> = {};
     for (const op of ['create', 'start', 'delete'] as const) {
-      report[op] = { faults: 0, leftovers: [] };
+      report[op] = { faults: 0, killedMidway: 0, leftovers: [] };
       for (let n = 0; n < 12; n++) {
         const id = uniqueId(`kill-${op}`);
         const marker = `${id}.mark`;
@@ -95,11 +109,14 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
         if (op !== 'create') expect(runjCreate(env, id, bundle).status).toBe(0);
         if (op === 'delete') expect(runj(env, ['start', id]).status).toBe(0);
         const child = spawnRunj(env, op === 'create' ? ['create', '--bundle', bundle, id] : op === 'start' ? ['start', id] : ['delete', '--force', id]);
-        // Node starts in ~50 ms; create then takes ~100-200 ms, start and delete less.
-        await new Promise((r) => setTimeout(r, 40 + Math.floor(Math.random() * (op === 'create' ? 260 : 120))));
+        // Timing alone mostly hits Node's start-up on a loaded machine: wait until runj
+        // holds the container's lock file open (inside the operation), then 0-80 ms more.
+        await lockOpened(child, env.root);
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 80)));
         child.kill('SIGKILL');
         await exited(child);
         report[op].faults++;
+        if (child.signalCode === 'SIGKILL') report[op].killedMidway++; // not already finished
         const d = runj(env, ['delete', '--force', id]);
         if (d.status !== 0) report[op].leftovers.push(`${id}: delete --force: ${d.stderr.trim()}`);
         await waitFor(() => processesWith(marker).length === 0, 5_000).catch(() => {});
@@ -107,8 +124,9 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
         if (runj(env, ['state', id]).status === 0) report[op].leftovers.push(`${id}: state still answers`);
       }
     }
-    console.log(`SIGKILL faults: ${JSON.stringify(Object.fromEntries(Object.entries(report).map(([k, v]) => [k, { faults: v.faults, leftovers: v.leftovers.length }])))}`);
+    console.log(`SIGKILL faults: ${JSON.stringify(Object.fromEntries(Object.entries(report).map(([k, v]) => [k, { faults: v.faults, killedMidway: v.killedMidway, leftovers: v.leftovers.length }])))}`);
     expect(Object.values(report).flatMap((r) => r.leftovers)).toEqual([]);
+    for (const r of Object.values(report)) expect(r.killedMidway).toBeGreaterThan(0); // the faults did hit operations
     expect(fs.readdirSync(env.root).filter((n) => n.includes('kill-'))).toEqual([]);
   }, 600_000);
 
