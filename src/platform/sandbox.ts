@@ -20,7 +20,7 @@ export interface Prepared {
   records: Record_[];
   warnings: string[];
   debug: string[];
-  /** Saved in state.json; handed back to tearDown, killAll and listPids. */
+  /** Saved in state.json (handed back to tearDown, killAll and listPids) and in recovery.json (handed to recover). */
   data: Record<string, unknown>;
 }
 

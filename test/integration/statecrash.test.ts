@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type Env, RUNJ, isRoot, makeBundle, makeEnv, mounts, processAlive, processesWith, runj, runjAsync, runjCreate, stateOf, uniqueId, waitFor,
+  type Env, RUNJ, isRoot, makeBundle, makeEnv, mounts, processesWith, runj, runjAsync, runjCreate, stateOf, uniqueId, waitFor,
 } from './harness.js';
 
 const CGROUP = '/sys/fs/cgroup/runj';
@@ -70,7 +70,8 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
   afterAll(() => env.cleanup());
 
   it('start racing delete --force, 8 ids at a time over 120 ids, leaves no stuck id', async () => {
-    const bundle = makeBundle(env, ['sleep', '1000']);
+    const marker = `race-${process.pid}.mark`;
+    const bundle = makeBundle(env, ['sh', '-c', 'sleep 1000; true', marker]);
     const stuck: string[] = [];
     const ids = Array.from({ length: 120 }, () => uniqueId('race'));
     for (let i = 0; i < ids.length; i += 8) {
@@ -95,7 +96,7 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
     }
     console.log(`start/delete race: ${ids.length} ids, ${stuck.length} stuck`);
     expect(stuck).toEqual([]);
-    expect(processesWith('sleep 1000').filter((p) => processAlive(p))).toEqual([]);
+    expect(processesWith(marker)).toEqual([]);
   }, 600_000);
 
   it('runj SIGKILLed at random points of create, start and delete: delete --force leaves nothing', async () => {
