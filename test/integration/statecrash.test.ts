@@ -173,8 +173,14 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
       } else {
         expect(st.status).toBe('running');
       }
+      // create on the full filesystem fails whole: no entry, no process, no cgroup.
+      const id2 = uniqueId('full');
+      const c2 = runjCreate(small, id2, makeBundle(env, ['sh', '-c', 'sleep 1000; true', `${id2}.mark`]));
+      expect([c2.status, c2.stderr()]).toEqual([1, expect.stringMatching(/ENOSPC/)]);
+      expect(leftovers(small, id2, `${id2}.mark`)).toEqual([]);
       expect(runj(small, ['delete', '--force', id]).status).toBe(0);
       expect(leftovers(small, id, marker)).toEqual([]);
+      expect(fs.readdirSync(root)).toEqual(['fill']);
     } finally {
       spawnSync('umount', ['-l', root]);
     }
