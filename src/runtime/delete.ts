@@ -68,9 +68,17 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
       record = read;
       const status = currentStatus(ctx, record, true);
       check(force ? 'forceDelete' : 'delete', status, id);
-      const sandbox = await loadSandbox(record.platform);
-      await killEverything(ctx, sandbox, record, status);
-      await sandbox.tearDown(record);
+      try {
+        const sandbox = await loadSandbox(record.platform);
+        await killEverything(ctx, sandbox, record, status);
+        await sandbox.tearDown(record);
+      } catch (err) {
+        // The record's backend data may be what is wrong: with force, the id still finds everything.
+        if (!force) throw err;
+        ctx.log.warn(`${id}: ${(err as Error).message}: recovering from what the id and recovery data name`);
+        await recover(ctx, id);
+        if (isAlive(ctx, record)) throw err; // recovery did not reach it either: keep the state for another try
+      }
       // An interrupted create may have made resources its record does not name yet.
       if (record.status === 'creating') await recover(ctx, id);
     }

@@ -151,6 +151,13 @@ describe('delete', () => {
     await expect(deleteContainer(ctx, 'c2', false)).rejects.toThrow(/state of c2 is unusable .*'delete --force' removes it/);
   });
 
+  it('--force still finishes when a well-formed record carries garbage backend data', async () => {
+    plant('c1', JSON.stringify(record('c1', { platform: 'linux', sandbox: { cgroup: 'garbage' } })));
+    const ctx = createContext({ root });
+    await deleteContainer(ctx, 'c1', true);
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
   it('--force removes an abandoned create and a directory left with only a lock file', async () => {
     const ctx = createContext({ root });
     const s = ctx.store.stage('c1');
