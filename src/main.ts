@@ -2,7 +2,7 @@
  * runj's entry point: global flags, command dispatch, and the only place that
  * prints errors and chooses the exit code (1 for failures, 2 for usage).
  */
-import { parseArgs } from './cli/args.js';
+import { parseArgs, wantsHelp } from './cli/args.js';
 import { linuxProcessInfo, processInfoFor } from './platform/procinfo.js';
 import type { Command } from './cli/command.js';
 import { createContext, DEFAULT_ROOT } from './runtime/context.js';
@@ -90,8 +90,7 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   if (!load) throw usage(`unknown command "${name}"; run 'runj --help'`);
   const { command } = await load();
   const rest = argv.slice(commandAt + 1);
-  const flagsBeforeArgs = rest.slice(0, (rest.findIndex((w) => !w.startsWith('-')) + 1 || rest.length + 1) - 1);
-  if (flagsBeforeArgs.includes('--help') || flagsBeforeArgs.includes('-h')) {
+  if (wantsHelp(rest, command.flags)) {
     process.stdout.write(`usage: runj ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }

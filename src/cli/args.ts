@@ -37,6 +37,8 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, opts: Parse
     if (opts.restAfter !== undefined && positionals.length >= opts.restAfter) break;
     if (word === '--') {
       i++;
+      // Words after `--` are never flags: with `rest`, the missing positionals come first (`exec -- -h sh`).
+      if (opts.restAfter !== undefined) while (positionals.length < opts.restAfter && i < argv.length) positionals.push(argv[i++] as string);
       break;
     }
     if (!word.startsWith('-') || word === '-') {
@@ -76,4 +78,24 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, opts: Parse
   }
   positionals.push(...argv.slice(i));
   return { flags, positionals, rest: [] };
+}
+
+/**
+ * Whether `--help` or `-h` is asked for: only among the flags, that is before
+ * the first positional and before `--`, skipping flag values (`--bundle -h`
+ * names a directory). `create -- -h` and `state -h-id` are not help requests.
+ */
+export function wantsHelp(argv: readonly string[], specs: FlagSpecs): boolean {
+  const byAlias = new Map<string, string>();
+  for (const [name, spec] of Object.entries(specs)) if (spec.alias) byAlias.set(spec.alias, name);
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--help' || word === '-h') return true;
+    if (word === '--' || !word.startsWith('-') || word === '-') return false;
+    if (word.includes('=')) continue;
+    const name = word.startsWith('--') ? word.slice(2) : (byAlias.get(word.slice(1)) ?? word.slice(1));
+    const spec = specs[name];
+    if (spec && spec.type !== 'bool') i++; // its value, whatever it looks like
+  }
+  return false;
 }

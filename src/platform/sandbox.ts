@@ -20,7 +20,7 @@ export interface Prepared {
   records: Record_[];
   warnings: string[];
   debug: string[];
-  /** Saved in state.json; handed back to tearDown, killAll and listPids. */
+  /** Saved in state.json (handed back to tearDown, killAll and listPids) and in recovery.json (handed to recover). */
   data: Record<string, unknown>;
 }
 
@@ -32,6 +32,13 @@ export interface Sandbox {
   setUp(plan: ContainerPlan, prepared: Prepared): Promise<Record<string, unknown>>;
   /** Removes everything setUp made; safe to call twice and after a partial setUp. */
   tearDown(record: ContainerRecord): Promise<void>;
+  /**
+   * For a container whose state.json is unusable or whose create was
+   * interrupted: kills every process of the container and removes what setUp
+   * may have made, found from `data` (prepare()'s data, saved in
+   * recovery.json before setUp) or, when that is missing, from the id alone.
+   */
+  recover(id: string, data: Record<string, unknown> | undefined): Promise<void>;
   /** Sends a signal to every process of the container. */
   killAll(record: ContainerRecord, signal: number): void;
   /** Host pids of every process of the container. */

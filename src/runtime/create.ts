@@ -19,7 +19,6 @@ import { runHooks } from './hooks.js';
 import { validateId } from './ids.js';
 import { initExitReason } from './initExit.js';
 import { waitGone } from './liveness.js';
-import { type Lock, lockContainer } from './lock.js';
 import { OCI_VERSION, hookState } from './ociState.js';
 import { terminalRecords } from './terminal.js';
 
@@ -60,7 +59,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
   for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
 
-  const dir = ctx.store.createDir(id);
+  const staged = ctx.store.stage(id);
   const record: ContainerRecord = {
     ociVersion: OCI_VERSION,
     id,
@@ -76,11 +75,20 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     hooks: { poststart: plan.hooks.poststart, poststop: plan.hooks.poststop },
     execDefaults: { process: spec.process, seccomp: spec.linux?.seccomp },
   };
-  let lock: Lock | undefined;
+  // The directory appears under <id> complete (lock held, recovery data and record on
+  // disk) or not at all; the rename is the duplicate-id check. See docs/state.md.
+  let dir: string;
+  try {
+    ctx.store.saveRecovery(staged.dir, { platform: sandbox.platform, data: prepared.data });
+    ctx.store.save(record, staged.dir);
+    dir = ctx.store.publish(staged, id);
+  } catch (err) {
+    ctx.store.discard(staged);
+    staged.lock.release();
+    throw err;
+  }
   let helper: Helper | undefined;
   try {
-    lock = lockContainer(ctx.store, id);
-    ctx.store.save(record);
     record.sandbox = { ...prepared.data, ...(await sandbox.setUp(plan, prepared)) };
     ctx.store.save(record);
     helper = Helper.spawn(preserveFds);
@@ -97,7 +105,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     await abandon(ctx, sandbox, record, helper);
     throw err;
   } finally {
-    lock?.release();
+    staged.lock.release();
   }
 }
 
@@ -130,7 +138,11 @@ async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRe
   }
 }
 
-/** Undoes a failed create: kill what the helper started, tear down the backend, drop the state. */
+/**
+ * Undoes a failed create: kill what the helper started, tear down the backend,
+ * drop the state. When cleanup itself fails the directory stays, as an
+ * abandoned `creating` record that `delete --force` finishes.
+ */
 async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, helper: Helper | undefined) {
   try {
     if (record.pid > 0) {
@@ -144,10 +156,11 @@ async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerR
       await helper.exited();
       helper.detach();
     }
+    sandbox.killAll(record, 9);
     await sandbox.tearDown(record);
   } catch (err) {
-    ctx.log.warn(`${record.id}: cleanup after failed create: ${(err as Error).message}`);
-  } finally {
-    ctx.store.remove(record.id);
+    ctx.log.warn(`${record.id}: cleanup after failed create: ${(err as Error).message}; 'delete --force ${record.id}' retries it`);
+    return;
   }
+  ctx.store.remove(record.id);
 }

@@ -1,7 +1,13 @@
-/** Container ids follow runc's rule: ^[\w+-\.]+$, and not "." or "..". */
+/**
+ * Container ids follow runc's rule: ^[\w+-\.]+$, and not "." or "..". As with
+ * runc 1.1, an id may start with '-' (`create -- -h`); every command then
+ * reaches it after `--`. '~' is never part of an id: the store's hidden
+ * directories use it (docs/state.md).
+ */
 import { invalid } from './errors.js';
 
-const ID = /^[A-Za-z0-9_+\-.]+$/;
+// runc's class [\w+-\.] has the range +-. in it, which includes the comma.
+const ID = /^[A-Za-z0-9_+,\-.]+$/;
 const MAX = 1024;
 
 export function validateId(id: string | undefined): string {

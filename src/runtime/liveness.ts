@@ -1,8 +1,10 @@
 /**
  * Status as it is now: the recorded status, unless the container's process is
- * gone, a zombie, or its pid now belongs to another process (start time differs).
+ * gone, a zombie, or its pid now belongs to another process (start time
+ * differs), or the record is a `creating` one nobody is creating any more.
  */
 import type { RuntimeContext } from './context.js';
+import { isLocked } from './lock.js';
 import type { Status } from './status.js';
 import type { ContainerRecord } from './store.js';
 
@@ -12,9 +14,17 @@ export function isAlive(ctx: RuntimeContext, record: ContainerRecord): boolean {
   return info !== undefined && !info.zombie && info.startTime === record.startTime;
 }
 
-export function currentStatus(ctx: RuntimeContext, record: ContainerRecord): Status {
+/**
+ * `heldByCaller`: the caller holds the container lock, so a `creating` record
+ * cannot belong to a live create (create holds the lock until it is done).
+ */
+export function currentStatus(ctx: RuntimeContext, record: ContainerRecord, heldByCaller = false): Status {
   if (record.status === 'stopped') return 'stopped';
-  if (record.status === 'creating' && record.pid <= 0) return 'creating';
+  if (record.status === 'creating') {
+    // A create killed after publishing its directory leaves this record with a free lock: abandoned.
+    const creating = !heldByCaller && isLocked(ctx.store.file(record.id, 'lock'));
+    return creating ? 'creating' : 'stopped';
+  }
   return isAlive(ctx, record) ? record.status : 'stopped';
 }
 

@@ -1,8 +1,9 @@
 /**
  * Per-container lock: flock(2) on <root>/<id>/lock. The kernel drops it when
  * the holder dies, so a crashed operation never leaves a stale lock. After
- * taking it we check the file is still the one at the path: `delete` removes
- * the directory while waiters may hold the old inode.
+ * taking it we check the file is still the one at the path: `delete` renames
+ * the directory away while waiters may hold the old inode. The protocol is
+ * described in docs/state.md.
  */
 import * as fs from 'node:fs';
 import { koffi, libcName } from '../platform/koffi.js';
@@ -28,6 +29,32 @@ export interface Lock {
   release(): void;
 }
 
+/**
+ * One non-blocking attempt on `file`: a Lock, or undefined when another
+ * process holds it. `create` makes the file if missing (never its directory).
+ */
+export function tryLockFile(file: string, create = false): Lock | undefined {
+  const fd = fs.openSync(file, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), 0o600);
+  if (flock()(fd, LOCK_EX | LOCK_NB) === 0) return { release: () => release(fd) };
+  const errno = koffi().errno() as number;
+  fs.closeSync(fd);
+  if (!EWOULDBLOCK.has(errno)) throw new RuntimeError('ESYSTEM', `lock ${file}: errno ${errno}`);
+  return undefined;
+}
+
+/** Whether some live process holds the lock on `file` (false when the file is missing). */
+export function isLocked(file: string): boolean {
+  let lock: Lock | undefined;
+  try {
+    lock = tryLockFile(file);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return false;
+    throw err;
+  }
+  lock?.release();
+  return lock === undefined;
+}
+
 /** Takes the container's lock, waiting up to `timeoutMs`. Throws "container does not exist" if it goes away. */
 export function lockContainer(store: Store, id: string, timeoutMs = 30_000): Lock {
   const file = store.file(id, 'lock');
@@ -35,6 +62,8 @@ export function lockContainer(store: Store, id: string, timeoutMs = 30_000): Loc
   for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
     let fd: number;
     try {
+      // O_CREAT only makes a lock inside a directory that exists at that instant; a
+      // directory being deleted has already been renamed away, so this fails ENOENT.
       fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw notExist();
@@ -57,7 +86,9 @@ export function lockContainer(store: Store, id: string, timeoutMs = 30_000): Loc
 
 function sameFile(fd: number, file: string): boolean {
   try {
-    return fs.fstatSync(fd).ino === fs.statSync(file).ino;
+    const a = fs.fstatSync(fd);
+    const b = fs.statSync(file);
+    return a.ino === b.ino && a.dev === b.dev;
   } catch {
     return false;
   }

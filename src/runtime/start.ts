@@ -1,4 +1,11 @@
-/** start: release the helper through exec.fifo, then run poststart hooks. */
+/**
+ * start: release the helper through exec.fifo, then run poststart hooks.
+ *
+ * The record says `running` (written durably) before the fifo is opened: a
+ * state write that fails (a full filesystem) then fails `start` before the
+ * program runs, and no crash can leave a running program recorded as
+ * `created`. See docs/state.md.
+ */
 import * as fs from 'node:fs';
 import type { RuntimeContext } from './context.js';
 import { RuntimeError } from './errors.js';
@@ -9,33 +16,51 @@ import { currentStatus, isAlive, waitGone } from './liveness.js';
 import { lockContainer } from './lock.js';
 import { hookState } from './ociState.js';
 import { check } from './status.js';
+import type { ContainerRecord } from './store.js';
 
 export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
   const id = validateId(idArg);
   const lock = lockContainer(ctx.store, id);
   try {
     const record = ctx.store.load(id);
-    check('start', currentStatus(ctx, record), id);
+    check('start', currentStatus(ctx, record, true), id);
     const fifo = ctx.store.file(id, 'exec.fifo');
-    const { error } = releaseExecFifo(fifo, () => isAlive(ctx, record));
+    record.status = 'running';
+    ctx.store.save(record); // throws before anything ran
+    let error: { msg: string; stage?: string } | undefined;
+    try {
+      ({ error } = releaseExecFifo(fifo, () => isAlive(ctx, record)));
+    } catch (err) {
+      // No fifo: someone else started it, and `running` is the truth.
+      if (!(err instanceof RuntimeError && err.code === 'EBADSTATE')) await stop(ctx, record);
+      throw err;
+    }
     fs.rmSync(fifo, { force: true });
     if (error) {
-      record.status = 'stopped';
-      ctx.store.save(record);
+      await stop(ctx, record);
       throw new RuntimeError('EHELPER', error.msg, { stage: error.stage });
     }
-    record.status = 'running';
-    ctx.store.save(record);
     try {
       await runHooks('poststart', record.hooks?.poststart ?? [], hookState(record, 'running'));
     } catch (err) {
-      try {
-        process.kill(record.pid, 'SIGKILL');
-      } catch {}
-      await waitGone(ctx, record);
+      await stop(ctx, record);
       throw err;
     }
   } finally {
     lock.release();
+  }
+}
+
+/** A start that failed: the init is killed, so the record's `running` reads as stopped even if the write below fails. */
+async function stop(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
+  try {
+    process.kill(record.pid, 'SIGKILL');
+  } catch {}
+  await waitGone(ctx, record);
+  record.status = 'stopped';
+  try {
+    ctx.store.save(record);
+  } catch (err) {
+    ctx.log.debug(`${record.id}: recording stopped: ${(err as Error).message}`);
   }
 }

@@ -1,12 +1,16 @@
 /**
- * The state store: <root>/<id>/state.json, written atomically (temp file +
- * rename) so a reader never sees half a document. `state` and `list` read it
- * without a lock; every operation that changes it holds the container lock.
+ * The state store: <root>/<id>/ holds `lock`, `state.json` (rewritten, always
+ * temp + fsync + rename, so a reader never sees half a document) and
+ * `recovery.json` (written once before any resource exists: what teardown
+ * needs when state.json is lost). A container directory appears complete by
+ * one rename and disappears by one rename; docs/state.md has the protocol.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Hook, Process } from '../plan/spec.js';
 import { alreadyExists, isErrno, notExist, systemError, RuntimeError } from './errors.js';
+import { type Lock, isLocked, tryLockFile } from './lock.js';
 import type { Status } from './status.js';
 
 export interface ContainerRecord {
@@ -30,6 +34,69 @@ export interface ContainerRecord {
   execDefaults?: { process: Process | undefined; seccomp: Record<string, unknown> | undefined };
 }
 
+/** recovery.json: the backend and its prepare() data, enough for Sandbox.recover. */
+export interface Recovery {
+  platform: string;
+  data?: Record<string, unknown>;
+}
+
+/** A container directory under construction: `.creating~<id>~<pid>~<rand>`, its lock held. */
+export interface Staged {
+  dir: string;
+  lock: Lock;
+}
+
+const STATUSES = new Set(['creating', 'created', 'running', 'paused', 'stopped']);
+// '~' cannot occur in an id (ids.ts), so no container is ever named like these.
+const CREATING = /^\.creating~.*~(\d+)~[0-9a-f]{8}$/;
+const rand = () => crypto.randomBytes(4).toString('hex');
+
+/** The record in `text`, or a reason it is not one (garbage, null, {}, wrong fields). */
+export function parseRecord(text: string, id: string): ContainerRecord | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not an object';
+  const r = v as Partial<ContainerRecord>;
+  if (r.id !== id) return `id is ${JSON.stringify(r.id)}, not ${JSON.stringify(id)}`;
+  if (!Number.isInteger(r.pid) || (r.pid as number) < 0) return 'pid is not a non-negative integer';
+  if (typeof r.status !== 'string' || !STATUSES.has(r.status)) return 'status is not a known status';
+  if (typeof r.platform !== 'string') return 'platform is missing';
+  if (r.sandbox !== undefined && (typeof r.sandbox !== 'object' || r.sandbox === null)) return 'sandbox is not an object';
+  return r as ContainerRecord;
+}
+
+/** Writes `content` to `file` by temp file + fsync + rename + directory fsync. */
+function writeDurable(file: string, content: string, mode: number): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${rand()}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'wx', mode);
+    try {
+      fs.writeFileSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fsyncDir(path.dirname(file));
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class Store {
   constructor(readonly root: string) {}
 
@@ -40,66 +107,131 @@ export class Store {
     return path.join(this.root, id, name);
   }
 
-  /** Creates the container directory; the atomic mkdir is the duplicate-id check. */
-  createDir(id: string): string {
+  /** Makes a hidden, locked directory for a new container; nothing named <id> exists yet. */
+  stage(id: string): Staged {
     try {
       fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw systemError(`create root directory ${this.root}`, err);
     }
-    const dir = this.dir(id);
+    this.sweep();
+    const dir = path.join(this.root, `.creating~${id}~${process.pid}~${rand()}`);
     try {
       // 0711, as runc: a container init that dropped to another uid still reaches exec.fifo through its open directory.
       fs.mkdirSync(dir, { mode: 0o711 });
+      const lock = tryLockFile(path.join(dir, 'lock'), true);
+      if (!lock) throw new Error('lock of a new directory is held');
+      return { dir, lock };
     } catch (err) {
-      if (isErrno(err, 'EEXIST')) throw alreadyExists();
+      fs.rmSync(dir, { recursive: true, force: true });
       throw systemError(`create state directory ${dir}`, err);
     }
+  }
+
+  /** Renames a staged directory to <id>: the rename onto an existing container is the duplicate check. */
+  publish(staged: Staged, id: string): string {
+    const dir = this.dir(id);
+    try {
+      fs.renameSync(staged.dir, dir);
+    } catch (err) {
+      if (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) throw alreadyExists();
+      throw systemError(`publish state directory ${dir}`, err);
+    }
+    fsyncDir(this.root);
+    staged.dir = dir;
     return dir;
+  }
+
+  /** Drops a staged (never published) directory. */
+  discard(staged: Staged): void {
+    fs.rmSync(staged.dir, { recursive: true, force: true });
   }
 
   exists(id: string): boolean {
     return fs.existsSync(this.dir(id));
   }
 
+  /** The record, or "container does not exist", or an error naming the corrupt file. */
   load(id: string): ContainerRecord {
+    const r = this.read(id);
+    if (typeof r === 'string') throw new RuntimeError('ESYSTEM', `state of ${id} is corrupt (${r}): ${this.file(id, 'state.json')}`);
+    return r;
+  }
+
+  /** Like load, but a missing or unusable state.json is a reason string, not an error. */
+  read(id: string): ContainerRecord | string {
     let text: string;
     try {
       text = fs.readFileSync(this.file(id, 'state.json'), 'utf8');
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw notExist();
+      if (isErrno(err, 'ENOTDIR') || (isErrno(err, 'ENOENT') && !this.exists(id))) throw notExist();
+      if (isErrno(err, 'ENOENT')) return 'state.json is missing';
       throw systemError(`read state of ${id}`, err);
     }
-    let record: unknown;
-    try {
-      record = JSON.parse(text);
-    } catch {}
-    const r = record as Partial<ContainerRecord> | null | undefined;
-    // Valid JSON that is not a record (null, [], a string) would fail later as a TypeError.
-    if (typeof r !== 'object' || r === null || Array.isArray(r) || typeof r.id !== 'string' || typeof r.status !== 'string') {
-      throw new RuntimeError('ESYSTEM', `state of ${id} is corrupt: ${this.file(id, 'state.json')}`);
-    }
-    return r as ContainerRecord;
+    return parseRecord(text, id);
   }
 
-  save(record: ContainerRecord): void {
-    const target = this.file(record.id, 'state.json');
-    const tmp = `${target}.${process.pid}.tmp`;
+  /**
+   * Writes state.json into the container's directory (or the staged one). The
+   * caller holds the lock, so any other temp file there is a killed writer's.
+   */
+  save(record: ContainerRecord, dir = this.dir(record.id)): void {
     try {
-      fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-      fs.renameSync(tmp, target);
+      for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600);
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
       throw systemError(`write state of ${record.id}`, err);
     }
   }
 
-  /** Removes the container directory and everything in it. */
-  remove(id: string): void {
+  saveRecovery(dir: string, recovery: Recovery): void {
     try {
-      fs.rmSync(this.dir(id), { recursive: true, force: true });
+      writeDurable(path.join(dir, 'recovery.json'), JSON.stringify(recovery), 0o600);
     } catch (err) {
+      throw systemError(`write recovery data in ${dir}`, err);
+    }
+  }
+
+  readRecovery(id: string): Recovery | undefined {
+    try {
+      const v = JSON.parse(fs.readFileSync(this.file(id, 'recovery.json'), 'utf8')) as Recovery;
+      return typeof v === 'object' && v !== null && typeof v.platform === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Removes the container directory: first renamed to a hidden `.trash~` name
+   * (one atomic step: <id> is gone, and a waiter's O_CREAT of <id>/lock fails
+   * ENOENT instead of recreating it), then deleted.
+   */
+  remove(id: string): void {
+    const trash = path.join(this.root, `.trash~${id}~${process.pid}~${rand()}`);
+    try {
+      fs.renameSync(this.dir(id), trash);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
       throw systemError(`remove state directory ${this.dir(id)}`, err);
+    }
+    fsyncDir(this.root);
+    removeTree(trash);
+  }
+
+  /** Removes what crashed operations left: every `.trash~*`, and `.creating~*` whose creator is gone. */
+  sweep(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.root);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const full = path.join(this.root, name);
+      const m = CREATING.exec(name);
+      // The pid first: probing the lock of a live creator could make its own first lock attempt fail.
+      if (m && !processExists(Number(m[1])) && !isLocked(path.join(full, 'lock'))) removeTree(full);
+      else if (name.startsWith('.trash~')) removeTree(full);
     }
   }
 
@@ -108,7 +240,7 @@ export class Store {
     try {
       return fs
         .readdirSync(this.root, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+        .filter((d) => d.isDirectory() && !d.name.includes('~'))
         .map((d) => d.name)
         .sort();
     } catch (err) {
@@ -118,15 +250,33 @@ export class Store {
   }
 }
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
+
+/** rm -r that tolerates another remover (or a late lock file) racing it. */
+function removeTree(dir: string): void {
+  for (let i = 0; i < 5; i++) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      if (i === 4) throw systemError(`remove ${dir}`, err);
+    }
+  }
+}
+
 /** Writes a file atomically, as runc does for --pid-file. */
 export function writeFileAtomic(file: string, content: string): void {
   const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, content, { mode: 0o644 });
-    fs.renameSync(tmp, abs);
+    writeDurable(abs, content, 0o644);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw systemError(`write ${abs}`, err);
   }
 }

@@ -431,7 +431,7 @@ describe('the Sandbox', () => {
     const cplan = buildPlan('c1', bundle, spec((s) => { s.mounts = []; }), { noPivot: false, noNewKeyring: false, preserveFds: 0 });
     const prepared = sandbox.prepare(cplan, parsePolicy('{}', 'p.json'));
     expect(prepared.records[0]).toEqual(['jail', '<jid>']);
-    expect(prepared.data).toEqual({ jailName: 'c1' });
+    expect(prepared.data).toEqual({ jailName: 'c1', rootfs });
     const data = await sandbox.setUp(cplan, prepared);
     expect(prepared.records[0]).toEqual(['jail', 1]);
     expect(log()).toContain('vnet=hex:01000000');

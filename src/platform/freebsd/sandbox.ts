@@ -6,6 +6,7 @@
  * processes through kern.proc. Nothing here enters the jail: the helper
  * does jail_attach.
  */
+import * as fs from 'node:fs';
 import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
 import { processRecords } from '../processRecords.js';
@@ -17,11 +18,13 @@ import { RuntimeError } from '../../runtime/errors.js';
 import type { ContainerRecord } from '../../runtime/store.js';
 import type { Prepared, ProcessInfo, Sandbox } from '../sandbox.js';
 import { execRunner } from './commands.js';
+import { E } from './errno.js';
 import { readRunjExt } from './ext.js';
 import * as ffi from './ffi.js';
 import { SZOMB, startToken } from './kinfo.js';
-import { type Host, type SetUpData, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD } from './system.js';
-import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, planFreeBSD } from './translate.js';
+import { fsKey } from './mountpoint.js';
+import { type Host, type SetUpData, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD, unmountPatiently } from './system.js';
+import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, jailDir, planFreeBSD } from './translate.js';
 
 export { readRunjExt } from './ext.js';
 export { formatFreeBSDPlan, planFreeBSD } from './translate.js';
@@ -58,13 +61,75 @@ function setupOf(record: ContainerRecord): SetUpData | undefined {
   return s && typeof s === 'object' && typeof s.jailName === 'string' ? s : undefined;
 }
 
+/** Where a container's mounts can be, for recovery without a record (saved in recovery.json). */
+export interface JailPaths {
+  /** The read-only view runj mounted as the jail's path (itself one of runj's mounts). */
+  view?: string | undefined;
+  /** The bundle's root: mounts strictly under it are the container's. */
+  rootfs?: string | undefined;
+}
+
+/**
+ * Teardown without a record: the jail is found by name (jail_get), its
+ * processes killed and the jail removed; then every mount strictly under the
+ * jail's path or the rootfs, and the view itself, is unmounted, last mounted
+ * first (getfsstat(2) order). A devfs ruleset, mount points runj created,
+ * interface aliases and a raised children.max are only in state.json and are
+ * not recovered.
+ */
+export function recoverJail(name: string, paths: JailPaths, h: Host): void {
+  const errors: string[] = [];
+  const found = jailByName(name, h);
+  if (found) {
+    try {
+      const data = { jid: found.jid, jailName: name, mounted: [], created: [], aliases: [], moved: [] };
+      signalJail(data, h, SIGNALS.SIGKILL as number);
+      tearDownFreeBSD(data, h);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  const real = (p: string | undefined) => {
+    try {
+      return p && fs.realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  // Without recovery data, the view is where runj puts it for this jail name.
+  const view = paths.view ?? `${jailDir(h.rundir, name)}/root`;
+  const under = [found?.path, view, real(paths.rootfs)].filter((p): p is string => !!p && p !== '/');
+  const ours = (m: string) => m === view || under.some((p) => m.startsWith(`${p}/`));
+  // By fsid: a path under the rootfs may lead to a host mount by now.
+  for (const m of h.sys.getfsstat().filter((s) => ours(s.on)).reverse()) {
+    try {
+      unmountPatiently(h, m.on, fsKey(m));
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (errors.length) throw new RuntimeError('ESYSTEM', `recovering jail ${name}: ${errors.join('; ')}`);
+}
+
+function jailByName(name: string, h: Host): { jid: number; path: string } | undefined {
+  const z = (s: string) => Buffer.from(`${s}\0`);
+  try {
+    const r = h.sys.jailGet([{ name: z('name'), value: z(name) }, { name: z('path'), value: Buffer.alloc(1024) }], 0, `jail_get ${name}`);
+    const buf = r.values[1] as Buffer;
+    return { jid: r.jid, path: buf.subarray(0, buf.indexOf(0)).toString('utf8') };
+  } catch (err) {
+    if ((err as { errno?: number }).errno === E.ENOENT) return undefined;
+    throw err;
+  }
+}
+
 /** The sandbox, over a given host (tests pass one backed by libjailtest). */
 export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
   return {
     platform: 'freebsd',
     prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
       const fp = planFreeBSD(plan, policy, readRunjExt(plan.bundle), { rundir: host().rundir });
-      const prepared: Prepared = { records: fp.records, warnings: fp.warnings, debug: fp.debug, data: { jailName: fp.jail.name } };
+      const prepared: Prepared = { records: fp.records, warnings: fp.warnings, debug: fp.debug, data: { jailName: fp.jail.name, view: fp.view, rootfs: fp.rootfs } };
       plans.set(prepared, fp);
       return prepared;
     },
@@ -79,6 +144,10 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     async tearDown(record: ContainerRecord) {
       const setup = setupOf(record);
       if (setup) tearDownFreeBSD(setup, host());
+    },
+    async recover(id: string, data: Record<string, unknown> | undefined) {
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      recoverJail(text(data?.jailName) ?? id, { view: text(data?.view), rootfs: text(data?.rootfs) }, host());
     },
     killAll(record: ContainerRecord, signal: number) {
       const setup = setupOf(record);

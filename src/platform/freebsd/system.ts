@@ -190,7 +190,7 @@ export function liveJid(data: Pick<SetUpData, 'jid' | 'jailName'>, host: Host): 
  * symlinks. The fsid must still name a mount on that path (f_mntonname
  * keeps the path of the mount's time), else it is gone.
  */
-function unmountPatiently(host: Host, dir: string, fsid?: string): void {
+export function unmountPatiently(host: Host, dir: string, fsid?: string): void {
   const sleep = host.sleep ?? sleepSync;
   let byFsid: [number, number] | undefined;
   if (fsid) {

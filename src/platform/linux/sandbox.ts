@@ -16,6 +16,7 @@ import { helperFeatures } from '../../runtime/helper.js';
 import type { Record_ } from '../helperProtocol.js';
 import { processRecords } from '../processRecords.js';
 import { cgroupStats, updateCgroup } from './cgroupOps.js';
+import { type CgroupLayout, cgroupDirs, containerCgroupPath } from './cgroupLayout.js';
 import { RLIMITS } from './rlimits.js';
 import type { Seccomp } from './seccomp.js';
 import { capabilityRecords, seccompFor, translateLinux } from './translate.js';
@@ -69,6 +70,39 @@ function pidsOf(record: ContainerRecord): number[] {
   return alive(record) ? pidsInNamespace(record.pid) : [];
 }
 
+/** SIGKILLs every process in the cgroup directories (thawing a frozen one first) until they are empty. */
+async function killCgroup(dirs: string[]): Promise<void> {
+  const pids = () => dirs.flatMap((d) => readLines(`${d}/cgroup.procs`).map(Number));
+  for (const d of dirs) {
+    if (fs.existsSync(`${d}/cgroup.freeze`)) writeQuietly(`${d}/cgroup.freeze`, '0');
+    if (fs.existsSync(`${d}/freezer.state`)) writeQuietly(`${d}/freezer.state`, 'THAWED');
+  }
+  const deadline = Date.now() + 10_000;
+  for (let left = pids(); left.length; left = pids()) {
+    if (Date.now() > deadline) throw new RuntimeError('ESYSTEM', `cgroup ${dirs[0]}: processes ${left.join(' ')} did not die after SIGKILL`);
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function readLines(file: string): string[] {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function writeQuietly(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch {}
+}
+
 export const linuxSandbox: Sandbox = {
   platform: 'linux',
   prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
@@ -91,6 +125,15 @@ export const linuxSandbox: Sandbox = {
   async tearDown(record: ContainerRecord) {
     const cg = cgroupOf(record);
     if (cg) removeCgroups(cg);
+  },
+  async recover(id, data) {
+    const plan = data?.cgroupPlan as { path?: unknown; layout?: CgroupLayout } | undefined;
+    const layout = plan?.layout ?? hostLayout();
+    const cgPath = typeof plan?.path === 'string' ? plan.path : containerCgroupPath(undefined, id);
+    const dirs = cgroupDirs(layout, cgPath).filter((d) => fs.existsSync(d));
+    if (!dirs.length) return;
+    await killCgroup(dirs);
+    removeCgroups({ created: dirs, dirs, path: cgPath });
   },
   killAll(record: ContainerRecord, signal: number): void {
     // The init last, so no process is re-parented and missed when it dies.
