@@ -892,36 +892,6 @@ int unmount(const char *dir, int flags)
 	return fail(NULL, F_EINVAL, NULL);
 }
 
-/* getfsstat(2) (sys/kern/vfs_syscalls.c, kern_getfsstat): with a NULL buffer
- * the number of mounted filesystems; otherwise one struct statfs per mount,
- * in mount order, as many as fit in bufsize, and the number written. Only
- * the fields runj reads are filled: f_version, f_fstypename, f_mntonname
- * (FreeBSD's layout: 2344 bytes, f_fstypename at 280, f_mntonname at 1320). */
-#define STATFS_SIZE 2344
-#define STATFS_VERSION 0x20140518
-int getfsstat(void *buf, long bufsize, int mode)
-{
-	logf_("getfsstat buf=%s bufsize=%ld mode=%d\n", buf ? "buf" : "NULL", bufsize, mode);
-	struct fault *f = take_fault("getfsstat");
-	if (f)
-		return fail(NULL, f->err, NULL);
-	if (!buf) {
-		logf_("  -> %d\n", nmounts);
-		return nmounts;
-	}
-	int n = 0;
-	for (; n < nmounts && (long)(n + 1) * STATFS_SIZE <= bufsize; n++) {
-		unsigned char *out = (unsigned char *)buf + (size_t)n * STATFS_SIZE;
-		uint32_t version = STATFS_VERSION;
-		memset(out, 0, STATFS_SIZE);
-		memcpy(out, &version, sizeof version);
-		memcpy(out + 280, mounts[n].fstype, strnlen(mounts[n].fstype, 15));
-		memcpy(out + 1320, mounts[n].fspath, strnlen(mounts[n].fspath, 1023));
-	}
-	logf_("  -> %d\n", n);
-	return n;
-}
-
 int kill(int pid, int sig)
 {
 	logf_("kill pid=%d sig=%d\n", pid, sig);

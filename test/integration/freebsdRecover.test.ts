@@ -67,7 +67,7 @@ async function setUpContainer(readonly: boolean) {
   const cplan = buildPlan('c1', path.join(tmp, 'bundle'), spec(readonly), { noPivot: false, noNewKeyring: false, preserveFds: 0 });
   const prepared = sandbox.prepare(cplan, parsePolicy('{}', 'p.json'));
   await sandbox.setUp(cplan, prepared);
-  ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'other' }, { name: 'path', type: 'string', value: '/elsewhere' }]), JAIL_CREATE);
+  ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'other' }, { name: 'path', type: 'string', value: '/elsewhere' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE);
   ffi.nmount([{ name: Buffer.from('fstype\0'), value: Buffer.from('tmpfs\0') }, { name: Buffer.from('fspath\0'), value: Buffer.from('/elsewhere/tmp\0') }], 0);
   t.addProc(100, 1, 1, 0, 3); // the container's init, in jail 1
   t.addProc(101, 1, 1, 0, 3);
@@ -89,7 +89,6 @@ describe('FreeBSD recover', () => {
     expect(lines('mount')).toEqual(['mount tmpfs /elsewhere/tmp']);
     expect(ffi.allProcs().map((p) => p.pid)).toEqual([200]);
     expect(t.log()).toMatch(/kill pid=10[01] sig=9/);
-    expect(t.log()).toContain('getfsstat buf=buf');
     // Twice is harmless: nothing left to find.
     await sandbox.recover('c1', withData ? data : undefined);
     expect(lines('jail')).toHaveLength(1);
