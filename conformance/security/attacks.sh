@@ -16,7 +16,7 @@ exe_attack() {
   local name=$1 n i id hits=0 broken=0 why= held=0 ROOTFS=$W/$RT/rootfs-exe
   shift
   [ -d "$ROOTFS" ] || { build_rootfs "$ROOTFS" && cp "$W/bin/sec-overwrite" "$ROOTFS/bin/"; }
-  n=$(scaled 8)
+  n=$(scaled 6)
   for ((i = 1; i <= n; i++)); do
     id=$name-$i
     bundle "$id" '["/bin/sec-overwrite", "watch", "/data/result", "30", "/bin/true"]'
@@ -46,7 +46,7 @@ case_exe_overwrite_exec_detach() { exe_attack exe-overwrite-exec-detach --detach
 # program, the runtime's file is free to write.
 case_exe_overwrite_created_init() {
   local name=exe-overwrite-created-init n i id hits=0 broken=0 why= held=0
-  n=$(scaled 8)
+  n=$(scaled 6)
   for ((i = 1; i <= n; i++)); do
     id=ow-init-$i
     bundle "$id" '["/bin/sleep", "1000"]'
@@ -112,34 +112,40 @@ case_fd_leak() {
   result fd-leak "$hits" "$n"
 }
 
-# mount-race: the bundle bind-mounts a host dir at /race/a/dst while a
+# mount-race: each bundle bind-mounts a host dir at /race/a/dst-ID while a
 # swapper exchanges /race/a (a directory) with /race/b (a symlink to a host
 # directory outside the rootfs), as another container sharing the volume
-# could. Counts creates after which something was created or mounted in the
-# host directory.
+# could; 4 creates at a time. Counts creates after which dst-ID was created
+# or mounted on in the host directory.
+race_one() {
+  local id=$1 target=$2
+  like "$id"
+  rt "$id" 30 create --bundle "$B" "$id"
+  [ "$RC" = 0 ] || : >"$W/$RT/$id.failed"
+  if [ -e "$target/dst-$id" ] || grep -qF " $target/dst-$id " /proc/self/mountinfo; then : >"$W/$RT/$id.hit"; fi
+  rt_delete "$id"
+}
 case_mount_race() {
-  local n i id hits=0 failed=0 target=$W/$RT/host-target src=$W/$RT/race-src swp
+  local n i p hits failed target=$W/$RT/host-target src=$W/$RT/race-src swp
   n=$(scaled 40)
   mkdir -p "$target" "$src" "$ROOTFS/race/a"
   ln -sfn "$target" "$ROOTFS/race/b"
+  bundle @ID@ '["/bin/sleep", "1000"]' \
+    ".mounts += [{destination: \"/race/a/dst-@ID@\", type: \"bind\", source: \"$src\", options: [\"rbind\", \"rw\"]}]"
   "$W/bin/sec-swapper" "$ROOTFS/race" a b 600 &
   swp=$!
   for ((i = 1; i <= n; i++)); do
-    id=race-$i
-    bundle "$id" '["/bin/sleep", "1000"]' \
-      ".mounts += [{destination: \"/race/a/dst\", type: \"bind\", source: \"$src\", options: [\"rbind\", \"rw\"]}]"
-    rt "$id" 30 create --bundle "$B" "$id"
-    [ "$RC" = 0 ] || failed=$((failed + 1))
-    if [ -n "$(ls -A "$target")" ] || grep -qF " $target" /proc/self/mountinfo; then
-      hits=$((hits + 1))
-      awk -v t="$target" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r umount -l
-      rm -rf "${target:?}"/*
-    fi
-    rt_delete "$id"
-    scrub "$id"
+    race_one "race-$i" "$target" &
+    throttle 5 # 4 creates and the swapper
   done
+  for p in $(jobs -rp); do [ "$p" = "$swp" ] || wait "$p"; done
   kill "$swp" 2>/dev/null
   wait "$swp" 2>/dev/null
-  rm -rf "$ROOTFS/race"
+  hits=$(find "$W/$RT" -maxdepth 1 -name 'race-*.hit' | wc -l)
+  failed=$(find "$W/$RT" -maxdepth 1 -name 'race-*.failed' | wc -l)
+  [ "$hits" = 0 ] || note "$RT: created in the host dir: $(ls "$target" | tr '\n' ' ')"
+  awk -v t="$target" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r umount -l
+  scrub_all
+  rm -rf "${target:?}" "$ROOTFS/race" "$W/$RT"/race-*.hit "$W/$RT"/race-*.failed
   result mount-race "$hits" "$n" "$([ "$failed" = 0 ] || echo "$failed of $n creates failed")"
 }

@@ -6,7 +6,7 @@
 # stuck ID : after the final `delete --force` (already run), ID is still
 # there in a way no command fixes: something is left in the root dir (then
 # `state` and `create` tell how it looks to a client) or still running.
-# Prints the reason; everything is scrubbed afterwards.
+# Prints the reason (the case scrubs everything afterwards).
 stuck() {
   local id=$1 why=
   if [ -e "$ROOT/$id" ]; then
@@ -25,15 +25,15 @@ stuck() {
   elif [ -n "$(id_pids "$id")" ]; then
     why="processes left"
   fi
-  scrub "$id"
   echo "$why"
 }
 
-# start-delete-race: an id is created, then `start` runs while `delete
-# --force` of the same id is sent at a random moment (0 to 1.5 times what a
-# start takes here), 8 ids at a time. Counts ids stuck afterwards.
+# start-delete-race: an id is created, then `start` and `delete --force` of
+# it are sent, either one first and the other at a random moment up to 1.5
+# times what a start takes here later, 8 ids at a time. Counts ids stuck
+# afterwards.
 case_start_delete_race() {
-  local n i id t0 t1 span stuck_n=0 why reasons=
+  local n i id d t0 t1 span stuck_n=0 why reasons=
   n=$(scaled 100)
   bundle sd-cal '["/bin/sleep", "1000"]'
   rt sd-cal 30 create --bundle "$B" sd-cal
@@ -43,23 +43,33 @@ case_start_delete_race() {
   rt_delete sd-cal
   scrub sd-cal
   span=$(((t1 - t0) * 3 / 2000000))
-  for ((i = 1; i <= n; i++)); do bundle "sd-$i" '["/bin/sleep", "1000"]'; done
+  bundle @ID@ '["/bin/sleep", "1000"]'
   for ((i = 1; i <= n; i++)); do
     id=sd-$i
     (
-      rt "$id" 30 create --bundle "$W/$RT/b/$id" "$id"
-      rt "$id" 30 start "$id" &
-      sleep "$(rand_s "$span")"
-      rt_delete "$id"
+      like "$id"
+      rt "$id" 30 create --bundle "$B" "$id"
+      # Either one first, the other up to span ms later.
+      d=$(rand_s $((2 * span)))
+      if [ "$(awk -v d="$d" -v s="$span" 'BEGIN { print (d * 1000 < s) }')" = 1 ]; then
+        rt "$id" 30 start "$id" &
+        sleep "$d"
+        rt_delete "$id"
+      else
+        rt_delete "$id" &
+        sleep "$(awk -v d="$d" -v s="$span" 'BEGIN { printf "%.3f", d - s / 1000 }')"
+        rt "$id" 30 start "$id"
+      fi
       wait
     ) &
-    while [ "$(jobs -rp | wc -l)" -ge 8 ]; do wait -n; done
+    throttle 8
   done
   wait
-  # The final delete --force of every id, 8 at a time, as a client would retry.
+  # A client's retry: delete --force again where anything is left.
   for ((i = 1; i <= n; i++)); do
+    [ -e "$ROOT/sd-$i" ] || [ -n "$(id_pids "sd-$i")" ] || continue
     rt_delete "sd-$i" &
-    while [ "$(jobs -rp | wc -l)" -ge 8 ]; do wait -n; done
+    throttle 8
   done
   wait
   for ((i = 1; i <= n; i++)); do
@@ -68,43 +78,52 @@ case_start_delete_race() {
     stuck_n=$((stuck_n + 1))
     [[ $reasons == *"$why"* ]] || reasons="${reasons:+$reasons; }$why"
   done
+  scrub_all
   result start-delete-race "$stuck_n" "$n" "${reasons:+stuck ids: $reasons; }race window ${span} ms"
 }
 
 # kill9 OP : the runtime doing OP (create, start or delete --force) gets
 # SIGKILL at a random moment in its first 60 ms; then `delete --force`.
-# Counts ids that left state, processes, cgroups or mounts behind.
+# 4 ids at a time. Counts ids that left state, processes, cgroups or mounts.
+kill9_one() {
+  local op=$1 id=$2 pid
+  like "$id"
+  if [ "$op" != create ]; then
+    rt "$id" 30 create --bundle "$B" "$id"
+    [ "$op" = delete ] && rt "$id" 30 start "$id"
+  fi
+  case $op in
+    create) set -- create --bundle "$B" "$id" ;;
+    start) set -- start "$id" ;;
+    delete) set -- delete --force "$id" ;;
+  esac
+  # No timeout wrapper: the runtime itself must be the process killed
+  # (every R execs, so $! is the runtime's pid).
+  (cd "$W/$RT/cwd" && SEC_MARK=$(mark "$id") exec "${R[@]}" "$@") >/dev/null 2>&1 </dev/null &
+  pid=$!
+  sleep "$(rand_s 60)"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rt_delete "$id"
+  sleep 0.2
+  leftovers "$id" >"$W/$RT/$id.left"
+}
 kill9() {
-  local op=$1 n i id pid left=0 what kinds=
+  local op=$1 n i left=0 what kinds= w
   n=$(scaled 20)
+  bundle @ID@ '["/bin/sleep", "1000"]'
   for ((i = 1; i <= n; i++)); do
-    id=k9-$op-$i
-    bundle "$id" '["/bin/sleep", "1000"]'
-    if [ "$op" != create ]; then
-      rt "$id" 30 create --bundle "$B" "$id"
-      [ "$op" = delete ] && rt "$id" 30 start "$id"
-    fi
-    case $op in
-      create) set -- create --bundle "$B" "$id" ;;
-      start) set -- start "$id" ;;
-      delete) set -- delete --force "$id" ;;
-    esac
-    # No timeout wrapper: the runtime itself must be the process killed
-    # (every R execs, so $! is the runtime's pid).
-    (cd "$W/$RT/cwd" && SEC_MARK=$(mark "$id") exec "${R[@]}" "$@") >/dev/null 2>&1 </dev/null &
-    pid=$!
-    sleep "$(rand_s 60)"
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    rt_delete "$id"
-    sleep 0.2
-    what=$(leftovers "$id")
-    if [ -n "$what" ]; then
-      left=$((left + 1))
-      for w in $what; do [[ " $kinds " == *" $w "* ]] || kinds="$kinds $w"; done
-    fi
-    scrub "$id"
+    kill9_one "$op" "k9-$op-$i" &
+    throttle 4
   done
+  wait
+  for ((i = 1; i <= n; i++)); do
+    what=$(cat "$W/$RT/k9-$op-$i.left")
+    [ -n "$what" ] || continue
+    left=$((left + 1))
+    for w in $what; do [[ " $kinds " == *" $w "* ]] || kinds="$kinds $w"; done
+  done
+  scrub_all
   result "kill9-$op" "$left" "$n" "${kinds:+left:$kinds}"
 }
 case_kill9_create() { kill9 create; }

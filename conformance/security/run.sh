@@ -118,7 +118,8 @@ bundle() {
   mkdir -p "$D"
   chmod 1777 "$D"
   jq -n --arg rootfs "$ROOTFS" --arg data "$D" --arg cg "$CONF_CGROUP/$RT-$id" --argjson args "$args" \
-    --arg token "CONF_TOKEN=$CONF_TOKEN" --arg mark "SEC_MARK=$(mark "$id")" --argjson caps "$CAPS" '{
+    --arg token "CONF_TOKEN=$CONF_TOKEN" --arg mark "SEC_MARK=$(mark "$id")" --argjson caps "$CAPS" \
+    --arg b "$B" --arg d "$D" '{
   ociVersion: "1.0.2",
   process: {
     terminal: false, user: {uid: 0, gid: 0}, args: $args, cwd: "/",
@@ -137,8 +138,22 @@ bundle() {
     namespaces: [{type: "pid"}, {type: "ipc"}, {type: "uts"}, {type: "mount"}, {type: "network"}],
     cgroupsPath: $cg
   }
-}' | jq --arg b "$B" --arg d "$D" "$filter" >"$B/config.json"
+} | '"$filter" >"$B/config.json"
 }
+
+# like ID : a bundle for ID made from the last one written for the id "@ID@"
+# (bundle @ID@ ...), with the id put in by sed: one jq per case, not per id.
+like() {
+  B=$W/$RT/b/$1
+  D=$B/data
+  rm -rf "$B"
+  mkdir -p "$D"
+  chmod 1777 "$D"
+  sed "s/@ID@/$1/g" "$W/$RT/b/@ID@/config.json" >"$B/config.json"
+}
+
+# throttle N : waits while N or more background jobs run.
+throttle() { while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do wait -n; done; }
 
 # --- leftovers of one container --------------------------------------------------
 # Processes carrying ID's marker, or in its cgroup on any hierarchy.
@@ -178,6 +193,22 @@ soon() {
     t=$((t - 1))
   done
   return 1
+}
+
+# scrub_all : scrub for every id of this runtime at once (after a case that
+# ran many ids: one pass, not one per id).
+scrub_all() {
+  local p d
+  for p in $(grep -lsz "^SEC_MARK=$CONF_TOKEN-$RT-" /proc/[0-9]*/environ | cut -d/ -f3) \
+    $(cat /sys/fs/cgroup/*/"$CONF_TOKEN/$RT"-*/cgroup.procs 2>/dev/null); do
+    kill -9 "$p" 2>/dev/null
+  done
+  soon 100 test -z "$(grep -lsz "^SEC_MARK=$CONF_TOKEN-$RT-" /proc/[0-9]*/environ)"
+  for d in $(find /sys/fs/cgroup/*/"$CONF_TOKEN" -mindepth 1 -depth -type d -name "$RT-*" 2>/dev/null); do
+    rmdir "$d" 2>/dev/null || { sleep 0.3; rmdir "$d" 2>/dev/null; }
+  done
+  find "$ROOT" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+  return 0
 }
 
 # rand_s MAX_MS : a random number of seconds in [0, MAX ms].
