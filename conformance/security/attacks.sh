@@ -13,7 +13,7 @@
 # Counts damaged victim copies. The attack rewrites /bin/true, so these cases
 # get a rootfs of their own.
 exe_attack() {
-  local name=$1 n i id hits=0 broken=0 why= held=0 ROOTFS=$W/$RT/rootfs-exe
+  local name=$1 n i id hits=0 broken=0 why='' held=0 ROOTFS=$W/$RT/rootfs-exe
   shift
   [ -d "$ROOTFS" ] || { build_rootfs "$ROOTFS" && cp "$W/bin/sec-overwrite" "$ROOTFS/bin/"; }
   n=$(scaled 6)
@@ -45,7 +45,7 @@ case_exe_overwrite_exec_detach() { exe_attack exe-overwrite-exec-detach --detach
 # parked before the user program): when `start` makes the init exec the user
 # program, the runtime's file is free to write.
 case_exe_overwrite_created_init() {
-  local name=exe-overwrite-created-init n i id hits=0 broken=0 why= held=0
+  local name=exe-overwrite-created-init n i id hits=0 broken=0 why='' held=0
   n=$(scaled 6)
   for ((i = 1; i <= n; i++)); do
     id=ow-init-$i
@@ -76,7 +76,7 @@ escaped() {
     find "$W" -xdev -name "$1*" ! -path "$ROOTFS/*"
     find /sys/fs/cgroup -maxdepth 5 -name "$1*"
   } 2>/dev/null)
-  rm -rf "$ROOTFS/$1"*
+  rm -rf "${ROOTFS:?}/$1"*
   [ -n "$found" ] || return 1
   echo "$found" | sort -r | while read -r f; do rmdir "$f" 2>/dev/null || rm -rf "$f"; done
   note "$RT: created outside the rootfs: $(echo "$found" | tr '\n' ' ')"
@@ -112,17 +112,21 @@ case_fd_leak() {
   result fd-leak "$hits" "$n"
 }
 
-# mount-race: each bundle bind-mounts a host dir at /race/a/dst-ID while a
-# swapper exchanges /race/a (a directory) with /race/b (a symlink to a host
-# directory outside the rootfs), as another container sharing the volume
-# could; 4 creates at a time. Counts creates after which dst-ID was created
-# or mounted on in the host directory.
+# mount-race: each bundle bind-mounts a host dir at /race/a/dst-ID-1 .. 4
+# while a swapper exchanges /race/a (a directory) with /race/b (a symlink to
+# a host directory outside the rootfs), as another container sharing the
+# volume could; 40 creates, 4 at a time. Counts the dst-ID-K paths created
+# or mounted on in the host directory, out of all the mounts asked for.
+MOUNTS_PER_CREATE=4
 race_one() {
-  local id=$1 target=$2
+  local id=$1 target=$2 k hit=0
   like "$id"
   rt "$id" 30 create --bundle "$B" "$id"
   [ "$RC" = 0 ] || : >"$W/$RT/$id.failed"
-  if [ -e "$target/dst-$id" ] || grep -qF " $target/dst-$id " /proc/self/mountinfo; then : >"$W/$RT/$id.hit"; fi
+  for ((k = 1; k <= MOUNTS_PER_CREATE; k++)); do
+    if [ -e "$target/dst-$id-$k" ] || grep -qF " $target/dst-$id-$k " /proc/self/mountinfo; then hit=$((hit + 1)); fi
+  done
+  echo "$hit" >"$W/$RT/$id.hits"
   rt_delete "$id"
 }
 case_mount_race() {
@@ -131,7 +135,7 @@ case_mount_race() {
   mkdir -p "$target" "$src" "$ROOTFS/race/a"
   ln -sfn "$target" "$ROOTFS/race/b"
   bundle @ID@ '["/bin/sleep", "1000"]' \
-    ".mounts += [{destination: \"/race/a/dst-@ID@\", type: \"bind\", source: \"$src\", options: [\"rbind\", \"rw\"]}]"
+    ".mounts += [range(1; $MOUNTS_PER_CREATE + 1) | {destination: \"/race/a/dst-@ID@-\\(.)\", type: \"bind\", source: \"$src\", options: [\"rbind\", \"rw\"]}]"
   "$W/bin/sec-swapper" "$ROOTFS/race" a b 600 &
   swp=$!
   for ((i = 1; i <= n; i++)); do
@@ -141,11 +145,11 @@ case_mount_race() {
   for p in $(jobs -rp); do [ "$p" = "$swp" ] || wait "$p"; done
   kill "$swp" 2>/dev/null
   wait "$swp" 2>/dev/null
-  hits=$(find "$W/$RT" -maxdepth 1 -name 'race-*.hit' | wc -l)
+  hits=$(cat "$W/$RT"/race-*.hits 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
   failed=$(find "$W/$RT" -maxdepth 1 -name 'race-*.failed' | wc -l)
   [ "$hits" = 0 ] || note "$RT: created in the host dir: $(ls "$target" | tr '\n' ' ')"
   awk -v t="$target" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r umount -l
   scrub_all
-  rm -rf "${target:?}" "$ROOTFS/race" "$W/$RT"/race-*.hit "$W/$RT"/race-*.failed
-  result mount-race "$hits" "$n" "$([ "$failed" = 0 ] || echo "$failed of $n creates failed")"
+  rm -rf "${target:?}" "$ROOTFS/race" "$W/$RT"/race-*.hits "$W/$RT"/race-*.failed
+  result mount-race "$hits" $((n * MOUNTS_PER_CREATE)) "$n creates of $MOUNTS_PER_CREATE mounts$([ "$failed" = 0 ] || echo ", $failed failed")"
 }

@@ -28,40 +28,50 @@ stuck() {
   echo "$why"
 }
 
-# start-delete-race: an id is created, then `start` and `delete --force` of
-# it are sent, either one first and the other at a random moment up to 1.5
-# times what a start takes here later, 8 ids at a time. Counts ids stuck
-# afterwards.
+# start-delete-race: 100 ids, 8 at a time, each raced one of two ways (odd
+# and even ids): `create` then `start` in a row with `delete --force` sent at
+# a random moment of the pair; or `create` first, then `start` and `delete
+# --force` together, either one first and the other at a random moment up to
+# 1.5 times a start's duration later. Counts ids stuck afterwards.
+race_pair() {
+  local id=$1 mode=$2 cspan=$3 span=$4 d
+  like "$id"
+  if [ "$mode" = 1 ]; then
+    (rt "$id" 30 create --bundle "$B" "$id" && [ "$RC" = 0 ] && rt "$id" 30 start "$id") &
+    sleep "$(rand_s $((cspan + span)))"
+    rt_delete "$id"
+    wait
+    return
+  fi
+  rt "$id" 30 create --bundle "$B" "$id"
+  d=$(rand_s $((2 * span)))
+  if [ "$(awk -v d="$d" -v s="$span" 'BEGIN { print (d * 1000 < s) }')" = 1 ]; then
+    rt "$id" 30 start "$id" &
+    sleep "$d"
+    rt_delete "$id"
+  else
+    rt_delete "$id" &
+    sleep "$(awk -v d="$d" -v s="$span" 'BEGIN { printf "%.3f", d - s / 1000 }')"
+    rt "$id" 30 start "$id"
+  fi
+  wait
+}
 case_start_delete_race() {
-  local n i id d t0 t1 span stuck_n=0 why reasons=
+  local n i id t0 t1 t2 cspan span stuck_n=0 why reasons='' by_mode=(0 0)
   n=$(scaled 100)
   bundle sd-cal '["/bin/sleep", "1000"]'
-  rt sd-cal 30 create --bundle "$B" sd-cal
   t0=$(date +%s%N)
-  rt sd-cal 30 start sd-cal
+  rt sd-cal 30 create --bundle "$B" sd-cal
   t1=$(date +%s%N)
+  rt sd-cal 30 start sd-cal
+  t2=$(date +%s%N)
   rt_delete sd-cal
   scrub sd-cal
-  span=$(((t1 - t0) * 3 / 2000000))
+  cspan=$(((t1 - t0) / 1000000))
+  span=$(((t2 - t1) * 3 / 2000000))
   bundle @ID@ '["/bin/sleep", "1000"]'
   for ((i = 1; i <= n; i++)); do
-    id=sd-$i
-    (
-      like "$id"
-      rt "$id" 30 create --bundle "$B" "$id"
-      # Either one first, the other up to span ms later.
-      d=$(rand_s $((2 * span)))
-      if [ "$(awk -v d="$d" -v s="$span" 'BEGIN { print (d * 1000 < s) }')" = 1 ]; then
-        rt "$id" 30 start "$id" &
-        sleep "$d"
-        rt_delete "$id"
-      else
-        rt_delete "$id" &
-        sleep "$(awk -v d="$d" -v s="$span" 'BEGIN { printf "%.3f", d - s / 1000 }')"
-        rt "$id" 30 start "$id"
-      fi
-      wait
-    ) &
+    race_pair "sd-$i" $((i % 2)) "$cspan" "$span" &
     throttle 8
   done
   wait
@@ -76,10 +86,11 @@ case_start_delete_race() {
     why=$(stuck "sd-$i")
     [ -z "$why" ] && continue
     stuck_n=$((stuck_n + 1))
+    by_mode[i % 2]=$((by_mode[i % 2] + 1))
     [[ $reasons == *"$why"* ]] || reasons="${reasons:+$reasons; }$why"
   done
   scrub_all
-  result start-delete-race "$stuck_n" "$n" "${reasons:+stuck ids: $reasons; }race window ${span} ms"
+  result start-delete-race "$stuck_n" "$n" "delete during create+start: ${by_mode[1]}, during start: ${by_mode[0]}${reasons:+; $reasons}; create ${cspan} ms, start window ${span} ms"
 }
 
 # kill9 OP : the runtime doing OP (create, start or delete --force) gets
@@ -109,7 +120,7 @@ kill9_one() {
   leftovers "$id" >"$W/$RT/$id.left"
 }
 kill9() {
-  local op=$1 n i left=0 what kinds= w
+  local op=$1 n i left=0 what kinds='' w
   n=$(scaled 20)
   bundle @ID@ '["/bin/sleep", "1000"]'
   for ((i = 1; i <= n; i++)); do
@@ -135,7 +146,7 @@ case_kill9_delete() { kill9 delete; }
 # run at once. Counts hooks after which create took over 5 s or a sleep was
 # still running.
 case_hook_timeout() {
-  local kind id bad=0 notes= secs procs
+  local kind id bad=0 notes='' secs procs
   for kind in createRuntime prestart; do
     id=hook-$kind
     bundle "$id" '["/bin/sleep", "1000"]' ".hooks.$kind = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"sleep 30 & sleep 30\"],
@@ -143,7 +154,7 @@ case_hook_timeout() {
     (
       t0=$(date +%s%N)
       rt "$id" 45 create --bundle "$B" "$id"
-      echo "$(((($(date +%s%N) - t0) / 1000000))) $RC" >"$W/$RT/$id.time"
+      echo "$((($(date +%s%N) - t0) / 1000000)) $RC" >"$W/$RT/$id.time"
     ) &
   done
   wait
@@ -193,7 +204,7 @@ config_one() {
   scrub "$id"
 }
 case_config_file() {
-  local kind bad=0 notes= b line
+  local kind bad=0 notes='' b line
   for kind in big zero fifo; do config_one "$kind" & done
   wait
   for kind in big zero fifo; do

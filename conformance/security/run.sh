@@ -204,9 +204,8 @@ scrub_all() {
     kill -9 "$p" 2>/dev/null
   done
   soon 100 test -z "$(grep -lsz "^SEC_MARK=$CONF_TOKEN-$RT-" /proc/[0-9]*/environ)"
-  for d in $(find /sys/fs/cgroup/*/"$CONF_TOKEN" -mindepth 1 -depth -type d -name "$RT-*" 2>/dev/null); do
-    rmdir "$d" 2>/dev/null || { sleep 0.3; rmdir "$d" 2>/dev/null; }
-  done
+  find /sys/fs/cgroup/*/"$CONF_TOKEN" -mindepth 1 -depth -type d -name "$RT-*" 2>/dev/null |
+    while read -r d; do rmdir "$d" 2>/dev/null || { sleep 0.3; rmdir "$d" 2>/dev/null; }; done
   find "$ROOT" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
   return 0
 }
@@ -268,9 +267,10 @@ note "${WAITING[*]} took $((SECONDS - t)) s"
 for rt in "${ran[@]}"; do
   select_runtime "$rt"
   # Whatever the runtime still lists, or left in its root, goes before the end.
-  for id in $(ls "$ROOT" 2>/dev/null); do
-    rt_delete "$id"
-    scrub "$id"
+  for id in "$ROOT"/*; do
+    [ -e "$id" ] || continue
+    rt_delete "${id##*/}"
+    scrub "${id##*/}"
   done
 done
 [ -z "${MASKED:-}" ] || umount /sys/fs/cgroup/unified/cgroup.controllers
