@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 export NODE_EXTRA_CA_CERTS :=
 
-.PHONY: all build deps native validators typecheck bundle test unit integration conformance validation lint abi-check demo bench clean help
+.PHONY: all build deps native validators typecheck bundle test unit integration conformance security validation lint abi-check demo bench clean help
 
 all: build
 
@@ -12,6 +12,7 @@ help:
 	@echo "make demo         build and run a busybox container that prints its hostname"
 	@echo "make test         build and run every test (needs root for the integration tests)"
 	@echo "make conformance  runj's black-box cases, containerd and podman driving runj (installs them)"
+	@echo "make security     attacks and faults against runj, runc and crun, side by side (installs them)"
 	@echo "make validation   the OCI runtime-tools suite against runj, runc and crun"
 	@echo "make bench        time runj against runc and crun"
 	@echo "make lint         typecheck, lint, FreeBSD ABI check, FreeBSD C code compiled here"
@@ -57,6 +58,12 @@ conformance: deps build
 	bash conformance/cases/run.sh
 	bash conformance/containerd.sh
 	bash conformance/podman.sh
+
+# Attacks from a container or a bundle, and faults (races, kill -9, hung
+# hooks, odd config files), against runj, runc and crun in one run; fails
+# when any succeeds against runj (SECURITY_SCALE=0.2 for a quick look).
+security: deps build
+	bash conformance/security/run.sh
 
 # The OCI runtime-tools validation suite against runj, runc and crun (a report:
 # builds the suite from Debian's source with golang-go; takes ~10 minutes).
