@@ -65,8 +65,12 @@ export const STRUCTS = {
   },
 } as const satisfies Record<string, StructAbi>;
 
-/** Buffer lengths with the NUL: jail names and host.* strings (sys/param.h), interface names (net/if.h). */
-export const LIMITS = { MAXHOSTNAMELEN: 256, IFNAMSIZ: 16 } as const;
+/**
+ * Buffer lengths with the NUL: jail names and host.* strings (sys/param.h),
+ * interface names (net/if.h), paths (sys/syslimits.h; a symlink's target
+ * is at most PATH_MAX - 1 bytes, so readlinkat(2) into PATH_MAX is whole).
+ */
+export const LIMITS = { MAXHOSTNAMELEN: 256, IFNAMSIZ: 16, PATH_MAX: 1024 } as const;
 
 /** The highest devfs ruleset number (kern_jail.c: "devfs_rsnum is a uint16_t"). */
 export const DEVFS_RULESET_MAX = 65535;

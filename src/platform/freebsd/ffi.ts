@@ -15,7 +15,7 @@
 import { endianness } from 'node:os';
 import { RuntimeError } from '../../runtime/errors.js';
 import { type Koffi, koffi } from '../koffi.js';
-import { MNT_BYFSID, MNT_NOWAIT, PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
+import { LIMITS, MNT_BYFSID, MNT_NOWAIT, PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
 import { E, errnoName, errnoText } from './errno.js';
 import type { IovPair } from './jailParams.js';
 import { CTL_KERN, KERN_BOOTTIME, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KINFO_PROC_SIZE, type KinfoProc, decodeKinfoProcs, decodeTimeval } from './kinfo.js';
@@ -210,7 +210,7 @@ export function closeFd(fd: number): void {
 }
 
 export function readlinkat(dirfd: number, p: string): string {
-  const buf = Buffer.alloc(1024);
+  const buf = Buffer.alloc(LIMITS.PATH_MAX);
   const n = check(fn(PROTOTYPES.readlinkat)(dirfd, p, buf, buf.length) as number, 'readlinkat', `readlink ${p}`);
   return buf.subarray(0, n).toString('utf8');
 }
