@@ -11,7 +11,7 @@
 // a value no source has must be listed in abi.ts's UNVERIFIED with a
 // reason. Anything else fails (exit 1).
 //
-// Usage: node scripts/abi-check.mjs [--abi FILE.ts] [--headers DIR] [--rust DIR] [--go DIR] [--verbose]
+// Usage: node scripts/abi-check.mjs [--abi FILE.ts] [--headers DIR] [--double FILE.c] [--rust DIR] [--go DIR] [--verbose]
 //        node scripts/abi-check.mjs --dump amd64|arm64 STRUCT...
 import { build } from 'esbuild';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -93,6 +93,13 @@ for (const arch of Object.keys(ARCHES)) {
   const constants = [
     ...named('JAIL_', abi.JAIL),
     ...named('MNT_', abi.MNT),
+    ['MNT_BYFSID', abi.MNT_BYFSID],
+    ['MNT_WAIT', abi.MNT_WAIT],
+    ['MNT_NOWAIT', abi.MNT_NOWAIT],
+    ...named('O_', abi.O),
+    ...named('AT_', abi.AT),
+    ...named('S_IF', abi.S_IF),
+    ['MAXSYMLINKS', abi.MAXSYMLINKS],
     ...Object.entries(abi.SYSCTL),
     ...Object.entries(abi.RLIMITS),
     ...Object.entries(abi.SIGNALS),
@@ -111,7 +118,11 @@ for (const arch of Object.keys(ARCHES)) {
       continue;
     }
     const sig = (p) => p && `${p.ret}(${p.params.join(',')})`;
-    check(arch, sources, `prototype ${name}`, sig(ours), (src) => sig(src.proto(name)));
+    // A variadic libc wrapper (openat's mode) matches a system call whose
+    // fixed arguments are the same: the kernel's prototype names the rest.
+    const fixed = ours.params.at(-1) === '...' ? ours.params.length - 1 : -1;
+    const asOurs = (p) => (p && fixed >= 0 && !p.params.includes('...') && p.params.length > fixed ? { ...p, params: [...p.params.slice(0, fixed), '...'] } : p);
+    check(arch, sources, `prototype ${name}`, sig(ours), (src) => sig(asOurs(src.proto(name))));
     if (arch === 'amd64') protoCount++;
   }
 }
@@ -137,6 +148,32 @@ for (const file of readdirSync(headerDir).filter((f) => f.endsWith('.h')).sort()
   headerProtos += protos.length;
 }
 console.log(`abi-check: ${headerCount} constants and ${headerProtos} prototypes of native/jailtest/include/sys checked on each architecture`);
+
+// The syscall double's own FreeBSD numbers (native/jailtest/jailtest.c):
+// F_<name> is a constant, F_SIZEOF_<struct> a struct's size and
+// F_OFF_<struct>_<field> a field's offset, for a struct abi.ts names.
+const doubleFile = path.resolve(opt('--double', path.join(root, 'native/jailtest/jailtest.c')));
+const doubleDefs = [...stripComments(readFileSync(doubleFile, 'utf8')).matchAll(/^#define\s+F_(\w+)\s+\(?(-?)(0x[0-9a-fA-F]+|\d+)\)?\s*$/gm)].map((m) => [
+  m[1],
+  (m[2] ? -1 : 1) * Number(m[3]),
+]);
+const structOf = (rest) => Object.keys(abi.STRUCTS).filter((n) => rest.startsWith(`${n}_`)).sort((a, b) => b.length - a.length)[0];
+for (const arch of Object.keys(ARCHES)) {
+  const sources = [rustModel(arch, rustDir), goModel(arch, goDir)];
+  const mine = path.basename(doubleFile);
+  for (const [name, v] of doubleDefs) {
+    const off = /^OFF_(\w+)$/.exec(name);
+    const sz = /^SIZEOF_(\w+)$/.exec(name);
+    const sname = off && structOf(off[1]);
+    if (sz) check(arch, sources, `${mine}: sizeof(struct ${sz[1]})`, v, (src) => src.struct(sz[1])?.size, mine);
+    else if (off && sname) {
+      const field = off[1].slice(sname.length + 1);
+      check(arch, sources, `${mine}: ${sname}.${field} offset`, v, (src) => src.struct(sname)?.fields[field]?.offset, mine);
+    } else if (off) failures.push(`${mine}: F_${name} names no struct of abi.ts`);
+    else check(arch, sources, `${mine}: ${name}`, v, (src) => src.constant(name), mine);
+  }
+}
+console.log(`abi-check: ${doubleDefs.length} numbers of ${path.basename(doubleFile)} checked on each architecture`);
 
 for (const arch of Object.keys(perArch)) console.log(`abi-check ${arch}: ${perArch[arch].asserts} assertions matched`);
 console.log(`abi-check: ${protoCount} prototypes checked on each architecture`);

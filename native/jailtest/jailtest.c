@@ -30,6 +30,11 @@
 #define F_ENOMEM 12
 #define F_EEXIST 17
 #define F_EINVAL 22
+#define F_EMLINK 31
+#define F_EAGAIN 35
+#define F_ELOOP 62
+#define F_ENAMETOOLONG 63
+#define F_ENOTEMPTY 66
 
 /* JAIL_* and the prototypes the functions below must match. */
 #include "include/sys/jail.h"
@@ -488,7 +493,7 @@ int jail_set(struct iovec *iov, unsigned int niov, int flags)
 			if (!jails[i].used)
 				j = &jails[i];
 		if (!j)
-			return fail(&r, 35, "no free jail slots");
+			return fail(&r, F_EAGAIN, "no free jail slots");
 		memset(j, 0, sizeof *j);
 		j->used = 1;
 		j->jid = jid ? jid : next_jid++;
@@ -623,7 +628,7 @@ int jail_remove(int jid)
  *
  * runj resolves mount points with openat/mkdirat/fstatat/readlinkat from a
  * root fd and checks mounts with statfs/fstatfs/getfsstat. These take
- * FreeBSD's flag values, errno numbers and struct layouts (amd64), and work
+ * FreeBSD's flag values, errno numbers and struct layouts (LP64), and work
  * on the Linux files of the test through raw system calls (the Linux libc
  * functions of the same names are not used: this library defines them).
  * statfs(2) answers from the mounts recorded by nmount, over a root file
@@ -632,9 +637,13 @@ int jail_remove(int jid)
 
 long syscall(long number, ...);
 
-#define MNT_BYFSID 0x08000000
+/* FreeBSD's numbers, F_<name> for a constant, F_SIZEOF_<struct> and
+ * F_OFF_<struct>_<field> for a layout: scripts/abi-check.mjs checks each
+ * against the Rust libc crate and Go's x/sys/unix, as it does abi.ts. */
+#define F_MNT_BYFSID 0x08000000
 #define F_AT_FDCWD (-100)
 #define F_AT_SYMLINK_NOFOLLOW 0x200
+#define F_O_ACCMODE 0x3
 #define F_O_NONBLOCK 0x4
 #define F_O_NOFOLLOW 0x100
 #define F_O_CREAT 0x200
@@ -642,8 +651,27 @@ long syscall(long number, ...);
 #define F_O_EXCL 0x800
 #define F_O_DIRECTORY 0x20000
 #define F_O_CLOEXEC 0x100000
-#define F_STAT_SIZE 224
-#define F_STATFS_SIZE 2344
+#define F_SIZEOF_stat 224
+#define F_OFF_stat_st_dev 0
+#define F_OFF_stat_st_ino 8
+#define F_OFF_stat_st_nlink 16
+#define F_OFF_stat_st_mode 24
+#define F_OFF_stat_st_uid 28
+#define F_OFF_stat_st_gid 32
+#define F_OFF_stat_st_size 112
+#define F_SIZEOF_statfs 2344
+#define F_OFF_statfs_f_version 0
+#define F_OFF_statfs_f_fsid 192
+#define F_OFF_statfs_f_fstypename 280
+#define F_OFF_statfs_f_mntfromname 296
+#define F_OFF_statfs_f_mntonname 1320
+#define F_MFSNAMELEN 16
+#define F_MNAMELEN 1024
+/* sys/mount.h STATFS_VERSION (neither source has it, so no F_). */
+#define STATFS_VERSION 0x20140518
+
+/* FreeBSD's mode_t (sys/_types.h: __uint16_t). */
+typedef uint16_t f_mode_t;
 
 /* The test hook's swap: at the next nmount, `dir` becomes a symlink to
  * `target` before the kernel looks fspath up (a racing process renamed a
@@ -686,10 +714,10 @@ static int fbsd_errno(int e, int nofollow)
 	switch (e) {
 	case ELOOP:
 		/* sys/kern/vfs_vnops.c, vn_open_cred(): O_NOFOLLOW on a symlink is EMLINK. */
-		return nofollow ? 31 : 62;
-	case ENAMETOOLONG: return 63;
-	case ENOTEMPTY: return 66;
-	case EAGAIN: return 35;
+		return nofollow ? F_EMLINK : F_ELOOP;
+	case ENAMETOOLONG: return F_ENAMETOOLONG;
+	case ENOTEMPTY: return F_ENOTEMPTY;
+	case EAGAIN: return F_EAGAIN;
 	default: return e; /* 1..34 are the same numbers */
 	}
 }
@@ -709,13 +737,13 @@ int openat(int fd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	int mode = (flags & F_O_CREAT) ? va_arg(ap, int) : 0;
 	va_end(ap);
-	int lf = (flags & 3) | (flags & F_O_NOFOLLOW ? O_NOFOLLOW : 0) | (flags & F_O_CREAT ? O_CREAT : 0) |
+	int lf = (flags & F_O_ACCMODE) | (flags & F_O_NOFOLLOW ? O_NOFOLLOW : 0) | (flags & F_O_CREAT ? O_CREAT : 0) |
 		 (flags & F_O_EXCL ? O_EXCL : 0) | (flags & F_O_TRUNC ? O_TRUNC : 0) | (flags & F_O_NONBLOCK ? O_NONBLOCK : 0) |
 		 (flags & F_O_DIRECTORY ? O_DIRECTORY : 0) | (flags & F_O_CLOEXEC ? O_CLOEXEC : 0);
 	return sysret(syscall(SYS_openat, fd, path, lf, mode), (flags & F_O_NOFOLLOW) != 0);
 }
 
-int mkdirat(int fd, const char *path, int mode)
+int mkdirat(int fd, const char *path, f_mode_t mode)
 {
 	return sysret(syscall(SYS_mkdirat, fd, path, mode), 0);
 }
@@ -731,23 +759,22 @@ long readlinkat(int fd, const char *path, char *buf, size_t size)
 	return r < 0 ? sysret(r, 0) : r;
 }
 
-/* struct stat of FreeBSD 12+ (amd64): st_dev@0, st_ino@8, st_nlink@16,
- * st_mode@24 (16 bits), st_uid@28, st_gid@32, st_size@112; 224 bytes. */
+/* struct stat of FreeBSD 12+ (LP64), the fields a test can look at. */
 static int put_stat(long r, const struct statx *x, unsigned char *out)
 {
 	if (r < 0)
 		return sysret(r, 0);
-	memset(out, 0, F_STAT_SIZE);
+	memset(out, 0, F_SIZEOF_stat);
 	uint64_t dev = ((uint64_t)x->stx_dev_major << 32) | x->stx_dev_minor, ino = x->stx_ino, nlink = x->stx_nlink;
-	uint16_t mode = x->stx_mode;
+	f_mode_t mode = x->stx_mode;
 	int64_t size = (int64_t)x->stx_size;
-	memcpy(out, &dev, 8);
-	memcpy(out + 8, &ino, 8);
-	memcpy(out + 16, &nlink, 8);
-	memcpy(out + 24, &mode, 2);
-	memcpy(out + 28, &x->stx_uid, 4);
-	memcpy(out + 32, &x->stx_gid, 4);
-	memcpy(out + 112, &size, 8);
+	memcpy(out + F_OFF_stat_st_dev, &dev, 8);
+	memcpy(out + F_OFF_stat_st_ino, &ino, 8);
+	memcpy(out + F_OFF_stat_st_nlink, &nlink, 8);
+	memcpy(out + F_OFF_stat_st_mode, &mode, sizeof mode);
+	memcpy(out + F_OFF_stat_st_uid, &x->stx_uid, 4);
+	memcpy(out + F_OFF_stat_st_gid, &x->stx_gid, 4);
+	memcpy(out + F_OFF_stat_st_size, &size, 8);
 	return 0;
 }
 
@@ -782,17 +809,16 @@ static const struct mnt *mount_of(const char *real)
 	return best;
 }
 
-/* struct statfs of FreeBSD 12+: f_fsid@192, f_fstypename@280 (16),
- * f_mntfromname@296 (1024), f_mntonname@1320 (1024); 2344 bytes. */
+/* struct statfs of FreeBSD 12+, the fields runj reads and f_version. */
 static void put_statfs(const struct mnt *m, unsigned char *out)
 {
-	memset(out, 0, F_STATFS_SIZE);
-	uint32_t version = 0x20140518;
-	memcpy(out, &version, 4);
-	memcpy(out + 192, m->fsid, 8);
-	snprintf((char *)out + 280, 16, "%.15s", m->fstype);
-	snprintf((char *)out + 296, 1024, "%s", m->from);
-	snprintf((char *)out + 1320, 1024, "%s", m->fspath);
+	memset(out, 0, F_SIZEOF_statfs);
+	uint32_t version = STATFS_VERSION;
+	memcpy(out + F_OFF_statfs_f_version, &version, 4);
+	memcpy(out + F_OFF_statfs_f_fsid, m->fsid, 8);
+	snprintf((char *)out + F_OFF_statfs_f_fstypename, F_MFSNAMELEN, "%.15s", m->fstype);
+	snprintf((char *)out + F_OFF_statfs_f_mntfromname, F_MNAMELEN, "%s", m->from);
+	snprintf((char *)out + F_OFF_statfs_f_mntonname, F_MNAMELEN, "%s", m->fspath);
 }
 
 int statfs(const char *path, void *buf)
@@ -824,9 +850,9 @@ int getfsstat(void *buf, long bufsize, int mode)
 	int total = nmounts + 1;
 	if (!buf)
 		return total;
-	int fit = (int)(bufsize / F_STATFS_SIZE), n = 0;
+	int fit = (int)(bufsize / F_SIZEOF_statfs), n = 0;
 	for (; n < total && n < fit; n++)
-		put_statfs(n == 0 ? &root_fs : &mounts[n - 1], (unsigned char *)buf + (size_t)n * F_STATFS_SIZE);
+		put_statfs(n == 0 ? &root_fs : &mounts[n - 1], (unsigned char *)buf + (size_t)n * F_SIZEOF_statfs);
 	return n;
 }
 
@@ -875,7 +901,7 @@ int unmount(const char *dir, int flags)
 	 * "FSID:<val0>:<val1>" (decimal) and names the mount by its fsid, which
 	 * reaches a mount whatever its path became; otherwise the path is looked
 	 * up (symlinks followed) and must be a mount's root. */
-	int byfsid = (flags & MNT_BYFSID) != 0, fsid[2] = {0, 0};
+	int byfsid = (flags & F_MNT_BYFSID) != 0, fsid[2] = {0, 0};
 	char real[1024];
 	if (byfsid && sscanf(dir, "FSID:%d:%d", &fsid[0], &fsid[1]) != 2)
 		return fail(NULL, F_EINVAL, NULL);

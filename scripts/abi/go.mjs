@@ -14,6 +14,7 @@ function cClass(type) {
   if (t.includes('*')) return 'ptr';
   // Integer arguments compare by size: that is what the calling convention sees.
   const map = {
+    mode_t: 'int16', uint16_t: 'int16', u_short: 'int16', 'unsigned short': 'int16',
     int: 'int32', pid_t: 'int32', 'unsigned int': 'int32', u_int: 'int32', uint32_t: 'int32', int32_t: 'int32', idtype_t: 'int32',
     size_t: 'int64', u_long: 'int64', 'unsigned long': 'int64', long: 'int64', ssize_t: 'int64', off_t: 'int64', id_t: 'int64',
     int64_t: 'int64', uint64_t: 'int64', void: 'void',
@@ -37,7 +38,7 @@ export function goModel(arch, goDir) {
   const sysnum = read(`zsysnum_freebsd_${g}.go`);
   const consts = new Map();
   for (const src of [errs, typesText]) {
-    for (const m of src.matchAll(/^\s*(\w+)\s*=\s*(?:syscall\.\w+\()?(-?(?:0x[0-9a-fA-F]+|\d+))\)?\s*$/gm)) consts.set(m[1], Number(m[2]));
+    for (const m of src.matchAll(/^\s*(\w+)\s*=\s*(?:syscall\.\w+\()?(-?(?:0x[0-9a-fA-F]+|\d+))\)?\s*$/gm)) consts.set(m[1], m[2].startsWith('-') ? -Number(m[2].slice(1)) : Number(m[2])); // Number('-0x64') is NaN
   }
   const structs = new Map();
   for (const m of typesText.matchAll(/^type (\w+) struct \{\n([\s\S]*?)^\}/gm)) {
@@ -78,7 +79,7 @@ export function goModel(arch, goDir) {
     const p = parseCProto(m[1]);
     if (p) protos.set(p.name, p);
   }
-  // Go names: iovec → Iovec, kinfo_proc → KinfoProc; fields lose their "iov_" prefix and gain a capital.
+  // Go names: iovec → Iovec, kinfo_proc → KinfoProc, stat → Stat_t; fields lose their "iov_" prefix and gain a capital.
   const goStruct = (c) => c.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
   const goField = (c) => {
     const bare = c.replace(/^[a-z]+_/, '');
@@ -88,8 +89,9 @@ export function goModel(arch, goDir) {
     name: 'Go x/sys/unix',
     constant: (n) => consts.get(n),
     struct: (n) => {
-      const gs = goStruct(n);
-      if (!structs.has(gs)) return undefined;
+      // struct stat and struct statfs are Stat_t and Statfs_t.
+      const gs = [goStruct(n), `${goStruct(n)}_t`].find((x) => structs.has(x));
+      if (!gs) return undefined;
       const l = structLayout(gs);
       const fields = {};
       for (const k of Object.keys(l.fields)) fields[k] = l.fields[k];

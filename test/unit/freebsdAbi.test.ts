@@ -15,13 +15,21 @@ const original = fs.readFileSync(abiTs, 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-abi-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function runCheck(text?: string, headers?: string): { status: number | null; out: string } {
+const doubleC = path.join(root, 'native/jailtest/jailtest.c');
+const originalDouble = fs.readFileSync(doubleC, 'utf8');
+
+function runCheck(text?: string, headers?: string, double?: string): { status: number | null; out: string } {
   let file = abiTs;
   if (text !== undefined) {
     file = path.join(tmp, `abi-${Math.random().toString(36).slice(2)}.ts`);
     fs.writeFileSync(file, text);
   }
   const extra = headers ? ['--headers', headers] : [];
+  if (double !== undefined) {
+    const c = path.join(tmp, `jailtest-${Math.random().toString(36).slice(2)}.c`);
+    fs.writeFileSync(c, double);
+    extra.push('--double', c);
+  }
   const r = spawnSync(process.execPath, [path.join(root, 'scripts/abi-check.mjs'), '--abi', file, ...extra], { encoding: 'utf8' });
   return { status: r.status, out: r.stdout + r.stderr };
 }
@@ -36,7 +44,8 @@ describe('abi-check', () => {
     const r = runCheck();
     expect(r.out).toMatch(/abi-check amd64: \d+ assertions matched/);
     expect(r.out).toMatch(/abi-check arm64: \d+ assertions matched/);
-    expect(r.out).toContain('12 prototypes checked');
+    expect(r.out).toContain('21 prototypes checked');
+    expect(r.out).toMatch(/\d+ numbers of jailtest\.c checked/);
     expect(r.out).toMatch(/\d+ constants and 5 prototypes of native\/jailtest\/include\/sys checked/);
     expect(r.status).toBe(0);
   });
@@ -65,6 +74,48 @@ describe('abi-check', () => {
     const r = runCheck(mutate('int jail_set(void *iov, unsigned int niov, int flags)', 'int jail_set(void *iov, size_t niov, int flags)'));
     expect(r.status).toBe(1);
     expect(r.out).toContain('prototype jail_set is int32(ptr,int64,int32) in abi.ts but int32(ptr,int32,int32)');
+  });
+  it('fails when a struct statfs offset drifts', () => {
+    const r = runCheck(mutate('f_fsid: { offset: 192, size: 8 }', 'f_fsid: { offset: 184, size: 8 }'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('amd64: statfs.f_fsid offset is 184 in abi.ts but 192 in Rust libc');
+    expect(r.out).toContain('arm64: statfs.f_fsid offset is 184 in abi.ts but 192 in Go x/sys/unix');
+  });
+  it('fails when struct stat st_mode is taken for a 32-bit mode_t', () => {
+    const r = runCheck(mutate('st_mode: { offset: 24, size: 2 }', 'st_mode: { offset: 24, size: 4 }'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('stat.st_mode size is 4 in abi.ts but 2 in Go x/sys/unix');
+  });
+  it('fails when an open(2) flag drifts', () => {
+    const r = runCheck(mutate('DIRECTORY: 0x20000,', 'DIRECTORY: 0x10000,'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('O_DIRECTORY is 65536 in abi.ts but 131072 in Rust libc');
+    expect(r.out).toContain('O_DIRECTORY is 65536 in abi.ts but 131072 in Go x/sys/unix');
+  });
+  it('reads a negative constant of Go (AT_FDCWD is -0x64 there)', () => {
+    const r = runCheck(mutate('FDCWD: -100,', 'FDCWD: 100,'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('AT_FDCWD is 100 in abi.ts but -100 in Go x/sys/unix');
+  });
+  it("fails on mkdirat with an int mode: FreeBSD's mode_t is 16 bits", () => {
+    const r = runCheck(mutate('int mkdirat(int fd, const char *path, uint16_t mode)', 'int mkdirat(int fd, const char *path, int mode)'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('prototype mkdirat is int32(int32,ptr,int32) in abi.ts but int32(int32,ptr,int16) in Rust libc');
+    expect(r.out).toContain('prototype mkdirat is int32(int32,ptr,int32) in abi.ts but int32(int32,ptr,int16) in Go x/sys/unix');
+  });
+  it("checks openat's variadic mode against the system call's fixed arguments", () => {
+    const r = runCheck(mutate('int openat(int fd, const char *path, int flags, ...)', 'int openat(int fd, const char *path, long flags, ...)'));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('prototype openat is int32(int32,ptr,int64,...) in abi.ts but int32(int32,ptr,int32,...) in Go x/sys/unix');
+  });
+  it("fails when the syscall double's statfs layout or flags drift", () => {
+    expect(originalDouble).toContain('#define F_OFF_statfs_f_mntonname 1320');
+    expect(originalDouble).toContain('#define F_O_NOFOLLOW 0x100');
+    const bad = originalDouble.replace('#define F_OFF_statfs_f_mntonname 1320', '#define F_OFF_statfs_f_mntonname 1312').replace('#define F_O_NOFOLLOW 0x100', '#define F_O_NOFOLLOW 0x200');
+    const r = runCheck(original, undefined, bad);
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/jailtest-\w+\.c: statfs\.f_mntonname offset is 1312 in jailtest-\w+\.c but 1320 in Rust libc/);
+    expect(r.out).toMatch(/jailtest-\w+\.c: O_NOFOLLOW is 512 in jailtest-\w+\.c but 256 in Go x\/sys\/unix/);
   });
   it('fails on a value no source has unless UNVERIFIED gives the reason', () => {
     const r = runCheck(mutate("  SIGRTMAX: 'sys/signal.h SIGRTMAX 126: as SIGRTMIN',\n", ''));

@@ -40,10 +40,37 @@ export const STRUCTS = {
   in6_addr: { size: 16, fields: { s6_addr: { offset: 0, size: 16 } } },
   /** sys/_iovec.h: jail_set(2), jail_get(2) and nmount(2) take arrays of these. */
   iovec: { size: 16, fields: { iov_base: { offset: 0, size: 8 }, iov_len: { offset: 8, size: 8 } } },
+  /** sys/stat.h (FreeBSD 12+, 64-bit ino_t): what fstat(2) and fstatat(2) fill; st_mode is a 16-bit mode_t. */
+  stat: {
+    size: 224,
+    fields: {
+      st_dev: { offset: 0, size: 8 },
+      st_ino: { offset: 8, size: 8 },
+      st_mode: { offset: 24, size: 2 },
+    },
+  },
+  /**
+   * sys/mount.h (FreeBSD 12+): what statfs(2), fstatfs(2) and getfsstat(2)
+   * fill; f_fsid is an fsid_t, two int32s; the names are NUL-padded
+   * (MFSNAMELEN 16, MNAMELEN 1024).
+   */
+  statfs: {
+    size: 2344,
+    fields: {
+      f_fsid: { offset: 192, size: 8 },
+      f_fstypename: { offset: 280, size: 16 },
+      f_mntfromname: { offset: 296, size: 1024 },
+      f_mntonname: { offset: 1320, size: 1024 },
+    },
+  },
 } as const satisfies Record<string, StructAbi>;
 
-/** Buffer lengths with the NUL: jail names and host.* strings (sys/param.h), interface names (net/if.h). */
-export const LIMITS = { MAXHOSTNAMELEN: 256, IFNAMSIZ: 16 } as const;
+/**
+ * Buffer lengths with the NUL: jail names and host.* strings (sys/param.h),
+ * interface names (net/if.h), paths (sys/syslimits.h; a symlink's target
+ * is at most PATH_MAX - 1 bytes, so readlinkat(2) into PATH_MAX is whole).
+ */
+export const LIMITS = { MAXHOSTNAMELEN: 256, IFNAMSIZ: 16, PATH_MAX: 1024 } as const;
 
 /** The highest devfs ruleset number (kern_jail.c: "devfs_rsnum is a uint16_t"). */
 export const DEVFS_RULESET_MAX = 65535;
@@ -66,6 +93,33 @@ export const MNT = {
   NOSYMFOLLOW: 0x400000,
   NOATIME: 0x10000000,
 } as const;
+
+/** sys/mount.h: unmount(2) by "FSID:<val0>:<val1>" rather than by path; getfsstat(2)'s modes. */
+export const MNT_BYFSID = 0x08000000;
+export const MNT_WAIT = 1;
+export const MNT_NOWAIT = 2;
+
+/** sys/fcntl.h open(2)/openat(2) flags (O_RDONLY is 0; O_ACCMODE is 3). */
+export const O = {
+  RDONLY: 0,
+  WRONLY: 1,
+  NONBLOCK: 0x4,
+  NOFOLLOW: 0x100,
+  CREAT: 0x200,
+  TRUNC: 0x400,
+  EXCL: 0x800,
+  DIRECTORY: 0x20000,
+  CLOEXEC: 0x100000,
+} as const;
+
+/** sys/fcntl.h: the *at(2) calls' "relative to the cwd" fd and fstatat(2)'s flag. */
+export const AT = { FDCWD: -100, SYMLINK_NOFOLLOW: 0x200 } as const;
+
+/** sys/stat.h st_mode file types. */
+export const S_IF = { MT: 0o170000, IFO: 0o010000, DIR: 0o040000, REG: 0o100000, LNK: 0o120000 } as const;
+
+/** sys/param.h: symlinks namei(9) follows in one lookup before ELOOP. */
+export const MAXSYMLINKS = 32;
 
 /** sys/sysctl.h MIB names: CTL_KERN.KERN_PROC.{KERN_PROC_PID.<pid>, KERN_PROC_PROC}, CTL_KERN.KERN_BOOTTIME. */
 export const SYSCTL = { CTL_KERN: 1, KERN_PROC: 14, KERN_PROC_PID: 1, KERN_PROC_PROC: 8, KERN_BOOTTIME: 21 } as const;
@@ -96,6 +150,7 @@ export const ERRNO: Readonly<Record<number, [name: string, text: string]>> = {
   24: ['EMFILE', 'Too many open files'],
   28: ['ENOSPC', 'No space left on device'],
   30: ['EROFS', 'Read-only file system'],
+  31: ['EMLINK', 'Too many links'],
   34: ['ERANGE', 'Result too large'],
   35: ['EAGAIN', 'Resource temporarily unavailable'],
   45: ['EOPNOTSUPP', 'Operation not supported'],
@@ -148,6 +203,18 @@ export const PROTOTYPES = {
   rctl_remove_rule: 'int rctl_remove_rule(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
   rctl_get_racct: 'int rctl_get_racct(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
   rctl_get_rules: 'int rctl_get_rules(const void *inbufp, size_t inbuflen, void *outbufp, size_t outbuflen)',
+  /** libc declares the mode variadic (read only with O_CREAT); a variadic mode_t is promoted to int. */
+  openat: 'int openat(int fd, const char *path, int flags, ...)',
+  /** mode_t is __uint16_t on FreeBSD (sys/_types.h), not Linux's 32 bits. */
+  mkdirat: 'int mkdirat(int fd, const char *path, uint16_t mode)',
+  close: 'int close(int fd)',
+  /** ssize_t is long on LP64 (koffi has no ssize_t). */
+  readlinkat: 'long readlinkat(int fd, const char *path, void *buf, size_t size)',
+  fstat: 'int fstat(int fd, void *sb)',
+  fstatat: 'int fstatat(int fd, const char *path, void *sb, int flag)',
+  statfs: 'int statfs(const char *path, void *buf)',
+  fstatfs: 'int fstatfs(int fd, void *buf)',
+  getfsstat: 'int getfsstat(void *buf, long bufsize, int mode)',
 } as const;
 
 /**

@@ -28,9 +28,12 @@ export const E = {
   ENOMEM: numberOf('ENOMEM'),
   EBUSY: numberOf('EBUSY'),
   EEXIST: numberOf('EEXIST'),
+  ENOTDIR: numberOf('ENOTDIR'),
   EINVAL: numberOf('EINVAL'),
   EROFS: numberOf('EROFS'),
+  EMLINK: numberOf('EMLINK'),
   EAGAIN: numberOf('EAGAIN'),
   ERANGE: numberOf('ERANGE'),
+  ELOOP: numberOf('ELOOP'),
   ENOSYS: numberOf('ENOSYS'),
 } as const;

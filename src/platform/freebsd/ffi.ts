@@ -15,7 +15,7 @@
 import { endianness } from 'node:os';
 import { RuntimeError } from '../../runtime/errors.js';
 import { type Koffi, koffi } from '../koffi.js';
-import { PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
+import { LIMITS, MNT_BYFSID, MNT_NOWAIT, PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
 import { E, errnoName, errnoText } from './errno.js';
 import type { IovPair } from './jailParams.js';
 import { CTL_KERN, KERN_BOOTTIME, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KINFO_PROC_SIZE, type KinfoProc, decodeKinfoProcs, decodeTimeval } from './kinfo.js';
@@ -149,23 +149,14 @@ export function unmount(dir: string, flags: number): void {
 
 /** unmount(2) of the mount with this fsid (MNT_BYFSID: the kernel's kern_unmount parses "FSID:<val0>:<val1>"). */
 export function unmountFsid(fsid: readonly [number, number], flags: number, what = `unmount FSID:${fsid[0]}:${fsid[1]}`): void {
-  const f = fn('int unmount(const char *dir, int flags)');
+  const f = fn(PROTOTYPES.unmount);
   if ((f(`FSID:${fsid[0]}:${fsid[1]}`, flags | MNT_BYFSID) as number) < 0) throw new SyscallError('unmount', koffi().errno() as number, '', what);
 }
 
-/* sys/fcntl.h, sys/mount.h and sys/stat.h values of FreeBSD. */
-export const AT_FDCWD = -100;
-export const AT_SYMLINK_NOFOLLOW = 0x200;
-export const O = { RDONLY: 0, WRONLY: 1, NONBLOCK: 0x4, NOFOLLOW: 0x100, CREAT: 0x200, EXCL: 0x800, DIRECTORY: 0x20000, CLOEXEC: 0x100000 } as const;
-export const MNT_BYFSID = 0x08000000;
-const MNT_NOWAIT = 2;
-export const S_IFMT = 0o170000;
-export const S_IFDIR = 0o040000;
-export const S_IFLNK = 0o120000;
-/* struct stat (FreeBSD 12+, LP64): st_dev@0, st_ino@8, st_mode@24 (16 bits); 224 bytes. */
-const STAT_SIZE = 224;
-/* struct statfs (FreeBSD 12+): f_fsid@192, f_fstypename@280 [16], f_mntfromname@296 [1024], f_mntonname@1320 [1024]; 2344 bytes. */
-const STATFS_SIZE = 2344;
+const ST = STRUCTS.stat.fields;
+const STAT_SIZE = STRUCTS.stat.size;
+const SF = STRUCTS.statfs.fields;
+const STATFS_SIZE = STRUCTS.statfs.size;
 
 export interface FileStat {
   dev: bigint;
@@ -185,12 +176,18 @@ const cstr = (b: Buffer, o: number, n: number) => {
   const nul = s.indexOf(0);
   return s.subarray(0, nul < 0 ? n : nul).toString('utf8');
 };
-const decodeStat = (b: Buffer): FileStat => ({ dev: u64(b, 0), ino: u64(b, 8), mode: LE ? b.readUInt16LE(24) : b.readUInt16BE(24) });
+const decodeStat = (b: Buffer): FileStat => ({
+  dev: u64(b, ST.st_dev.offset),
+  ino: u64(b, ST.st_ino.offset),
+  mode: LE ? b.readUInt16LE(ST.st_mode.offset) : b.readUInt16BE(ST.st_mode.offset),
+});
+/** f_fsid is an fsid_t: two int32s, val[0] then val[1]. */
+const i32 = (b: Buffer, o: number) => (LE ? b.readInt32LE(o) : b.readInt32BE(o));
 const decodeStatfs = (b: Buffer, o = 0): FsStat => ({
-  fsid: [LE ? b.readInt32LE(o + 192) : b.readInt32BE(o + 192), LE ? b.readInt32LE(o + 196) : b.readInt32BE(o + 196)],
-  fstype: cstr(b, o + 280, 16),
-  from: cstr(b, o + 296, 1024),
-  on: cstr(b, o + 1320, 1024),
+  fsid: [i32(b, o + SF.f_fsid.offset), i32(b, o + SF.f_fsid.offset + 4)],
+  fstype: cstr(b, o + SF.f_fstypename.offset, SF.f_fstypename.size),
+  from: cstr(b, o + SF.f_mntfromname.offset, SF.f_mntfromname.size),
+  on: cstr(b, o + SF.f_mntonname.offset, SF.f_mntonname.size),
 });
 
 function check(ret: number, call: string, what: string): number {
@@ -200,51 +197,51 @@ function check(ret: number, call: string, what: string): number {
 
 /** openat(2); the mode goes with O_CREAT. Returns the fd. */
 export function openat(dirfd: number, p: string, flags: number, mode = 0): number {
-  const f = fn('int openat(int fd, const char *path, int flags, ...)');
+  const f = fn(PROTOTYPES.openat);
   return check(f(dirfd, p, flags, 'int', mode) as number, 'openat', `open ${p}`);
 }
 
 export function mkdirat(dirfd: number, p: string, mode: number): void {
-  check(fn('int mkdirat(int fd, const char *path, int mode)')(dirfd, p, mode) as number, 'mkdirat', `mkdir ${p}`);
+  check(fn(PROTOTYPES.mkdirat)(dirfd, p, mode) as number, 'mkdirat', `mkdir ${p}`);
 }
 
 export function closeFd(fd: number): void {
-  check(fn('int close(int fd)')(fd) as number, 'close', `close ${fd}`);
+  check(fn(PROTOTYPES.close)(fd) as number, 'close', `close ${fd}`);
 }
 
 export function readlinkat(dirfd: number, p: string): string {
-  const buf = Buffer.alloc(1024);
-  const n = check(fn('long readlinkat(int fd, const char *path, void *buf, size_t size)')(dirfd, p, buf, buf.length) as number, 'readlinkat', `readlink ${p}`);
+  const buf = Buffer.alloc(LIMITS.PATH_MAX);
+  const n = check(fn(PROTOTYPES.readlinkat)(dirfd, p, buf, buf.length) as number, 'readlinkat', `readlink ${p}`);
   return buf.subarray(0, n).toString('utf8');
 }
 
 export function fstat(fd: number): FileStat {
   const buf = Buffer.alloc(STAT_SIZE);
-  check(fn('int fstat(int fd, void *sb)')(fd, buf) as number, 'fstat', `fstat ${fd}`);
+  check(fn(PROTOTYPES.fstat)(fd, buf) as number, 'fstat', `fstat ${fd}`);
   return decodeStat(buf);
 }
 
 export function fstatat(dirfd: number, p: string, flags: number): FileStat {
   const buf = Buffer.alloc(STAT_SIZE);
-  check(fn('int fstatat(int fd, const char *path, void *sb, int flag)')(dirfd, p, buf, flags) as number, 'fstatat', `stat ${p}`);
+  check(fn(PROTOTYPES.fstatat)(dirfd, p, buf, flags) as number, 'fstatat', `stat ${p}`);
   return decodeStat(buf);
 }
 
 export function statfs(p: string): FsStat {
   const buf = Buffer.alloc(STATFS_SIZE);
-  check(fn('int statfs(const char *path, void *buf)')(p, buf) as number, 'statfs', `statfs ${p}`);
+  check(fn(PROTOTYPES.statfs)(p, buf) as number, 'statfs', `statfs ${p}`);
   return decodeStatfs(buf);
 }
 
 export function fstatfs(fd: number): FsStat {
   const buf = Buffer.alloc(STATFS_SIZE);
-  check(fn('int fstatfs(int fd, void *buf)')(fd, buf) as number, 'fstatfs', `fstatfs ${fd}`);
+  check(fn(PROTOTYPES.fstatfs)(fd, buf) as number, 'fstatfs', `fstatfs ${fd}`);
   return decodeStatfs(buf);
 }
 
 /** Every mounted file system (getfsstat(2), MNT_NOWAIT). */
 export function getfsstat(): FsStat[] {
-  const f = fn('int getfsstat(void *buf, long bufsize, int mode)');
+  const f = fn(PROTOTYPES.getfsstat);
   for (let attempt = 0; attempt < 8; attempt++) {
     const n = check(f(null, 0, MNT_NOWAIT) as number, 'getfsstat', 'getfsstat') + 8;
     const buf = Buffer.alloc(n * STATFS_SIZE);

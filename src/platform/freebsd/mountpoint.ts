@@ -22,7 +22,9 @@
  */
 import * as path from 'node:path';
 import { RuntimeError } from '../../runtime/errors.js';
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, type FileStat, type FsStat, O, S_IFLNK, S_IFMT, type SyscallError } from './ffi.js';
+import { AT, MAXSYMLINKS, O, S_IF } from './abi.js';
+import { E } from './errno.js';
+import type { FileStat, FsStat, SyscallError } from './ffi.js';
 
 /** The calls of ffi.ts this needs. */
 export interface FsSyscalls {
@@ -38,17 +40,12 @@ export interface FsSyscalls {
   unmountFsid(fsid: readonly [number, number], flags: number, what?: string): void;
 }
 
-/* FreeBSD errno values (sys/errno.h); EMLINK is open(2)'s answer to O_NOFOLLOW on a symlink. */
-const ENOENT = 2;
-const EEXIST = 17;
-const ENOTDIR = 20;
-const EMLINK = 31;
-const ELOOP = 62;
-const MAX_LINKS = 32; // sys/sys/param.h MAXSYMLINKS
+/* EMLINK is open(2)'s answer to O_NOFOLLOW on a symlink. */
+const { ENOENT, EEXIST, ENOTDIR, EMLINK, ELOOP, EROFS } = E;
+const MAX_LINKS = MAXSYMLINKS;
 const MAX_MAKES = 64; // components made per destination: bounds a loop against a racing rmdir
 const DIR = O.RDONLY | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC;
 const FILE = O.RDONLY | O.NONBLOCK | O.NOFOLLOW | O.CLOEXEC; // O_NONBLOCK: a fifo must not block the open
-const EROFS = 30;
 
 const errnoOf = (err: unknown) => (err as SyscallError | undefined)?.errno;
 const sameFile = (a: FileStat, b: FileStat) => a.dev === b.dev && a.ino === b.ino;
@@ -64,7 +61,7 @@ export const fsKey = (s: Pick<FsStat, 'fsid'>) => `${s.fsid[0]}:${s.fsid[1]}`;
  */
 export function resolveMountPoint(sys: FsSyscalls, root: string, dest: string, kind: 'dir' | 'file', created: string[], fallbackRoot?: string): string[] {
   const fail = (why: string) => new RuntimeError('ESYSTEM', `resolve ${dest} in ${root}: ${why}`);
-  const rootFd = sys.openat(AT_FDCWD, root, O.RDONLY | O.DIRECTORY | O.CLOEXEC);
+  const rootFd = sys.openat(AT.FDCWD, root, O.RDONLY | O.DIRECTORY | O.CLOEXEC);
   const held: { fd: number; name: string }[] = [];
   const parts = dest.split('/').filter((c) => c !== '' && c !== '.');
   let links = 0;
@@ -112,7 +109,7 @@ export function resolveMountPoint(sys: FsSyscalls, root: string, dest: string, k
           continue;
         }
         if (e !== EMLINK && e !== ELOOP && e !== ENOTDIR) throw err;
-        if ((sys.fstatat(top, c, AT_SYMLINK_NOFOLLOW).mode & S_IFMT) !== S_IFLNK) throw fail(`${here} is not a directory`);
+        if ((sys.fstatat(top, c, AT.SYMLINK_NOFOLLOW).mode & S_IF.MT) !== S_IF.LNK) throw fail(`${here} is not a directory`);
         if (++links > MAX_LINKS) throw fail('too many symbolic links');
         const target = sys.readlinkat(top, c);
         if (target.startsWith('/')) for (const h of held.splice(0)) sys.closeFd(h.fd);
@@ -130,7 +127,7 @@ export function resolveMountPoint(sys: FsSyscalls, root: string, dest: string, k
 
 /** Opens root/dirs with O_NOFOLLOW at every step: a symlink anywhere fails. */
 function openChain(sys: FsSyscalls, root: string, dirs: readonly string[]): number {
-  let fd = sys.openat(AT_FDCWD, root, O.RDONLY | O.DIRECTORY | O.CLOEXEC);
+  let fd = sys.openat(AT.FDCWD, root, O.RDONLY | O.DIRECTORY | O.CLOEXEC);
   for (const d of dirs) {
     try {
       const next = sys.openat(fd, d, DIR);
