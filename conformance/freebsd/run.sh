@@ -33,8 +33,8 @@ MAJOR=$(uname -r | sed 's/\..*//')
 WORK=$(mktemp -d /tmp/runj-conformance.XXXXXX) || exit 2
 ROOTFS=$WORK/rootfs
 STATE=$WORK/state
-export RUNJ_FREEBSD_RUNDIR=$WORK/rundir
-export RUNJ_POLICY=$WORK/policy.json
+export RUNJ_FREEBSD_RUNDIR="$WORK/rundir"
+export RUNJ_POLICY="$WORK/policy.json"
 echo '{}' >"$RUNJ_POLICY"
 PASSED=0
 FAILED=0
@@ -97,6 +97,7 @@ build_rootfs() {
 
 # Every case starts from these; a case changes what it needs, then calls mkbundle.
 defaults() {
+	RUNJ_POLICY=$WORK/policy.json
 	ARGS='["/rescue/sh","-c","true"]'
 	ENVJ='["PATH=/rescue:/bin:/sbin:/usr/bin"]'
 	CWD=/
@@ -137,6 +138,12 @@ start_bundle() {
 	mkbundle
 	runj create --bundle "$BUNDLE" "$ID" </dev/null >"$OUT" 2>"$ERR" || return 1
 	runj start "$ID" 2>>"$ERR"
+}
+
+# A host policy for this case only (defaults() goes back to {}).
+with_policy() { # JSON
+	RUNJ_POLICY=$WORK/policy-$ID.json
+	printf '%s\n' "$1" >"$RUNJ_POLICY"
 }
 
 status_of() {
@@ -447,13 +454,31 @@ t_kill_all() {
 t_exec() {
 	ARGS='["/rescue/sleep","600"]'
 	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
-	out=$(runj exec "$ID" /rescue/sh -c 'echo exec-ok' 2>"$BUNDLE/exec.err")
+	wait_status "$ID" running || { REASON="not running: $(status_of "$ID")"; return 1; }
+	# Output, exit status and place: the exec'd command runs inside the jail.
+	out=$(runj exec "$ID" /rescue/sh -c 'echo exec-ok; sysctl -n security.jail.jailed; exit 7' 2>"$BUNDLE/exec.err")
 	rc=$?
-	if [ $rc != 0 ] && grep -qi -e 'unknown command' -e 'usage' "$BUNDLE/exec.err"; then
-		skip "runj has no exec yet"
+	[ "$rc" = 7 ] || { REASON="exec: exit status $rc, not 7: $(head -c 300 "$BUNDLE/exec.err")"; return 1; }
+	[ "$out" = "exec-ok
+1" ] || { REASON="exec printed [$out]"; return 1; }
+	JID=$(jid_of "$ID")
+	out=$(runj exec --env RUNJ_X=from-exec --cwd /tmp "$ID" /rescue/sh -c 'echo "$RUNJ_X $(pwd)"' 2>>"$BUNDLE/exec.err")
+	[ "$out" = "from-exec /tmp" ] || { REASON="exec --env/--cwd printed [$out]"; return 1; }
+	# runj (Go)'s spelling, ext exec.
+	out=$(runj ext exec "$ID" /rescue/sh -c 'sysctl -n security.jail.jailed' 2>>"$BUNDLE/exec.err")
+	[ "$out" = 1 ] || { REASON="ext exec printed [$out]: $(head -c 300 "$BUNDLE/exec.err")"; return 1; }
+	# A detached exec shows up in the jail's process list.
+	runj exec --detach "$ID" /rescue/sleep 577 2>>"$BUNDLE/exec.err" || { REASON="exec --detach failed: $(head -c 300 "$BUNDLE/exec.err")"; return 1; }
+	i=0
+	while ! pgrep -j "$JID" -f 'sleep 577' >/dev/null && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
+	pgrep -j "$JID" -f 'sleep 577' >/dev/null || { REASON="the detached exec is not in jail $JID"; return 1; }
+	# Not into a stopped container.
+	runj kill "$ID" KILL 2>>"$ERR"
+	wait_status "$ID" stopped || { REASON="not stopped"; return 1; }
+	if runj exec "$ID" /rescue/sh -c 'echo ran' >"$BUNDLE/exec.out" 2>>"$BUNDLE/exec.err"; then
+		REASON="exec into a stopped container succeeded: $(cat "$BUNDLE/exec.out")"
 		return 1
 	fi
-	[ "$out" = exec-ok ] || { REASON="exec: rc $rc, [$out] $(head -c 300 "$BUNDLE/exec.err")"; return 1; }
 }
 
 t_delete_cleanup() {
