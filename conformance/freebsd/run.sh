@@ -507,6 +507,92 @@ t_delete_cleanup() {
 	return 0
 }
 
+# jls -n output for the given parameters, one name=value (or allow.[no]x) a line.
+jail_params() { # name param...
+	n=$1
+	shift
+	jls -j "$n" -n "$@" | tr ' ' '\n'
+}
+
+# The generated devfs ruleset runj recorded for the container.
+recorded_ruleset() {
+	tr -d ' \n' <"$STATE/$ID/state.json" | sed -n 's/.*"devfsRuleset":\([0-9]*\).*/\1/p'
+}
+
+JAIL_SETTABLE='host.hostname host.domainname host sysvmsg sysvsem sysvshm enforce_statfs allow.set_hostname allow.raw_sockets allow.chflags allow.mount allow.quotas allow.socket_af allow.mlock persist'
+
+t_jail_params() {
+	ARGS='["/rescue/sleep","600"]'
+	EXTRA=',"hostname":"rc-params","domainname":"params.example"'
+	# Unset: runj's defaults (the spec's) rather than the kernel's.
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	# shellcheck disable=SC2086 # a list of names
+	got=$(jail_params "$ID" $JAIL_SETTABLE)
+	want="host.hostname=rc-params
+host.domainname=params.example
+host=new
+sysvmsg=new
+sysvsem=new
+sysvshm=new
+enforce_statfs=2
+allow.noset_hostname
+allow.noraw_sockets
+allow.nochflags
+allow.nomount
+allow.noquotas
+allow.nosocket_af
+allow.nomlock
+persist"
+	[ "$got" = "$want" ] || { REASON="defaults: jls -n gave [$got], expected [$want]"; return 1; }
+	runj delete --force "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+	left=$(leftovers)
+	[ -z "$left" ] || { REASON="left behind by the first container:$left"; return 1; }
+	# Every field set, with the policy granting what needs granting.
+	with_policy '{"freebsd":{"allow":["raw_sockets","chflags","mount.tmpfs","mount.devfs","quotas","socket_af","mlock","sysvshm=inherit"]}}'
+	IP6=
+	P6=
+	if [ "$(sysctl -n kern.features.inet6 2>/dev/null)" = 1 ]; then
+		IP6=',"ip6":"disable"'
+		P6=ip6
+	fi
+	EXTRA="$EXTRA"',"freebsd":{"jail":{"host":"new","ip4":"disable"'"$IP6"',"sysvmsg":"new","sysvsem":"disable","sysvshm":"inherit","enforceStatfs":1,
+	  "allow":{"setHostname":true,"rawSockets":true,"chflags":true,"mount":["tmpfs","devfs"],"quotas":true,"socketAf":true,"mlock":true,"reservedPorts":true,"suser":true}}}'
+	start_bundle || { REASON="create/start with every field failed: $(head -c 300 "$ERR")"; return 1; }
+	# shellcheck disable=SC2086 # lists of names
+	got=$(jail_params "$ID" $JAIL_SETTABLE ip4 $P6 allow.reserved_ports allow.suser allow.mount.tmpfs allow.mount.devfs)
+	want="host.hostname=rc-params
+host.domainname=params.example
+host=new
+sysvmsg=new
+sysvsem=disable
+sysvshm=inherit
+enforce_statfs=1
+allow.set_hostname
+allow.raw_sockets
+allow.chflags
+allow.mount
+allow.quotas
+allow.socket_af
+allow.mlock
+persist
+ip4=disable${P6:+
+ip6=disable}
+allow.reserved_ports
+allow.suser
+allow.mount.tmpfs
+allow.mount.devfs"
+	[ "$got" = "$want" ] || { REASON="jls -n gave [$got], expected [$want]"; return 1; }
+	# allow.mount.devfs: devfs_ruleset is the generated ruleset /dev was mounted with.
+	rs=$(jls -j "$ID" devfs_ruleset)
+	[ -n "$rs" ] && [ "$rs" = "$(recorded_ruleset)" ] || { REASON="devfs_ruleset is [$rs], the recorded ruleset [$(recorded_ruleset)]"; return 1; }
+	[ "$rs" -ge 5000 ] && [ "$rs" -le 5999 ] || { REASON="devfs_ruleset $rs is outside the default range 5000-5999"; return 1; }
+	# allow.set_hostname does what it says.
+	out=$(runj exec "$ID" /rescue/sh -c 'hostname rc-renamed && hostname' 2>>"$ERR")
+	[ "$out" = rc-renamed ] || { REASON="hostname inside the jail: [$out] $(tail -c 300 "$ERR")"; return 1; }
+	[ "$(jls -j "$ID" host.hostname)" = rc-renamed ] || { REASON="the jail's host.hostname did not change"; return 1; }
+	[ "$(hostname)" != rc-renamed ] || { REASON="the host was renamed"; return 1; }
+}
+
 # ---- main -----------------------------------------------------------------
 
 echo "runj: $RUNJ_CMD"
@@ -605,6 +691,7 @@ case_ readonly-root t_readonly_root
 case_ kill t_kill
 case_ kill-all t_kill_all
 case_ exec t_exec
+case_ jail-params t_jail_params
 case_ delete-cleanup t_delete_cleanup
 case_ rctl-limits t_rctl_limits
 case_ rctl-refused t_rctl_refused
