@@ -593,6 +593,76 @@ allow.mount.devfs"
 	[ "$(hostname)" != rc-renamed ] || { REASON="the host was renamed"; return 1; }
 }
 
+# "fstype path-in-the-jail" for each mount under the root, in mount order.
+host_mounts() {
+	mount -p | awk -v r="$ROOTFS" 'index($2, r "/") == 1 { print $3, substr($2, length(r) + 1) }'
+}
+
+# Kills, deletes (without --force) and checks nothing is left.
+stop_delete_clean() {
+	runj kill "$ID" KILL 2>>"$ERR"
+	wait_status "$ID" stopped || { REASON="still $(status_of "$ID") after kill KILL"; return 1; }
+	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+	left=$(leftovers)
+	[ -z "$left" ] || { REASON="left behind after delete:$left"; return 1; }
+}
+
+t_mounts_pseudo() {
+	had_proc=no
+	[ -e "$ROOTFS/proc" ] && had_proc=yes
+	EXTRA_MOUNTS=',{"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["mode=1777","size=16m"]},{"destination":"/proc","type":"procfs","source":"proc"}'
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	got=$(host_mounts)
+	want="devfs /dev
+fdescfs /dev/fd
+tmpfs /tmp
+procfs /proc"
+	[ "$got" = "$want" ] || { REASON="host mount -p under the root: [$got], expected [$want]"; return 1; }
+	# The jail sees the same mounts (enforce_statfs 2: only its own, at their paths inside).
+	got=$(runj exec "$ID" /rescue/sh -c 'mount -p | while read -r dev on fs rest; do echo "$fs $on"; done' 2>>"$ERR")
+	[ "$got" = "$want" ] || { REASON="mount -p in the jail: [$got], expected [$want]"; return 1; }
+	# /dev/fd/7 exists only on fdescfs (devfs has 0-2).
+	got=$(runj exec "$ID" /rescue/sh -c 'echo x > /tmp/t && echo tmp-ok; test -e /proc/curproc/status && echo proc-ok; exec 7>/dev/null; test -e /dev/fd/7 && echo fd-ok' 2>>"$ERR")
+	[ "$got" = "tmp-ok
+proc-ok
+fd-ok" ] || { REASON="using the mounts: [$got] $(tail -c 300 "$ERR")"; return 1; }
+	[ ! -e "$ROOTFS/tmp/t" ] || { REASON="a file written to the tmpfs landed in the root's /tmp"; return 1; }
+	stop_delete_clean || return 1
+	[ -n "$(host_mounts)" ] && { REASON="mounts left: $(host_mounts)"; return 1; }
+	if [ $had_proc = no ] && [ -e "$ROOTFS/proc" ]; then
+		REASON="mount point $ROOTFS/proc was not removed"
+		return 1
+	fi
+	return 0
+}
+
+t_mounts_linux() {
+	for m in linprocfs linsysfs; do
+		kldstat -q -m "$m" || { skip "$m is not loaded (kldload $m to run this case)"; return 1; }
+	done
+	had_compat=no
+	[ -e "$ROOTFS/compat" ] && had_compat=yes
+	EXTRA_MOUNTS=',{"destination":"/compat/linux/proc","type":"linprocfs","source":"linproc"},{"destination":"/compat/linux/sys","type":"linsysfs","source":"linsys"}'
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	got=$(host_mounts)
+	want="devfs /dev
+fdescfs /dev/fd
+linprocfs /compat/linux/proc
+linsysfs /compat/linux/sys"
+	[ "$got" = "$want" ] || { REASON="host mount -p under the root: [$got], expected [$want]"; return 1; }
+	got=$(runj exec "$ID" /rescue/sh -c 'test -e /compat/linux/proc/meminfo && echo linproc-ok; test -d /compat/linux/sys/class && echo linsys-ok' 2>>"$ERR")
+	[ "$got" = "linproc-ok
+linsys-ok" ] || { REASON="using the mounts: [$got] $(tail -c 300 "$ERR")"; return 1; }
+	stop_delete_clean || return 1
+	if [ $had_compat = no ] && [ -e "$ROOTFS/compat" ]; then
+		REASON="mount points under $ROOTFS/compat were not removed"
+		return 1
+	fi
+	return 0
+}
+
 # ---- main -----------------------------------------------------------------
 
 echo "runj: $RUNJ_CMD"
@@ -692,6 +762,8 @@ case_ kill t_kill
 case_ kill-all t_kill_all
 case_ exec t_exec
 case_ jail-params t_jail_params
+case_ mounts-pseudo t_mounts_pseudo
+case_ mounts-linux t_mounts_linux
 case_ delete-cleanup t_delete_cleanup
 case_ rctl-limits t_rctl_limits
 case_ rctl-refused t_rctl_refused
