@@ -106,6 +106,7 @@ defaults() {
 	DEVFS_OPTS='["ruleset=4"]'
 	EXTRA_MOUNTS=
 	EXTRA=
+	PROCX=
 	BUNDLE=$WORK/bundles/$ID
 	OUT=$BUNDLE/out
 	ERR=$BUNDLE/err
@@ -116,7 +117,7 @@ mkbundle() {
 	cat >"$BUNDLE/config.json" <<-EOF
 		{
 		  "ociVersion": "1.3.0",
-		  "process": { "user": $USERJ, "args": $ARGS, "env": $ENVJ, "cwd": "$CWD" },
+		  "process": { "user": $USERJ, "args": $ARGS, "env": $ENVJ, "cwd": "$CWD"$PROCX },
 		  "root": $ROOTJ,
 		  "mounts": [
 		    { "destination": "/dev", "type": "devfs", "source": "devfs", "options": $DEVFS_OPTS },
@@ -663,6 +664,128 @@ linsys-ok" ] || { REASON="using the mounts: [$got] $(tail -c 300 "$ERR")"; retur
 	return 0
 }
 
+t_devfs_ruleset() {
+	[ -e /dev/devstat ] || { skip "no /dev/devstat on the host"; return 1; }
+	ARGS='["/rescue/sleep","600"]'
+	EXTRA=',"freebsd":{"devices":[{"path":"devstat"}]}'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	rs=$(recorded_ruleset)
+	[ -n "$rs" ] || { REASON="no devfsRuleset in $STATE/$ID/state.json"; return 1; }
+	rules=$(devfs rule -s "$rs" show 2>&1)
+	for r in hide 'path null unhide' 'path pts/\* unhide' 'include 4' 'path devstat unhide'; do
+		printf '%s\n' "$rules" | grep -q "^[0-9]* $r\$" || { REASON="ruleset $rs lacks [$r]: $rules"; return 1; }
+	done
+	# What the ruleset hides is absent in the jail; the basic devices and the unhidden one are there.
+	got=$(runj exec "$ID" /rescue/sh -c 'for d in null zero random urandom ptmx pts devstat mem kmem io pci klog devctl bpf console; do test -e /dev/$d && echo "$d yes" || echo "$d no"; done' 2>>"$ERR")
+	want="null yes
+zero yes
+random yes
+urandom yes
+ptmx yes
+pts yes
+devstat yes
+mem no
+kmem no
+io no
+pci no
+klog no
+devctl no
+bpf no
+console no"
+	[ "$got" = "$want" ] || { REASON="devices in the jail: [$got], expected [$want]"; return 1; }
+	[ ! -e "$ROOTFS/dev/mem" ] && [ -e "$ROOTFS/dev/null" ] || { REASON="the host's view of the jail's /dev differs"; return 1; }
+	stop_delete_clean || return 1
+	# A refused device the host policy lists under freebsd.devices is unhidden.
+	[ -e /dev/klog ] || return 0
+	with_policy '{"freebsd":{"devices":["klog"]}}'
+	EXTRA=',"freebsd":{"devices":[{"path":"klog","mode":384}]}'
+	script 'ls -l /dev/klog | sed "s/ .*//"; test -e /dev/mem && echo mem || echo no-mem'
+	run_bundle
+	expect_out "crw-------
+no-mem"
+}
+
+# Needs tty(1) in the root (base.txz has /usr/bin/tty) and script(1) on the host.
+tty_bin() {
+	for t in /usr/bin/tty /rescue/tty; do
+		[ -x "$ROOTFS$t" ] && { echo "$t"; return 0; }
+	done
+	return 1
+}
+
+# The /dev/pts/N a command run under script(1) printed (script adds CRs, the terminal may echo ^D).
+pts_of() {
+	tr -d '\r' <"$1" | sed -n 's|.*\(/dev/pts/[0-9][0-9]*\).*|\1|p'
+}
+
+t_pts() {
+	TTY=$(tty_bin) || { skip "no tty(1) in the root file system (use a base.txz root)"; return 1; }
+	command -v script >/dev/null || { skip "no script(1) on the host"; return 1; }
+	# run with process.terminal: runj relays script's terminal to a pty made in the jail.
+	PROCX=', "terminal": true'
+	ARGS="[\"$TTY\"]"
+	mkbundle
+	# shellcheck disable=SC2086 # RUNJ_CMD may be "node path"
+	script -q /dev/null timeout 120 $RUNJ_CMD --root "$STATE" run --bundle "$BUNDLE" "$ID" </dev/null >"$OUT" 2>"$ERR"
+	p=$(pts_of "$OUT")
+	[ -n "$p" ] || { REASON="run -t: tty printed [$(tr -d '\r' <"$OUT")] $(head -c 300 "$ERR")"; return 1; }
+	# exec --tty into a container without a terminal.
+	PROCX=
+	ARGS='["/rescue/sleep","600"]'
+	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
+	# shellcheck disable=SC2086
+	script -q /dev/null timeout 120 $RUNJ_CMD --root "$STATE" exec --tty "$ID" "$TTY" </dev/null >"$OUT" 2>>"$ERR"
+	p=$(pts_of "$OUT")
+	[ -n "$p" ] || { REASON="exec --tty: tty printed [$(tr -d '\r' <"$OUT")] $(head -c 300 "$ERR")"; return 1; }
+	# Without a terminal, tty(1) says so: the pty came from --tty.
+	out=$(runj exec "$ID" "$TTY" </dev/null 2>>"$ERR")
+	[ "$out" = "not a tty" ] || { REASON="exec without --tty: tty printed [$out]"; return 1; }
+}
+
+# Runs the bundle expecting a refusal naming $1, and nothing made.
+expect_refused() { # message
+	run_bundle
+	[ "$RC" != 0 ] || { REASON="not refused (expected: $1)"; return 1; }
+	grep -qF -- "$1" "$ERR" || { REASON="expected [$1], got: $(head -c 400 "$ERR")"; return 1; }
+	left=$(leftovers)
+	[ -z "$left" ] || { REASON="refusal of [$1] left behind:$left"; return 1; }
+	n=$(ls "$RUNJ_FREEBSD_RUNDIR/devfs" 2>/dev/null | wc -l | tr -d ' ')
+	[ "$n" = "$DEVFS_BEFORE" ] || { REASON="refusal of [$1] registered a devfs ruleset"; return 1; }
+}
+
+t_policy_refusals() {
+	DEVFS_BEFORE=$(ls "$RUNJ_FREEBSD_RUNDIR/devfs" 2>/dev/null | wc -l | tr -d ' ')
+	with_policy '{"freebsd":{"devfs":{"deny":["devstat"],"rulesets":[4]},"vnetInterfaces":[],"aliasInterfaces":[],"parents":[]}}'
+	EXTRA=',"freebsd":{"devices":[{"path":"devstat"}]}'
+	expect_refused 'would expose devstat (refused by the host policy); list "devstat" under freebsd.devices in the host policy' || return 1
+	EXTRA=
+	DEVFS_OPTS='["ruleset=4","rule=type disk unhide"]'
+	expect_refused 'devfs rule "type disk unhide" would expose ada* (a host disk)' || return 1
+	DEVFS_OPTS='["ruleset=4","rule=path mem unhide"]'
+	expect_refused 'would expose mem (host memory)' || return 1
+	DEVFS_OPTS='["ruleset=5"]'
+	expect_refused 'ruleset 5 is not one the host policy allows (freebsd.devfs.rulesets: 4)' || return 1
+	DEVFS_OPTS='["ruleset=4"]'
+	EXTRA=',"freebsd":{"jail":{"allow":{"rawSockets":true}}}'
+	expect_refused "allow.raw_sockets needs \"raw_sockets\" under freebsd.allow in the host policy ($RUNJ_POLICY)" || return 1
+	EXTRA=',"freebsd":{"jail":{"allow":{"mount":["nullfs"]}}}'
+	expect_refused 'allow.mount.nullfs needs "mount.nullfs" under freebsd.allow' || return 1
+	EXTRA=',"freebsd":{"jail":{"sysvshm":"inherit"}}'
+	expect_refused 'needs "sysvshm=inherit" under freebsd.allow' || return 1
+	EXTRA=',"freebsd":{"jail":{"enforceStatfs":0}}'
+	expect_refused 'needs "enforce_statfs=0" under freebsd.allow' || return 1
+	EXTRA=',"freebsd":{"jail":{"vnet":"new","vnetInterfaces":["epair0b"]}}'
+	expect_refused 'moving interface epair0b into a jail is not allowed by freebsd.vnetInterfaces' || return 1
+	EXTRA=',"freebsd":{"jail":{"interface":"lo0","ip4Addr":["127.0.0.2"]}}'
+	expect_refused 'adding addresses to interface lo0 is not allowed by freebsd.aliasInterfaces' || return 1
+	EXTRA=',"freebsd":{"jail":{"parent":"rc-nope"}}'
+	expect_refused 'parent jail "rc-nope" is not allowed by freebsd.parents' || return 1
+	# The default policy ({}) refuses host memory and privileges too.
+	RUNJ_POLICY=$WORK/policy.json
+	EXTRA=',"freebsd":{"jail":{"allow":{"mlock":true}}}'
+	expect_refused 'allow.mlock needs "mlock" under freebsd.allow' || return 1
+}
+
 # ---- main -----------------------------------------------------------------
 
 echo "runj: $RUNJ_CMD"
@@ -764,6 +887,9 @@ case_ exec t_exec
 case_ jail-params t_jail_params
 case_ mounts-pseudo t_mounts_pseudo
 case_ mounts-linux t_mounts_linux
+case_ devfs-ruleset t_devfs_ruleset
+case_ pts t_pts
+case_ policy-refusals t_policy_refusals
 case_ delete-cleanup t_delete_cleanup
 case_ rctl-limits t_rctl_limits
 case_ rctl-refused t_rctl_refused
