@@ -865,6 +865,102 @@ t_realtime_signal() {
 	runj delete "$ID" 2>>"$ERR" || { REASON="delete failed"; return 1; }
 }
 
+# ---- crashes and lost state (docs/state.md) ---------------------------------
+
+# Nothing of the container anywhere: jail, mounts, state, view, staging or
+# trash directories, rctl rules, processes naming it. REASON on failure.
+nothing_left() { # what happened
+	left=$(leftovers)
+	for d in "$STATE/.creating~$ID~"* "$STATE/.trash~$ID~"*; do
+		[ -e "$d" ] && left="$left $d;"
+	done
+	if racct_on; then
+		r=$(rctl "jail:$ID" 2>/dev/null)
+		[ -n "$r" ] && left="$left rctl $r;"
+	fi
+	# A helper orphaned outside the jail would show here (it ends on its own when its pipe closes).
+	i=0
+	while pgrep -f -- "$ID" >/dev/null && [ $i -lt 10 ]; do sleep 0.2; i=$((i + 1)); done
+	p=$(pgrep -f -- "$ID" | tr '\n' ' ')
+	[ -n "$p" ] && left="$left processes $p;"
+	[ -z "$left" ] || { REASON="$1: left behind:$left"; return 1; }
+}
+
+# The limits give the crash cases an rctl rule to leave behind when RACCT is on.
+crash_bundle() {
+	ARGS='["/rescue/sleep","600"]'
+	EXTRA_MOUNTS=',{"destination":"/tmp","type":"tmpfs","source":"tmpfs"}'
+	racct_on && EXTRA=',"linux":{"resources":{"pids":{"limit":32}}}'
+	mkbundle
+}
+
+# runj itself in the background, so that $! is runj (node, or the given
+# runj binary; a wrapper script would be killed instead of the runj it runs).
+runj_bg() {
+	# shellcheck disable=SC2086 # RUNJ_CMD may be "node path"
+	$RUNJ_CMD --root "$STATE" "$@" </dev/null >/dev/null 2>>"$ERR" &
+	BG=$!
+}
+
+t_kill9_create() {
+	crash_bundle
+	for d in 0 0.02 0.05 0.1 0.2 0.4 0.8; do
+		runj_bg create --bundle "$BUNDLE" "$ID"
+		# Until it holds the lock: its staging directory or the published one exists.
+		i=0
+		while [ $i -lt 1000 ] && kill -0 "$BG" 2>/dev/null; do
+			[ -e "$STATE/$ID/lock" ] && break
+			for c in "$STATE/.creating~$ID~"*; do [ -e "$c" ] && break 2; done
+			sleep 0.01
+			i=$((i + 1))
+		done
+		sleep "$d"
+		kill -9 "$BG" 2>/dev/null
+		wait "$BG" 2>/dev/null
+		runj delete --force "$ID" >/dev/null 2>>"$ERR"
+		nothing_left "create SIGKILLed ${d}s after taking the lock, then delete --force" || return 1
+	done
+}
+
+t_kill9_delete() {
+	crash_bundle
+	for d in 0 0.02 0.05 0.1 0.2 0.4; do
+		runj create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>>"$ERR" || { REASON="create failed: $(tail -c 300 "$ERR")"; return 1; }
+		runj start "$ID" 2>>"$ERR" || { REASON="start failed: $(tail -c 300 "$ERR")"; return 1; }
+		wait_status "$ID" running || { REASON="not running"; return 1; }
+		runj_bg delete --force "$ID"
+		sleep "$d"
+		kill -9 "$BG" 2>/dev/null
+		wait "$BG" 2>/dev/null
+		runj delete --force "$ID" >/dev/null 2>>"$ERR"
+		nothing_left "delete SIGKILLed after ${d}s, then delete --force" || return 1
+	done
+}
+
+t_garbage_state() {
+	crash_bundle
+	for garbage in null '{"id":' ''; do
+		runj create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>>"$ERR" || { REASON="create failed: $(tail -c 300 "$ERR")"; return 1; }
+		runj start "$ID" 2>>"$ERR" || { REASON="start failed: $(tail -c 300 "$ERR")"; return 1; }
+		wait_status "$ID" running || { REASON="not running"; return 1; }
+		JID=$(jid_of "$ID")
+		[ -n "$(host_mounts)" ] || { REASON="no mounts under the root while it runs"; return 1; }
+		printf '%s' "$garbage" >"$STATE/$ID/state.json"
+		# Without --force: an error naming the file, and the container untouched.
+		if runj delete "$ID" >/dev/null 2>"$BUNDLE/delete.err"; then
+			REASON="delete without --force accepted state.json [$garbage]"
+			return 1
+		fi
+		grep -q 'state.json' "$BUNDLE/delete.err" || { REASON="delete over [$garbage] did not name state.json: $(head -c 300 "$BUNDLE/delete.err")"; return 1; }
+		pgrep -j "$JID" >/dev/null || { REASON="delete without --force killed the container"; return 1; }
+		# With --force: the jail is found by name, its processes killed, its mounts unmounted.
+		runj delete --force "$ID" 2>>"$ERR" || { REASON="delete --force over state.json [$garbage] failed: $(tail -c 300 "$ERR")"; return 1; }
+		pgrep -j "$JID" >/dev/null 2>&1 && { REASON="processes left in jail $JID"; return 1; }
+		[ -z "$(host_mounts)" ] || { REASON="mounts left: $(host_mounts)"; return 1; }
+		nothing_left "delete --force over state.json [$garbage]" || return 1
+	done
+}
+
 case_ minimal t_minimal
 case_ args t_args
 case_ env t_env
@@ -897,6 +993,9 @@ case_ parent-children-max t_parent_children_max
 case_ nullfs-hardlinked-target t_nullfs_hardlinked_target
 case_ mount-option-typo t_mount_option_typo
 case_ realtime-signal t_realtime_signal
+case_ kill9-create t_kill9_create
+case_ kill9-delete t_kill9_delete
+case_ garbage-state t_garbage_state
 
 echo "passed $PASSED, failed $FAILED, skipped $SKIPPED"
 [ "$FAILED" = 0 ]
