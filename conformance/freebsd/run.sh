@@ -9,7 +9,8 @@
 # mount or interface behind. Prints one line per case (PASS, FAIL, SKIP)
 # and exits non-zero when a case failed. Keeps its work directory on
 # failure when RUNJ_KEEP=1. Environment: RUNJ_HELPER is passed through.
-# Needs: jls, jail, pgrep, ifconfig, mount, umount, timeout (all in base).
+# Needs: jls, jail, pgrep, ifconfig, mount, umount, timeout, devfs, rctl,
+# kldstat, script (all in base). Not yet run on a FreeBSD host.
 set -u
 
 if [ $# -lt 1 ]; then
