@@ -549,7 +549,9 @@ persist"
 	runj delete --force "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
 	left=$(leftovers)
 	[ -z "$left" ] || { REASON="left behind by the first container:$left"; return 1; }
-	# Every field set, with the policy granting what needs granting.
+	# Every field set, with the policy granting what needs granting. allow.mount.tmpfs
+	# exists only while tmpfs.ko is loaded (the module registers it).
+	kldstat -q -m tmpfs || kldload -n tmpfs || { REASON="cannot load tmpfs"; return 1; }
 	with_policy '{"freebsd":{"allow":["raw_sockets","chflags","mount.tmpfs","mount.devfs","quotas","socket_af","mlock","sysvshm=inherit"]}}'
 	IP6=
 	P6=
@@ -612,7 +614,7 @@ stop_delete_clean() {
 t_mounts_pseudo() {
 	had_proc=no
 	[ -e "$ROOTFS/proc" ] && had_proc=yes
-	EXTRA_MOUNTS=',{"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["mode=1777","size=16m"]},{"destination":"/proc","type":"procfs","source":"proc"}'
+	EXTRA_MOUNTS=',{"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["mode=1777"]},{"destination":"/proc","type":"procfs","source":"proc"}'
 	ARGS='["/rescue/sleep","600"]'
 	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }
 	got=$(host_mounts)
