@@ -3,6 +3,20 @@
 # swapped under a mount. Sourced by run.sh; each case_* records one result.
 # shellcheck shell=bash
 
+# exe_round_end ID : counts a damaged victim and a held binary, then removes
+# the container (updates the caller's hits and held).
+exe_round_end() {
+  victim_damaged && hits=$((hits + 1))
+  rt_delete "$1"
+  grep -qE 'holding|overwrote' "$D/result" 2>/dev/null && held=$((held + 1))
+  scrub "$1"
+}
+
+# exe_result CASE N : the case's result line from the caller's counters.
+exe_result() {
+  result "$1" "$hits" "$2" "attacker held the binary $held/$2 times$([ "$broken" = 0 ] || echo "; $broken runs failed: ${why:0:160}")"
+}
+
 # exe_attack CASE EXEC_FLAGS... : the container's init watches /proc; an
 # `exec` (with EXEC_FLAGS) of /bin/true starts a process in the container.
 # The attacker has replaced /bin/true by a script run by /proc/self/exe (the
@@ -31,12 +45,9 @@ exe_attack() {
       broken=$((broken + 1))
       why=$(why)
     fi
-    victim_damaged && hits=$((hits + 1))
-    rt_delete "$id"
-    grep -qE 'holding|overwrote' "$D/result" 2>/dev/null && held=$((held + 1))
-    scrub "$id"
+    exe_round_end "$id"
   done
-  result "$name" "$hits" "$n" "attacker held the binary $held/$n times$([ "$broken" = 0 ] || echo "; $broken runs failed: ${why:0:160}")"
+  exe_result "$name" "$n"
 }
 case_exe_overwrite_exec() { exe_attack exe-overwrite-exec; }
 case_exe_overwrite_exec_detach() { exe_attack exe-overwrite-exec-detach --detach; }
@@ -59,12 +70,9 @@ case_exe_overwrite_created_init() {
       broken=$((broken + 1))
       why=$(why)
     fi
-    victim_damaged && hits=$((hits + 1))
-    rt_delete "$id"
-    grep -qE 'holding|overwrote' "$D/result" 2>/dev/null && held=$((held + 1))
-    scrub "$id"
+    exe_round_end "$id"
   done
-  result "$name" "$hits" "$n" "attacker held the binary $held/$n times$([ "$broken" = 0 ] || echo "; $broken runs failed: ${why:0:160}")"
+  exe_result "$name" "$n"
 }
 
 # escaped NAME : a file or directory named NAME* appeared outside the rootfs:
