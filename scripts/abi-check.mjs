@@ -149,14 +149,19 @@ for (const file of readdirSync(headerDir).filter((f) => f.endsWith('.h')).sort()
 }
 console.log(`abi-check: ${headerCount} constants and ${headerProtos} prototypes of native/jailtest/include/sys checked on each architecture`);
 
-// The syscall double's own FreeBSD numbers (native/jailtest/jailtest.c):
+// The syscall double's own FreeBSD numbers (native/jailtest/jailtest.h; every
+// source file of the double takes them from there, so none may define its own):
 // F_<name> is a constant, F_SIZEOF_<struct> a struct's size and
 // F_OFF_<struct>_<field> a field's offset, for a struct abi.ts names.
-const doubleFile = path.resolve(opt('--double', path.join(root, 'native/jailtest/jailtest.c')));
+const doubleFile = path.resolve(opt('--double', path.join(root, 'native/jailtest/jailtest.h')));
 const doubleDefs = [...stripComments(readFileSync(doubleFile, 'utf8')).matchAll(/^#define\s+F_(\w+)\s+\(?(-?)(0x[0-9a-fA-F]+|\d+)\)?\s*$/gm)].map((m) => [
   m[1],
   (m[2] ? -1 : 1) * Number(m[3]),
 ]);
+const doubleDir = path.join(root, 'native/jailtest');
+for (const file of readdirSync(doubleDir).filter((f) => f.endsWith('.c'))) {
+  if (/^#define\s+F_\w+/m.test(stripComments(readFileSync(path.join(doubleDir, file), 'utf8')))) failures.push(`native/jailtest/${file} defines an F_ number: move it to jailtest.h, which this check reads`);
+}
 const structOf = (rest) => Object.keys(abi.STRUCTS).filter((n) => rest.startsWith(`${n}_`)).sort((a, b) => b.length - a.length)[0];
 for (const arch of Object.keys(ARCHES)) {
   const sources = [rustModel(arch, rustDir), goModel(arch, goDir)];

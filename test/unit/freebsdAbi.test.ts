@@ -15,7 +15,7 @@ const original = fs.readFileSync(abiTs, 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-abi-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const doubleC = path.join(root, 'native/jailtest/jailtest.c');
+const doubleC = path.join(root, 'native/jailtest/jailtest.h');
 const originalDouble = fs.readFileSync(doubleC, 'utf8');
 
 function runCheck(text?: string, headers?: string, double?: string): { status: number | null; out: string } {
@@ -26,7 +26,7 @@ function runCheck(text?: string, headers?: string, double?: string): { status: n
   }
   const extra = headers ? ['--headers', headers] : [];
   if (double !== undefined) {
-    const c = path.join(tmp, `jailtest-${Math.random().toString(36).slice(2)}.c`);
+    const c = path.join(tmp, `jailtest-${Math.random().toString(36).slice(2)}.h`);
     fs.writeFileSync(c, double);
     extra.push('--double', c);
   }
@@ -45,7 +45,7 @@ describe('abi-check', () => {
     expect(r.out).toMatch(/abi-check amd64: \d+ assertions matched/);
     expect(r.out).toMatch(/abi-check arm64: \d+ assertions matched/);
     expect(r.out).toContain('21 prototypes checked');
-    expect(r.out).toMatch(/\d+ numbers of jailtest\.c checked/);
+    expect(r.out).toMatch(/\d+ numbers of jailtest\.h checked/);
     expect(r.out).toMatch(/\d+ constants and 5 prototypes of native\/jailtest\/include\/sys checked/);
     expect(r.status).toBe(0);
   });
@@ -114,8 +114,8 @@ describe('abi-check', () => {
     const bad = originalDouble.replace('#define F_OFF_statfs_f_mntonname 1320', '#define F_OFF_statfs_f_mntonname 1312').replace('#define F_O_NOFOLLOW 0x100', '#define F_O_NOFOLLOW 0x200');
     const r = runCheck(original, undefined, bad);
     expect(r.status).toBe(1);
-    expect(r.out).toMatch(/jailtest-\w+\.c: statfs\.f_mntonname offset is 1312 in jailtest-\w+\.c but 1320 in Rust libc/);
-    expect(r.out).toMatch(/jailtest-\w+\.c: O_NOFOLLOW is 512 in jailtest-\w+\.c but 256 in Go x\/sys\/unix/);
+    expect(r.out).toMatch(/jailtest-\w+\.h: statfs\.f_mntonname offset is 1312 in jailtest-\w+\.h but 1320 in Rust libc/);
+    expect(r.out).toMatch(/jailtest-\w+\.h: O_NOFOLLOW is 512 in jailtest-\w+\.h but 256 in Go x\/sys\/unix/);
   });
   it('fails on a value no source has unless UNVERIFIED gives the reason', () => {
     const r = runCheck(mutate("  SIGRTMAX: 'sys/signal.h SIGRTMAX 126: as SIGRTMIN',\n", ''));
