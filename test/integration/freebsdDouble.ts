@@ -60,7 +60,8 @@ export function host(): Host {
 /** Loads the double, and resets it and a fresh temp dir before each test of the calling file. */
 export function useDouble(): void {
   beforeAll(() => {
-    if (!fs.existsSync(LIB)) execFileSync('make', ['-s', '-C', path.join(ROOT, 'native/jailtest')], { stdio: 'inherit' });
+    // make rebuilds a library older than its sources (a stale double misleads every test here).
+    execFileSync('make', ['-s', '-C', path.join(ROOT, 'native/jailtest')], { stdio: 'inherit' });
     process.env.RUNJ_FREEBSD_LIBC = LIB;
     const lib = koffi().load(LIB);
     t = {

@@ -28,7 +28,7 @@ const host = (): Host => ({ sys: ffi, run, rundir: path.join(tmp, 'run'), sleep:
 const lines = (kind: string) => (t.state() as string).split('\n').filter((l) => l.startsWith(`${kind} `));
 
 beforeAll(() => {
-  if (!fs.existsSync(LIB)) execFileSync('make', ['-s', '-C', path.dirname(LIB)], { stdio: 'inherit' });
+  execFileSync('make', ['-s', '-C', path.dirname(LIB)], { stdio: 'inherit' }); // rebuilt when older than its sources
   process.env.RUNJ_FREEBSD_LIBC = LIB;
   const lib = koffi().load(LIB);
   t = {
