@@ -3,9 +3,11 @@
 # swapped under a mount. Sourced by run.sh; each case_* records one result.
 # shellcheck shell=bash
 
-# exe_round_end ID : counts a damaged victim and a held binary, then removes
-# the container (updates the caller's hits and held).
+# exe_round_end ID RAN : counts a round that could not run (RAN 0), a damaged
+# victim and a held binary, then removes the container (updates the caller's
+# broken, why, hits and held).
 exe_round_end() {
+  [ "$2" = 1 ] || { broken=$((broken + 1)); why=$(why); }
   victim_damaged && hits=$((hits + 1))
   rt_delete "$1"
   grep -qE 'holding|overwrote' "$D/result" 2>/dev/null && held=$((held + 1))
@@ -41,11 +43,10 @@ exe_attack() {
       rt "$id" 30 exec "$@" "$id" /bin/true
       # After exec returns nothing runs the binary: a held handle writes now.
       soon 5 grep -q overwrote "$D/result"
+      exe_round_end "$id" 1
     else
-      broken=$((broken + 1))
-      why=$(why)
+      exe_round_end "$id" 0
     fi
-    exe_round_end "$id"
   done
   exe_result "$name" "$n"
 }
@@ -66,11 +67,10 @@ case_exe_overwrite_created_init() {
     if [ "$RC" = 0 ] && soon 100 test -e "$D/ready" -o -e "$D/result"; then
       rt "$id" 30 start "$id"
       soon 5 grep -q overwrote "$D/result"
+      exe_round_end "$id" 1
     else
-      broken=$((broken + 1))
-      why=$(why)
+      exe_round_end "$id" 0
     fi
-    exe_round_end "$id"
   done
   exe_result "$name" "$n"
 }

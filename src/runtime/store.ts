@@ -98,6 +98,9 @@ function fsyncDir(dir: string): void {
 }
 
 export class Store {
+  /** Directories whose killed writers' temp files this process already removed. */
+  private readonly swept = new Set<string>();
+
   constructor(readonly root: string) {}
 
   dir(id: string): string {
@@ -177,7 +180,11 @@ export class Store {
    */
   save(record: ContainerRecord, dir = this.dir(record.id)): void {
     try {
-      for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+      // Once per directory and process: our own failed writes remove their temp files.
+      if (!this.swept.has(dir)) {
+        for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+        this.swept.add(dir);
+      }
       writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600);
     } catch (err) {
       throw systemError(`write state of ${record.id}`, err);
