@@ -3,11 +3,10 @@
  * prints errors and chooses the exit code (1 for failures, 2 for usage).
  */
 import { parseArgs, wantsHelp } from './cli/args.js';
-import { linuxProcessInfo, processInfoFor } from './platform/procinfo.js';
 import type { Command } from './cli/command.js';
 import { createContext, DEFAULT_ROOT } from './runtime/context.js';
-import { RuntimeError, usage } from './runtime/errors.js';
-import { createLogger, type Logger } from './runtime/log.js';
+import { RuntimeError, usage } from './core/errors.js';
+import { createLogger, type Logger } from './core/log.js';
 
 const VERSION = '0.1.0';
 const SPEC_VERSION = '1.3.0';
@@ -98,11 +97,10 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   const [min, max] = command.positionals;
   if (parsed.positionals.length < min) throw usage(`"${name}" requires ${min === 1 ? 'a container id' : `${min} arguments`}: runj ${command.usage}`);
   if (parsed.positionals.length > max) throw usage(`"${name}" takes at most ${max} argument(s): runj ${command.usage}`);
-  const ctx = createContext({
+  const ctx = await createContext({
     root: (g.root as string | undefined) ?? DEFAULT_ROOT,
     log: log.current,
     systemdCgroup: g['systemd-cgroup'] === true,
-    processInfo: process.platform === 'linux' ? linuxProcessInfo : await processInfoFor(process.platform),
   });
   const out = await command.run(ctx, parsed);
   if (out.stdout) process.stdout.write(out.stdout);

@@ -4,7 +4,7 @@
  * to end flags. Commands like `exec` stop at their last positional so the
  * container's own argv passes through untouched. Pure.
  */
-import { usage } from '../runtime/errors.js';
+import { usage } from '../core/errors.js';
 
 export type FlagType = 'bool' | 'string' | 'number' | 'list';
 export interface FlagSpec {

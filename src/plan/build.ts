@@ -3,7 +3,7 @@
  * Pure: no system access. Platform-specific checks live in the adapters.
  */
 import * as path from 'node:path';
-import { RuntimeError } from '../runtime/errors.js';
+import { RuntimeError } from '../core/errors.js';
 import type { Mount, Process, Spec } from './spec.js';
 import type { ContainerPlan, HookSet, PlanOptions, ProcessPlan } from './types.js';
 

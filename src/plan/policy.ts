@@ -6,8 +6,8 @@
  *
  *   { "ignore": ["linux.seccomp", "linux.resources"] }
  */
-import { RuntimeError, isErrno } from '../runtime/errors.js';
-import { SMALL_DOC_MAX, readLimited } from '../runtime/readLimited.js';
+import { RuntimeError, isErrno } from '../core/errors.js';
+import { SMALL_DOC_MAX, readLimited } from '../core/readLimited.js';
 
 export const DEFAULT_POLICY_FILE = '/etc/runj/policy.json';
 

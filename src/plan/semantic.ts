@@ -4,7 +4,7 @@
  * function returning Problems; an empty list means the check passed.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { RuntimeError } from '../runtime/errors.js';
+import { RuntimeError } from '../core/errors.js';
 import type { Hooks, Process, Spec } from './spec.js';
 
 /** One finding: a JSON pointer into the document ("" is the document) and a plain-words rule. */

@@ -1,8 +1,8 @@
 /** Helper records for the process part of a plan, common to every backend. Pure. */
 import type { Hook } from '../plan/spec.js';
 import type { HookSet, ProcessPlan } from '../plan/types.js';
-import type { Record_ } from './helperProtocol.js';
-import { rlimitRecords } from './linux/rlimits.js';
+import type { Record_ } from '../backend/protocol.js';
+import { invalid } from '../core/errors.js';
 
 export function hookRecord(stage: 'createContainer' | 'startContainer', h: Hook): Record_ {
   const args = h.args ?? [];
@@ -26,4 +26,21 @@ export function processRecords(
   for (const h of hooks?.createContainer ?? []) records.push(hookRecord('createContainer', h));
   for (const h of hooks?.startContainer ?? []) records.push(hookRecord('startContainer', h));
   return records;
+}
+
+/** uint64 max (RLIM_INFINITY) arrives as 2^64 after JSON parsing: anything from 2^63 up is infinity. */
+export function limitValue(n: number): string {
+  return n >= 2 ** 63 ? '-1' : String(n);
+}
+
+export function rlimitRecords(
+  rlimits: readonly { type: string; soft: number; hard: number }[],
+  table: Record<string, number>,
+): (string | number)[][] {
+  return rlimits.map((r, i) => {
+    const resource = table[r.type];
+    if (resource === undefined) throw invalid(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
+    if (r.soft > r.hard) throw invalid(`config.json: /process/rlimits/${i}: soft limit exceeds hard limit`);
+    return ['rlimit', resource, limitValue(r.soft), limitValue(r.hard)];
+  });
 }

@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../plan/spec.js';
-import { RuntimeError, isErrno } from './errors.js';
-import { CONFIG_MAX, readLimited } from './readLimited.js';
+import { RuntimeError, isErrno } from '../core/errors.js';
+import { CONFIG_MAX, readLimited } from '../core/readLimited.js';
 
 export async function readBundle(bundleArg: string | undefined): Promise<{ bundle: string; spec: Spec }> {
   const bundle = path.resolve(bundleArg ?? '.');

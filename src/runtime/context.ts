@@ -1,8 +1,20 @@
-/** What every runtime operation is given: where state lives and where to log. */
-import type { ProcessInfo } from '../platform/sandbox.js';
-import { linuxProcessInfo } from '../platform/procinfo.js';
-import type { Logger } from './log.js';
-import { silentLogger } from './log.js';
+/**
+ * What every runtime operation is given, and all it reaches the system
+ * through: where state lives, where to log, the backend, the clock, process
+ * lookup and signalling, the helper and hook processes, exec.fifo and host
+ * policy. createContext fills in the real ones; unit tests pass fakes for
+ * any of them (test/unit/fakes) and run every operation without root.
+ */
+import * as os from 'node:os';
+import type { ProcessInfo, Sandbox } from '../backend/sandbox.js';
+import { type Logger, silentLogger } from '../core/log.js';
+import { type Clock, systemClock } from '../core/time.js';
+import { type HostPolicy, loadPolicy } from '../plan/policy.js';
+import type { Hook } from '../plan/spec.js';
+import { loadSandbox, processInfoFor } from './backends.js';
+import { type FifoResult, releaseExecFifo } from './fifo.js';
+import { Helper, type HelperChannel } from './helper.js';
+import { runHook } from './hooks.js';
 import { Store } from './store.js';
 
 export const DEFAULT_ROOT = '/var/run/runj';
@@ -10,19 +22,47 @@ export const DEFAULT_ROOT = '/var/run/runj';
 export interface RuntimeContext {
   store: Store;
   log: Logger;
+  /** The host's platform: the backend a new container gets. */
+  platform: string;
+  /** The backend of a platform (the host's, or the one a record names). */
+  backend(platform: string): Promise<Sandbox>;
   /** The platform's process lookup (pid-reuse-safe liveness). */
-  processInfo: (pid: number) => ProcessInfo | undefined;
+  processInfo(pid: number): ProcessInfo | undefined;
+  /** kill(2) to one host pid; throws as process.kill does (ESRCH, EPERM). */
+  signal(pid: number, signal: number | NodeJS.Signals): void;
+  clock: Clock;
+  /** Starts the native helper (create, exec); fds 3.. up to preserveFds are passed on. */
+  spawnHelper(preserveFds: number): HelperChannel;
+  /** Runs one runtime-side hook (prestart, createRuntime, poststart, poststop). */
+  runHook(stage: string, hook: Hook, state: string): Promise<void>;
+  /** Opens exec.fifo and reads the helper's answer (start). */
+  releaseFifo(file: string, alive: () => boolean): FifoResult;
+  /** Host policy, read when an operation first needs it. */
+  policy(): HostPolicy;
+  /** The user create records as the container's owner. */
+  owner(): string;
   /** runc's --systemd-cgroup: accepted, and refused by create when a config would need it. */
   systemdCgroup: boolean;
 }
 
-export function createContext(
-  opts: { root?: string; log?: Logger; processInfo?: RuntimeContext['processInfo']; systemdCgroup?: boolean } = {},
-): RuntimeContext {
+export type ContextOptions = Partial<Omit<RuntimeContext, 'store'>> & { root?: string };
+
+export async function createContext(opts: ContextOptions = {}): Promise<RuntimeContext> {
+  const platform = opts.platform ?? process.platform;
+  let policy: HostPolicy | undefined;
   return {
-    systemdCgroup: opts.systemdCgroup === true,
     store: new Store(opts.root ?? DEFAULT_ROOT),
     log: opts.log ?? silentLogger,
-    processInfo: opts.processInfo ?? linuxProcessInfo,
+    platform,
+    backend: opts.backend ?? loadSandbox,
+    processInfo: opts.processInfo ?? (await processInfoFor(platform)),
+    signal: opts.signal ?? ((pid, sig) => void process.kill(pid, sig)),
+    clock: opts.clock ?? systemClock,
+    spawnHelper: opts.spawnHelper ?? ((n) => Helper.spawn(n)),
+    runHook: opts.runHook ?? runHook,
+    releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
+    policy: opts.policy ?? (() => (policy ??= loadPolicy())),
+    owner: opts.owner ?? (() => os.userInfo().username),
+    systemdCgroup: opts.systemdCgroup === true,
   };
 }

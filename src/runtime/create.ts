@@ -3,22 +3,19 @@
  * it and park on exec.fifo. A failure at any step removes everything the
  * steps before it made: helper processes, backend objects, the state dir.
  */
-import * as os from 'node:os';
-import { encodeRecords } from '../platform/helperProtocol.js';
-import { type Sandbox, loadSandbox } from '../platform/sandbox.js';
+import type { Sandbox } from '../backend/sandbox.js';
 import { buildPlan } from '../plan/build.js';
-import { type HostPolicy, loadPolicy } from '../plan/policy.js';
+import type { HostPolicy } from '../plan/policy.js';
 import type { HookSet } from '../plan/types.js';
 import type { ContainerRecord } from './store.js';
 import { writeFileAtomic } from './store.js';
 import { readBundle } from './bundle.js';
 import type { RuntimeContext } from './context.js';
-import { RuntimeError, alreadyExists, invalid, unsupported } from './errors.js';
-import { Helper } from './helper.js';
+import { RuntimeError, alreadyExists, invalid, unsupported } from '../core/errors.js';
+import type { HelperChannel } from './helper.js';
 import { runHooks } from './hooks.js';
 import { validateId } from './ids.js';
-import { initExitReason } from './initExit.js';
-import { waitGone } from './liveness.js';
+import { killInit } from './liveness.js';
 import { OCI_VERSION, hookState } from './ociState.js';
 import { terminalRecords } from './terminal.js';
 
@@ -36,7 +33,7 @@ export interface CreateOptions {
 export interface Created {
   record: ContainerRecord;
   /** In run mode: the helper, whose exit status is the container's. */
-  helper: Helper | undefined;
+  helper: HelperChannel | undefined;
 }
 
 export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'create' | 'run' = 'create'): Promise<Created> {
@@ -54,8 +51,8 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     noNewKeyring: opts.noNewKeyring === true,
     preserveFds,
   });
-  const sandbox = await loadSandbox();
-  const prepared = sandbox.prepare(plan, opts.policy ?? loadPolicy());
+  const sandbox = await ctx.backend(ctx.platform);
+  const prepared = sandbox.prepare(plan, opts.policy ?? ctx.policy());
   for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
   for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
 
@@ -67,8 +64,8 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     status: 'creating',
     bundle,
     rootfs: plan.rootfs,
-    created: new Date().toISOString(),
-    owner: os.userInfo().username,
+    created: new Date(ctx.clock.now()).toISOString(),
+    owner: ctx.owner(),
     annotations: plan.annotations,
     platform: sandbox.platform,
     sandbox: prepared.data,
@@ -87,15 +84,13 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     staged.lock.release();
     throw err;
   }
-  let helper: Helper | undefined;
+  let helper: HelperChannel | undefined;
   try {
     record.sandbox = { ...prepared.data, ...(await sandbox.setUp(plan, prepared)) };
     ctx.store.save(record);
-    helper = Helper.spawn(preserveFds);
-    helper.send(
-      encodeRecords([['version', 1], ['mode', mode], ['fifo-dir', dir], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]),
-    );
-    await converse(ctx, helper, record, plan.hooks);
+    helper = ctx.spawnHelper(preserveFds);
+    helper.send([['version', 1], ['mode', mode], ['fifo-dir', dir], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]);
+    await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
     ctx.store.save(record);
     if (opts.pidFile) writeFileAtomic(opts.pidFile, String(record.pid));
@@ -110,7 +105,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
 }
 
 /** Follows the helper through pid → hooks → ready. */
-async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRecord, hooks: HookSet) {
+async function converse(ctx: RuntimeContext, sandbox: Sandbox, helper: HelperChannel, record: ContainerRecord, hooks: HookSet) {
   for (;;) {
     const m = await helper.next();
     switch (m.type) {
@@ -121,11 +116,9 @@ async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRe
         break;
       case 'hooks': {
         const creating = hookState(record, 'creating');
-        await runHooks('prestart', hooks.prestart, creating);
-        await runHooks('createRuntime', hooks.createRuntime, creating);
-        helper.send(
-          encodeRecords([['state-creating', creating], ['state-created', hookState(record, 'created')], ['continue']]),
-        );
+        await runHooks(ctx.runHook, 'prestart', hooks.prestart, creating);
+        await runHooks(ctx.runHook, 'createRuntime', hooks.createRuntime, creating);
+        helper.send([['state-creating', creating], ['state-created', hookState(record, 'created')], ['continue']]);
         break;
       }
       case 'ready':
@@ -133,7 +126,7 @@ async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRe
       case 'error':
         throw new RuntimeError('EHELPER', m.msg, { stage: m.stage, errno: m.errno });
       case 'eof':
-        throw new RuntimeError('EHELPER', await initExitReason(record));
+        throw new RuntimeError('EHELPER', sandbox.exitReason(record) ?? 'container init exited unexpectedly');
     }
   }
 }
@@ -143,16 +136,11 @@ async function converse(ctx: RuntimeContext, helper: Helper, record: ContainerRe
  * drop the state. When cleanup itself fails the directory stays, as an
  * abandoned `creating` record that `delete --force` finishes.
  */
-async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, helper: Helper | undefined) {
+async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, helper: HelperChannel | undefined) {
   try {
-    if (record.pid > 0) {
-      try {
-        process.kill(record.pid, 'SIGKILL');
-      } catch {}
-      await waitGone(ctx, record);
-    }
+    await killInit(ctx, record);
     if (helper) {
-      helper.child.kill('SIGKILL');
+      helper.kill();
       await helper.exited();
       helper.detach();
     }

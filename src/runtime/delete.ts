@@ -9,9 +9,10 @@
  * the backend's recover(), which finds the processes and resources from
  * recovery.json or the id alone. See docs/state.md.
  */
-import { type Sandbox, loadSandbox } from '../platform/sandbox.js';
+import type { Sandbox } from '../backend/sandbox.js';
+import { pollUntil } from '../core/time.js';
 import type { RuntimeContext } from './context.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError } from '../core/errors.js';
 import { runAllHooks } from './hooks.js';
 import { validateId } from './ids.js';
 import { currentStatus, isAlive, waitGone } from './liveness.js';
@@ -20,15 +21,6 @@ import { hookState } from './ociState.js';
 import { type Status, check } from './status.js';
 import type { ContainerRecord } from './store.js';
 
-async function waitEmpty(empty: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (let wait = 0; !empty(); wait = Math.min(wait * 2 || 1, 50)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => (wait ? setTimeout(r, wait) : setImmediate(r)));
-  }
-  return true;
-}
-
 /** SIGKILLs every process of the container and waits until they are gone. */
 async function killEverything(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, status: Status): Promise<void> {
   // Processes can outlive the init (exec'd ones, or children when there is no pid
@@ -36,7 +28,7 @@ async function killEverything(ctx: RuntimeContext, sandbox: Sandbox, record: Con
   if (!isAlive(ctx, record) && !sandbox.listPids(record).length) return;
   sandbox.killAll(record, 9);
   if (status === 'paused') sandbox.freeze(record, false); // frozen processes die only once thawed
-  if (!(await waitGone(ctx, record)) || !(await waitEmpty(() => sandbox.listPids(record).length === 0))) {
+  if (!(await waitGone(ctx, record)) || !(await pollUntil(() => sandbox.listPids(record).length === 0, 10_000, ctx.clock))) {
     throw new RuntimeError('ESYSTEM', `container ${record.id} did not stop after SIGKILL`);
   }
 }
@@ -44,7 +36,7 @@ async function killEverything(ctx: RuntimeContext, sandbox: Sandbox, record: Con
 /** Recovery without a usable record: recovery.json's backend data, or the id alone. */
 async function recover(ctx: RuntimeContext, id: string): Promise<void> {
   const saved = ctx.store.readRecovery(id);
-  const sandbox = await loadSandbox(saved?.platform ?? process.platform);
+  const sandbox = await ctx.backend(saved?.platform ?? ctx.platform);
   await sandbox.recover(id, saved?.data);
 }
 
@@ -69,7 +61,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
       const status = currentStatus(ctx, record, true);
       check(force ? 'forceDelete' : 'delete', status, id);
       try {
-        const sandbox = await loadSandbox(record.platform);
+        const sandbox = await ctx.backend(record.platform);
         await killEverything(ctx, sandbox, record, status);
         await sandbox.tearDown(record);
       } catch (err) {
@@ -88,7 +80,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
   }
   if (!record || record.status === 'creating') return; // never created: its hooks never ran
   // runtime.md: a failing poststop hook is a warning; the remaining hooks still run.
-  for (const err of await runAllHooks('poststop', record.hooks?.poststop ?? [], hookState(record, 'stopped'))) {
+  for (const err of await runAllHooks(ctx.runHook, 'poststop', record.hooks?.poststop ?? [], hookState(record, 'stopped'))) {
     ctx.log.warn(`${id}: ${err.message}`);
   }
 }

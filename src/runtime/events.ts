@@ -1,5 +1,4 @@
 /** events and update: resource statistics and new limits through the backend. */
-import { loadSandbox } from '../platform/sandbox.js';
 import type { RuntimeContext } from './context.js';
 import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
@@ -10,14 +9,14 @@ export async function stats(ctx: RuntimeContext, idArg: string): Promise<Record<
   const id = validateId(idArg);
   const record = ctx.store.load(id);
   check('kill', currentStatus(ctx, record), id); // a stopped container has no statistics
-  return { type: 'stats', id, data: (await loadSandbox(record.platform)).stats(record) };
+  return { type: 'stats', id, data: (await ctx.backend(record.platform)).stats(record) };
 }
 
 /** Calls `emit` with a stats event every interval until the container stops. */
 export async function watch(ctx: RuntimeContext, id: string, intervalMs: number, emit: (e: Record<string, unknown>) => void): Promise<void> {
   for (;;) {
     emit(await stats(ctx, id));
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await ctx.clock.sleep(intervalMs);
     if (currentStatus(ctx, ctx.store.load(id)) === 'stopped') return;
   }
 }
@@ -28,7 +27,7 @@ export async function update(ctx: RuntimeContext, idArg: string, resources: Reco
   try {
     const record = ctx.store.load(id);
     check('kill', currentStatus(ctx, record), id);
-    (await loadSandbox(record.platform)).update(record, resources);
+    (await ctx.backend(record.platform)).update(record, resources);
   } finally {
     lock.release();
   }

@@ -4,18 +4,14 @@
  * own process with the command line's changes. Without --detach runj waits
  * and returns the process's exit status (128+signal when killed).
  */
-import { constants } from 'node:os';
-import { encodeRecords } from '../platform/helperProtocol.js';
-import { loadSandbox } from '../platform/sandbox.js';
 import { processPlan } from '../plan/build.js';
-import { loadPolicy } from '../plan/policy.js';
 import type { Process } from '../plan/spec.js';
 import type { RuntimeContext } from './context.js';
-import { RuntimeError, invalid, usage } from './errors.js';
-import { Helper } from './helper.js';
+import { RuntimeError, invalid, usage } from '../core/errors.js';
+import { forwardUntilExit } from './forward.js';
 import { validateId } from './ids.js';
 import { checkPreservedFds } from './preservedFds.js';
-import { PROCESS_MAX, readLimited } from './readLimited.js';
+import { PROCESS_MAX, readLimited } from '../core/readLimited.js';
 import { currentStatus } from './liveness.js';
 import { check } from './status.js';
 import { writeFileAtomic } from './store.js';
@@ -37,8 +33,6 @@ export interface ExecOptions {
   noNewPrivs?: boolean | undefined;
   caps?: string[] | undefined;
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 async function readProcessFile(file: string): Promise<Process> {
   let doc: unknown;
@@ -102,13 +96,11 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   const preserveFds = o.preserveFds ?? 0;
   checkPreservedFds(preserveFds);
   const terminal = terminalRecords(proc.terminal === true, proc.consoleSize, o.consoleSocket, !o.detach);
-  const sandbox = await loadSandbox(record.platform);
-  const prepared = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, loadPolicy());
+  const sandbox = await ctx.backend(record.platform);
+  const prepared = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
   for (const w of prepared.warnings) ctx.log.warn(`${id}: exec: ${w}`);
-  const helper = Helper.spawn(preserveFds);
-  helper.send(
-    encodeRecords([['version', 1], ['mode', o.detach ? 'create' : 'run'], ['exec'], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]),
-  );
+  const helper = ctx.spawnHelper(preserveFds);
+  helper.send([['version', 1], ['mode', o.detach ? 'create' : 'run'], ['exec'], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]);
   let pid = 0;
   for (;;) {
     const m = await helper.next();
@@ -122,14 +114,5 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
     helper.detach();
     return 0;
   }
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {}
-  };
-  for (const s of FORWARDED) process.on(s, forward);
-  const { code, signal } = await helper.exited();
-  for (const s of FORWARDED) process.off(s, forward);
-  helper.detach();
-  return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
+  return forwardUntilExit(ctx, helper, pid);
 }

@@ -6,8 +6,8 @@
  * non-blocking so a helper that died can never hang `start`.
  */
 import * as fs from 'node:fs';
-import { RuntimeError, isErrno, systemError } from './errors.js';
-import { sleepMs } from './lock.js';
+import { RuntimeError, isErrno, systemError } from '../core/errors.js';
+import { sleepMs } from '../core/time.js';
 
 export interface FifoResult {
   /** The helper's error line after the byte, if any. */

@@ -2,29 +2,35 @@
  * Spawns the native helper and speaks its protocol (native/README.md): the
  * plan goes down the sync socket, JSON messages come back one per line.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { type HelperMessage, parseMessage } from '../platform/helperProtocol.js';
-import { RuntimeError } from './errors.js';
-import { HELPER_MESSAGE_MAX } from './readLimited.js';
-
-/** The helper binary: $RUNJ_HELPER, else native/runj-helper above this file. */
-export function helperPath(): string {
-  if (process.env.RUNJ_HELPER) return process.env.RUNJ_HELPER;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'native', 'runj-helper');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new RuntimeError('ESYSTEM', 'runj-helper not found: build it with `make -C native` or set RUNJ_HELPER');
-}
+import { type HelperMessage, type Record_, encodeRecords, parseMessage } from '../backend/protocol.js';
+import { helperPath } from '../backend/helperBinary.js';
+import { RuntimeError } from '../core/errors.js';
+import { HELPER_MESSAGE_MAX } from '../core/readLimited.js';
 
 export type HelperEvent = HelperMessage | { type: 'eof' };
 
-export class Helper {
+export interface HelperExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** What create and exec need of a running helper; unit tests give a scripted one. */
+export interface HelperChannel {
+  /** The next message, or `eof` once the channel has ended. */
+  next(): Promise<HelperEvent>;
+  /** Plan records, `continue` after the hooks: encoded (protocol.ts) and written to the channel. */
+  send(records: readonly Record_[]): void;
+  /** Lets the runtime process exit while the helper lives on (create, exec --detach). */
+  detach(): void;
+  /** SIGKILLs the helper (a failed create). */
+  kill(): void;
+  /** Resolves with the helper's own exit status (run: the container's, relayed). */
+  exited(): Promise<HelperExit>;
+}
+
+export class Helper implements HelperChannel {
   private buffer = '';
   private overflowed = false;
   private queue: HelperEvent[] = [];
@@ -90,18 +96,20 @@ export class Helper {
     });
   }
 
-  send(text: string): void {
-    this.socket.write(text);
+  send(records: readonly Record_[]): void {
+    this.socket.write(encodeRecords(records));
   }
 
-  /** Lets the runtime process exit while the helper lives on (create). */
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+
   detach(): void {
     this.socket.destroy();
     this.child.unref();
   }
 
-  /** Resolves with the helper's own exit status (run: the container's, relayed). */
-  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  exited(): Promise<HelperExit> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
       return Promise.resolve({ code: this.child.exitCode, signal: this.child.signalCode });
     }
@@ -115,24 +123,4 @@ function safeParse(line: string): HelperEvent {
   } catch {
     return { type: 'error', stage: 'protocol', msg: `unreadable helper message: ${line.slice(0, 200)}`, errno: 0 };
   }
-}
-
-export interface HelperFeatures {
-  seccomp: boolean;
-  tty: boolean;
-}
-
-let features: HelperFeatures | undefined;
-
-/** What this build of the helper can do (`runj-helper --features`). */
-export function helperFeatures(): HelperFeatures {
-  if (features) return features;
-  const r = spawnSync(helperPath(), ['--features'], { encoding: 'utf8', timeout: 5000 });
-  try {
-    const f = JSON.parse(r.stdout) as Partial<HelperFeatures>;
-    features = { seccomp: f.seccomp === true, tty: f.tty === true };
-  } catch {
-    features = { seccomp: false, tty: false };
-  }
-  return features;
 }

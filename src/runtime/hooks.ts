@@ -12,8 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { Hook } from '../plan/spec.js';
-import { RuntimeError } from './errors.js';
-import { HOOK_OUTPUT_MAX } from './readLimited.js';
+import { RuntimeError } from '../core/errors.js';
+import { HOOK_OUTPUT_MAX } from '../core/readLimited.js';
 
 /** After the hook exits and its group is killed: how long its last output may take to arrive. */
 const DRAIN_MS = 200;
@@ -90,17 +90,19 @@ export function runHook(stage: string, hook: Hook, state: string): Promise<void>
   });
 }
 
+export type HookRunner = (stage: string, hook: Hook, state: string) => Promise<void>;
+
 /** Runs hooks in order; the first failure stops the rest. */
-export async function runHooks(stage: string, hooks: readonly Hook[], state: string): Promise<void> {
-  for (const hook of hooks) await runHook(stage, hook, state);
+export async function runHooks(run: HookRunner, stage: string, hooks: readonly Hook[], state: string): Promise<void> {
+  for (const hook of hooks) await run(stage, hook, state);
 }
 
 /** Runs every hook even when some fail (poststop: failures are warnings); returns the failures. */
-export async function runAllHooks(stage: string, hooks: readonly Hook[], state: string): Promise<Error[]> {
+export async function runAllHooks(run: HookRunner, stage: string, hooks: readonly Hook[], state: string): Promise<Error[]> {
   const failures: Error[] = [];
   for (const hook of hooks) {
     try {
-      await runHook(stage, hook, state);
+      await run(stage, hook, state);
     } catch (err) {
       failures.push(err as Error);
     }

@@ -4,7 +4,7 @@
  * reaches it after `--`. '~' is never part of an id: the store's hidden
  * directories use it (docs/state.md).
  */
-import { invalid } from './errors.js';
+import { invalid } from '../core/errors.js';
 
 // runc's class [\w+-\.] has the range +-. in it, which includes the comma.
 const ID = /^[A-Za-z0-9_+,\-.]+$/;

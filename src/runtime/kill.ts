@@ -1,7 +1,6 @@
 /** kill: signal the container's init, or with `all` every process of the container. */
-import { loadSandbox } from '../platform/sandbox.js';
 import type { RuntimeContext } from './context.js';
-import { isErrno, notRunning, systemError } from './errors.js';
+import { isErrno, notRunning, systemError } from '../core/errors.js';
 import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
 import { parseSignal } from './signals.js';
@@ -15,11 +14,11 @@ export async function kill(ctx: RuntimeContext, idArg: string, signal?: string, 
   if (all && status === 'stopped') return; // as runc: nothing left to signal is not an error with --all
   check('kill', status, id);
   if (all) {
-    (await loadSandbox(record.platform)).killAll(record, sig);
+    (await ctx.backend(record.platform)).killAll(record, sig);
     return;
   }
   try {
-    process.kill(record.pid, sig);
+    ctx.signal(record.pid, sig);
   } catch (err) {
     if (isErrno(err, 'ESRCH')) throw notRunning();
     throw systemError(`kill ${record.pid}`, err);

@@ -3,6 +3,7 @@
  * gone, a zombie, or its pid now belongs to another process (start time
  * differs), or the record is a `creating` one nobody is creating any more.
  */
+import { pollUntil } from '../core/time.js';
 import type { RuntimeContext } from './context.js';
 import { isLocked } from './lock.js';
 import type { Status } from './status.js';
@@ -29,12 +30,16 @@ export function currentStatus(ctx: RuntimeContext, record: ContainerRecord, held
 }
 
 /** Waits until the container's process is gone (or a zombie), up to timeoutMs. */
-export async function waitGone(ctx: RuntimeContext, record: ContainerRecord, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  // Asynchronous, so a long-lived caller (a shim using the library) is not blocked.
-  for (let wait = 0; isAlive(ctx, record); wait = Math.min(wait * 2 || 1, 50)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => (wait ? setTimeout(r, wait) : setImmediate(r)));
+export function waitGone(ctx: RuntimeContext, record: ContainerRecord, timeoutMs = 10_000): Promise<boolean> {
+  return pollUntil(() => !isAlive(ctx, record), timeoutMs, ctx.clock);
+}
+
+/** SIGKILLs the container's init (if it is still there) and waits until it is gone. */
+export async function killInit(ctx: RuntimeContext, record: ContainerRecord): Promise<boolean> {
+  if (record.pid > 0) {
+    try {
+      ctx.signal(record.pid, 'SIGKILL');
+    } catch {} // ESRCH: already gone
   }
-  return true;
+  return waitGone(ctx, record);
 }

@@ -6,8 +6,9 @@
  * described in docs/state.md.
  */
 import * as fs from 'node:fs';
-import { koffi, libcName } from '../platform/koffi.js';
-import { RuntimeError, isErrno, notExist, systemError } from './errors.js';
+import { koffi, libcName } from '../core/koffi.js';
+import { sleepMs } from '../core/time.js';
+import { RuntimeError, isErrno, notExist, systemError } from '../core/errors.js';
 import type { Store } from './store.js';
 
 const LOCK_EX = 2;
@@ -19,10 +20,6 @@ let flockFn: ((fd: number, op: number) => number) | undefined;
 function flock(): (fd: number, op: number) => number {
   if (!flockFn) flockFn = koffi().load(libcName()).func('int flock(int fd, int op)');
   return flockFn as (fd: number, op: number) => number;
-}
-
-export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export interface Lock {

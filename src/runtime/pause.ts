@@ -1,5 +1,4 @@
 /** pause and resume: freeze or thaw every process of the container (status paused ⇄ running). */
-import { loadSandbox } from '../platform/sandbox.js';
 import type { RuntimeContext } from './context.js';
 import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
@@ -13,7 +12,7 @@ async function setFrozen(ctx: RuntimeContext, idArg: string, on: boolean): Promi
   try {
     const record = ctx.store.load(id);
     check(op, currentStatus(ctx, record), id);
-    (await loadSandbox(record.platform)).freeze(record, on);
+    (await ctx.backend(record.platform)).freeze(record, on);
     record.status = nextStatus[op] ?? record.status;
     ctx.store.save(record);
   } finally {

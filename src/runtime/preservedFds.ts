@@ -4,7 +4,7 @@
  * name the first that is missing.
  */
 import * as fs from 'node:fs';
-import { invalid } from './errors.js';
+import { invalid } from '../core/errors.js';
 
 export function checkPreservedFds(count: number): void {
   if (!Number.isInteger(count) || count < 0) throw invalid(`--preserve-fds ${count}: must be a non-negative integer`);

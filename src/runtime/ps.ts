@@ -4,9 +4,8 @@
  * filtered to the container's pids, as runc prints it.
  */
 import { spawnSync } from 'node:child_process';
-import { loadSandbox } from '../platform/sandbox.js';
 import type { RuntimeContext } from './context.js';
-import { RuntimeError } from './errors.js';
+import { RuntimeError } from '../core/errors.js';
 import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
 import { check } from './status.js';
@@ -17,7 +16,7 @@ export async function pids(ctx: RuntimeContext, idArg: string): Promise<number[]
   check('ps', currentStatus(ctx, record), id);
   // Even a stopped container may have processes left in its cgroup (exec'd ones, or
   // children when there is no pid namespace): the backend lists what is there.
-  return (await loadSandbox(record.platform)).listPids(record);
+  return (await ctx.backend(record.platform)).listPids(record);
 }
 
 export function psTable(pidList: readonly number[], psArgs: readonly string[]): string {

@@ -1,11 +1,12 @@
 /**
  * Signal parsing as runc accepts it: a number ("9"), a name ("KILL") or a
  * prefixed name ("SIGKILL"), case-insensitive. Names, numbers and the range
- * are this platform's (src/platform/signals.ts); 0 probes whether the
+ * are this platform's (backends.ts); 0 probes whether the
  * process exists.
  */
-import { type SignalTable, platformSignals } from '../platform/signals.js';
-import { invalid } from './errors.js';
+import type { SignalTable } from '../backend/sandbox.js';
+import { platformSignals } from './backends.js';
+import { invalid } from '../core/errors.js';
 
 export function parseSignal(text: string | undefined, fallback = 'SIGTERM', table: SignalTable = platformSignals()): number {
   const byName = table.byName;

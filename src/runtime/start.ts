@@ -8,11 +8,10 @@
  */
 import * as fs from 'node:fs';
 import type { RuntimeContext } from './context.js';
-import { RuntimeError } from './errors.js';
-import { releaseExecFifo } from './fifo.js';
+import { RuntimeError } from '../core/errors.js';
 import { runHooks } from './hooks.js';
 import { validateId } from './ids.js';
-import { currentStatus, isAlive, waitGone } from './liveness.js';
+import { currentStatus, isAlive, killInit } from './liveness.js';
 import { lockContainer } from './lock.js';
 import { hookState } from './ociState.js';
 import { check } from './status.js';
@@ -29,7 +28,7 @@ export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
     ctx.store.save(record); // throws before anything ran
     let error: { msg: string; stage?: string } | undefined;
     try {
-      ({ error } = releaseExecFifo(fifo, () => isAlive(ctx, record)));
+      ({ error } = ctx.releaseFifo(fifo, () => isAlive(ctx, record)));
     } catch (err) {
       // No fifo: someone else started it, and `running` is the truth.
       if (!(err instanceof RuntimeError && err.code === 'EBADSTATE')) await stop(ctx, record);
@@ -41,7 +40,7 @@ export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
       throw new RuntimeError('EHELPER', error.msg, { stage: error.stage });
     }
     try {
-      await runHooks('poststart', record.hooks?.poststart ?? [], hookState(record, 'running'));
+      await runHooks(ctx.runHook, 'poststart', record.hooks?.poststart ?? [], hookState(record, 'running'));
     } catch (err) {
       await stop(ctx, record);
       throw err;
@@ -53,10 +52,7 @@ export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
 
 /** A start that failed: the init is killed, so the record's `running` reads as stopped even if the write below fails. */
 async function stop(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
-  try {
-    process.kill(record.pid, 'SIGKILL');
-  } catch {}
-  await waitGone(ctx, record);
+  await killInit(ctx, record);
   record.status = 'stopped';
   try {
     ctx.store.save(record);

@@ -3,9 +3,10 @@
  * `allowed(op, status)` before it acts; the error for a refused operation
  * comes from the same table so the wording stays runc's.
  */
-import { RuntimeError, notRunning } from './errors.js';
+import type { Status } from '../backend/record.js';
+import { RuntimeError, notRunning } from '../core/errors.js';
 
-export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+export type { Status };
 export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'exec' | 'pause' | 'resume' | 'ps';
 
 const table: Record<Operation, readonly Status[]> = {

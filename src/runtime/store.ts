@@ -8,31 +8,11 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Hook, Process } from '../plan/spec.js';
-import { alreadyExists, isErrno, notExist, systemError, RuntimeError } from './errors.js';
+import type { ContainerRecord } from '../backend/record.js';
+import { alreadyExists, isErrno, notExist, systemError, RuntimeError } from '../core/errors.js';
 import { type Lock, isLocked, tryLockFile } from './lock.js';
-import type { Status } from './status.js';
 
-export interface ContainerRecord {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  status: Status;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
-  /** Process start time as the platform reports it: guards against pid reuse. */
-  startTime?: string;
-  platform: string;
-  /** Backend data needed to tear the container down (jail id, mounts, namespaces). */
-  sandbox?: Record<string, unknown>;
-  /** Hooks that run after create returns (kept so a changed bundle cannot alter them). */
-  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
-  /** What `exec` starts from: the config's process and the seccomp profile every process gets. */
-  execDefaults?: { process: Process | undefined; seccomp: Record<string, unknown> | undefined };
-}
+export type { ContainerRecord } from '../backend/record.js';
 
 /** recovery.json: the backend and its prepare() data, enough for Sandbox.recover. */
 export interface Recovery {

@@ -5,8 +5,8 @@
  * terminal. A console socket without a terminal is a mistake.
  */
 import * as path from 'node:path';
-import type { Record_ } from '../platform/helperProtocol.js';
-import { invalid } from './errors.js';
+import type { Record_ } from '../backend/protocol.js';
+import { invalid } from '../core/errors.js';
 
 export function terminalRecords(
   terminal: boolean,

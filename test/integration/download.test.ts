@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadBase } from '../../src/runtime/download.js';
-import { RuntimeError } from '../../src/runtime/errors.js';
+import { downloadBase } from '../../src/demo/download.js';
+import { RuntimeError } from '../../src/core/errors.js';
 
 const BODY = Buffer.alloc(3 * 1024 * 1024 + 17, 0);
 for (let i = 0; i < BODY.length; i++) BODY[i] = (i * 31 + (i >> 10)) & 0xff;

@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { buildPlan } from '../../src/plan/build.js';
 import { emptyPolicy } from '../../src/plan/policy.js';
 import type { Spec } from '../../src/plan/spec.js';
-import { koffi } from '../../src/platform/koffi.js';
+import { koffi } from '../../src/core/koffi.js';
 import type { CommandRunner } from '../../src/platform/freebsd/commands.js';
 import * as ffi from '../../src/platform/freebsd/ffi.js';
 import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';

@@ -17,7 +17,7 @@ import * as ffi from '../../src/platform/freebsd/ffi.js';
 import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';
 import { makeFreeBSDSandbox } from '../../src/platform/freebsd/sandbox.js';
 import type { Host } from '../../src/platform/freebsd/system.js';
-import { koffi } from '../../src/platform/koffi.js';
+import { koffi } from '../../src/core/koffi.js';
 
 const LIB = path.resolve(__dirname, '../../native/jailtest/libjailtest.so');
 // biome-ignore lint/suspicious/noExplicitAny: koffi functions

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Spec } from '../../src/plan/spec.js';
-import { linuxSpec } from '../../src/runtime/specTemplate.js';
+import { linuxSpec } from '../../src/demo/specTemplate.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const RUNJ = path.join(REPO, 'dist/runj.cjs');

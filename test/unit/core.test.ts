@@ -3,7 +3,7 @@ import { allowed, check } from '../../src/runtime/status.js';
 import type { Status, Operation } from '../../src/runtime/status.js';
 import { validateId } from '../../src/runtime/ids.js';
 import { parseSignal, signalName } from '../../src/runtime/signals.js';
-import { formatLine } from '../../src/runtime/log.js';
+import { formatLine } from '../../src/core/log.js';
 
 describe('status transitions', () => {
   const cases: [Operation, Status, boolean][] = [

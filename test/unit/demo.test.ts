@@ -7,13 +7,13 @@ import { command as demo } from '../../src/cli/commands/demo.js';
 import { command as specCommand } from '../../src/cli/commands/spec.js';
 import { validateConfigDocument } from '../../src/plan/validate.js';
 import { createContext } from '../../src/runtime/context.js';
-import { archPath, hostArch, manifestSha256, releaseUrl } from '../../src/runtime/download.js';
-import { RuntimeError } from '../../src/runtime/errors.js';
-import { progress } from '../../src/runtime/progress.js';
-import { DEMO_ARGS, freebsdSpec, linuxSpec, specFor, writeSpec } from '../../src/runtime/specTemplate.js';
+import { archPath, hostArch, manifestSha256, releaseUrl } from '../../src/demo/download.js';
+import { RuntimeError } from '../../src/core/errors.js';
+import { progress } from '../../src/demo/progress.js';
+import { DEMO_ARGS, freebsdSpec, linuxSpec, specFor, writeSpec } from '../../src/demo/specTemplate.js';
 import { fplan, paramText } from './freebsdFixtures.js';
 
-const ctx = createContext({ root: '/nonexistent' });
+const ctx = await createContext({ root: '/nonexistent' });
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-demo-'));

@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfigDocument, validateFeaturesDocument, validateStateDocument } from '../../src/plan/validate.js';
+import { loadSandbox } from '../../src/runtime/backends.js';
 import { features } from '../../src/runtime/features.js';
 import { stateOutput } from '../../src/runtime/ociState.js';
-import { freebsdSpec, linuxSpec } from '../../src/runtime/specTemplate.js';
+import { freebsdSpec, linuxSpec } from '../../src/demo/specTemplate.js';
 import type { ContainerRecord } from '../../src/runtime/store.js';
 
 /** What runj prints must satisfy runj's own schemas. */
 describe('documents runj writes', () => {
-  it('features, for both platforms, is a valid features document', () => {
-    expect(() => validateFeaturesDocument(features('linux'))).not.toThrow();
-    expect(() => validateFeaturesDocument(features('freebsd'))).not.toThrow();
-    expect(features('linux')).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.3.0' });
+  it('features, for both platforms, is a valid features document', async () => {
+    const ctx = { platform: 'linux', backend: loadSandbox };
+    const linux = await features(ctx, 'linux');
+    const freebsd = await features(ctx, 'freebsd');
+    expect(() => validateFeaturesDocument(linux)).not.toThrow();
+    expect(() => validateFeaturesDocument(freebsd)).not.toThrow();
+    expect(linux).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.3.0' });
+    // Each platform lists the mount options its backend gives a meaning: FreeBSD has no Linux propagation.
+    expect(linux.mountOptions).toContain('rprivate');
+    expect(freebsd.mountOptions).not.toContain('rprivate');
+    expect(freebsd.mountOptions).toEqual(expect.arrayContaining(['nosymfollow', 'rnoexec', 'bind']));
+    expect(freebsd).not.toHaveProperty('linux');
   });
   it('state output is a valid state document in every status', () => {
     const record: ContainerRecord = {

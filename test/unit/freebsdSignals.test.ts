@@ -4,7 +4,7 @@
  * SIGRTMIN 65 to SIGRTMAX 126.
  */
 import { describe, expect, it } from 'vitest';
-import { platformSignals } from '../../src/platform/signals.js';
+import { platformSignals } from '../../src/runtime/backends.js';
 import { parseSignal, signalName } from '../../src/runtime/signals.js';
 
 const freebsd = platformSignals('freebsd');

@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RuntimeError } from '../../src/runtime/errors.js';
+import { RuntimeError } from '../../src/core/errors.js';
 import { Helper } from '../../src/runtime/helper.js';
 import { runHook } from '../../src/runtime/hooks.js';
-import { createLogger } from '../../src/runtime/log.js';
+import { createLogger } from '../../src/core/log.js';
 import { checkPreservedFds } from '../../src/runtime/preservedFds.js';
-import { CONFIG_MAX, HELPER_MESSAGE_MAX, readLimited } from '../../src/runtime/readLimited.js';
+import { CONFIG_MAX, HELPER_MESSAGE_MAX, readLimited } from '../../src/core/readLimited.js';
 import { parseSignal } from '../../src/runtime/signals.js';
 import { oomMessage } from '../../src/platform/linux/cgroupOom.js';
 

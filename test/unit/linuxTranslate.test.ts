@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan/build.js';
 import { emptyPolicy, parsePolicy } from '../../src/plan/policy.js';
 import type { Spec } from '../../src/plan/spec.js';
-import { encodeField, encodeRecords } from '../../src/platform/helperProtocol.js';
+import { encodeField, encodeRecords } from '../../src/backend/protocol.js';
 import { capabilityMasks } from '../../src/platform/linux/capabilities.js';
 import { MS, parseMountOptions, rootPropagation } from '../../src/platform/linux/mountOptions.js';
-import { limitValue } from '../../src/platform/linux/rlimits.js';
+import { limitValue } from '../../src/platform/processRecords.js';
 import { translateLinux } from '../../src/platform/linux/translate.js';
-import { linuxSpec } from '../../src/runtime/specTemplate.js';
+import { linuxSpec } from '../../src/demo/specTemplate.js';
 
 const options = { noPivot: false, noNewKeyring: false, preserveFds: 0 };
 const v1Layout = {

@@ -49,11 +49,12 @@ describe('state.json', () => {
     ['garbage', '\u0000not json{'],
     ['an array', '[1]'],
     ['another id', JSON.stringify(record('other'))],
-  ])('loading %s is an error naming the file, not a crash', (_, text) => {
+  ])('loading %s is an error naming the file, not a crash', async (_, text) => {
     plant('c1', text);
     const store = new Store(root);
     expect(() => store.load('c1')).toThrow(/^state of c1 is corrupt \(.+\): .*c1\/state\.json$/);
-    expect(() => state(createContext({ root }), 'c1')).toThrow(/corrupt/);
+    const ctx = await createContext({ root });
+    expect(() => state(ctx, 'c1')).toThrow(/corrupt/);
   });
 
   it('is written by temp + rename with no temp file left behind, even when the write fails', () => {
@@ -90,9 +91,9 @@ describe('create: stage and publish', () => {
     expect(fs.readdirSync(root)).toEqual(['c1']);
   });
 
-  it('a published create holds the lock until it is done; an abandoned one reads as stopped', () => {
+  it('a published create holds the lock until it is done; an abandoned one reads as stopped', async () => {
     const store = new Store(root);
-    const ctx = createContext({ root, processInfo: () => ({ startTime: 's', zombie: false }) });
+    const ctx = await createContext({ root, processInfo: () => ({ startTime: 's', zombie: false }) });
     const s = store.stage('c1');
     // pid 1 is alive, as a killed create's container init would be.
     store.save(record('c1', { status: 'creating', pid: 1, startTime: 's' }), s.dir);
@@ -144,7 +145,7 @@ describe('delete', () => {
     ['garbage', 'garbage'],
   ])('--force removes a container whose state.json is %s', async (_, text) => {
     plant('c1', text);
-    const ctx = createContext({ root });
+    const ctx = await createContext({ root });
     await deleteContainer(ctx, 'c1', true);
     expect(fs.readdirSync(root)).toEqual([]);
     plant('c2', text);
@@ -153,13 +154,13 @@ describe('delete', () => {
 
   it('--force still finishes when a well-formed record carries garbage backend data', async () => {
     plant('c1', JSON.stringify(record('c1', { platform: 'linux', sandbox: { cgroup: 'garbage' } })));
-    const ctx = createContext({ root });
+    const ctx = await createContext({ root });
     await deleteContainer(ctx, 'c1', true);
     expect(fs.readdirSync(root)).toEqual([]);
   });
 
   it('--force removes an abandoned create and a directory left with only a lock file', async () => {
-    const ctx = createContext({ root });
+    const ctx = await createContext({ root });
     const s = ctx.store.stage('c1');
     ctx.store.save(record('c1', { status: 'creating' }), s.dir);
     ctx.store.publish(s, 'c1');

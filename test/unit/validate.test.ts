@@ -10,7 +10,7 @@ import {
   validateProcessDocument,
   validateStateDocument,
 } from '../../src/plan/validate.js';
-import { RuntimeError } from '../../src/runtime/errors.js';
+import { RuntimeError } from '../../src/core/errors.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'config');
 const readJson = (...parts: string[]): unknown => JSON.parse(readFileSync(join(FIXTURES, ...parts), 'utf8'));

@@ -1,4 +1,4 @@
-import { unsupported } from '../../runtime/errors.js';
+import { unsupported } from '../../core/errors.js';
 import type { Command } from '../command.js';
 
 /** checkpoint and restore need CRIU (Linux) or an equivalent; runj has neither. */

@@ -1,8 +1,8 @@
 /** `demo spec` and `demo download`: runj (Go)'s demo helpers for trying a FreeBSD jail. */
-import { DEFAULT_VERSION, downloadBase, hostArch, releaseUrl } from '../../runtime/download.js';
-import { usage } from '../../runtime/errors.js';
-import { progress } from '../../runtime/progress.js';
-import { freebsdSpec, writeSpec } from '../../runtime/specTemplate.js';
+import { DEFAULT_VERSION, downloadBase, hostArch, releaseUrl } from '../../demo/download.js';
+import { usage } from '../../core/errors.js';
+import { progress } from '../../demo/progress.js';
+import { freebsdSpec, writeSpec } from '../../demo/specTemplate.js';
 import { type FlagSpecs, parseArgs } from '../args.js';
 import { type Command, str } from '../command.js';
 

@@ -1,4 +1,4 @@
-import { usage } from '../../runtime/errors.js';
+import { usage } from '../../core/errors.js';
 import type { Command } from '../command.js';
 import { command as execCommand } from './exec.js';
 

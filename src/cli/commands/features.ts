@@ -6,7 +6,7 @@ export const command: Command = {
   usage: 'features',
   flags: {},
   positionals: [0, 0],
-  async run() {
-    return { stdout: `${JSON.stringify(features(), null, '    ')}\n` };
+  async run(ctx) {
+    return { stdout: `${JSON.stringify(await features(ctx), null, '    ')}\n` };
   },
 };

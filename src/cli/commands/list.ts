@@ -1,4 +1,4 @@
-import { usage } from '../../runtime/errors.js';
+import { usage } from '../../core/errors.js';
 import { list } from '../../runtime/state.js';
 import { type Command, str } from '../command.js';
 

@@ -1,4 +1,4 @@
-import { usage } from '../../runtime/errors.js';
+import { usage } from '../../core/errors.js';
 import { pids, psTable } from '../../runtime/ps.js';
 import { type Command, str } from '../command.js';
 

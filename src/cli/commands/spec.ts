@@ -1,5 +1,5 @@
-import { usage } from '../../runtime/errors.js';
-import { SPEC_PLATFORMS, type SpecPlatform, hostSpecPlatform, specFor, writeSpec } from '../../runtime/specTemplate.js';
+import { usage } from '../../core/errors.js';
+import { SPEC_PLATFORMS, type SpecPlatform, hostSpecPlatform, specFor, writeSpec } from '../../demo/specTemplate.js';
 import { type Command, str } from '../command.js';
 
 export const command: Command = {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { RuntimeError } from '../../runtime/errors.js';
+import { RuntimeError } from '../../core/errors.js';
 import { update } from '../../runtime/events.js';
-import { SMALL_DOC_MAX, readLimited } from '../../runtime/readLimited.js';
+import { SMALL_DOC_MAX, readLimited } from '../../core/readLimited.js';
 import { type Command, num, str } from '../command.js';
 
 export const command: Command = {

@@ -6,7 +6,7 @@
  * Pure.
  */
 import { STRUCTS } from './abi.js';
-import { invalid } from '../../runtime/errors.js';
+import { invalid } from '../../core/errors.js';
 
 export interface Address {
   family: 4 | 6;

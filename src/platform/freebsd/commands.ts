@@ -5,7 +5,7 @@
  * interface). Behind a CommandRunner so tests can record the commands.
  */
 import { spawnSync } from 'node:child_process';
-import { RuntimeError } from '../../runtime/errors.js';
+import { RuntimeError } from '../../core/errors.js';
 
 export interface CommandResult {
   status: number;

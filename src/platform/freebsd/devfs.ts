@@ -7,7 +7,7 @@
  */
 import { DEVFS_RULESET_MAX } from './abi.js';
 import { createHash } from 'node:crypto';
-import { invalid, unsupported } from '../../runtime/errors.js';
+import { invalid, unsupported } from '../../core/errors.js';
 import { globMatch, globsOverlap, hasGlob } from './glob.js';
 
 /** A rule as devfs(8) arguments after `rule -s N add`, e.g. ['path', 'pf', 'unhide', 'mode', '0700']. */

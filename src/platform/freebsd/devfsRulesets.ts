@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError, isErrno } from '../../runtime/errors.js';
+import { RuntimeError, isErrno } from '../../core/errors.js';
 import type { DevfsControl } from './commands.js';
 import type { DevfsPlan } from './devfs.js';
 

@@ -10,8 +10,8 @@
  * dropped silently.
  */
 import * as path from 'node:path';
-import { RuntimeError, isErrno } from '../../runtime/errors.js';
-import { SMALL_DOC_MAX, readLimited } from '../../runtime/readLimited.js';
+import { RuntimeError, isErrno } from '../../core/errors.js';
+import { SMALL_DOC_MAX, readLimited } from '../../core/readLimited.js';
 
 export const EXT_FILE = 'runj.ext.json';
 

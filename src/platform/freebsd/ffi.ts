@@ -13,8 +13,8 @@
  * does.
  */
 import { endianness } from 'node:os';
-import { RuntimeError } from '../../runtime/errors.js';
-import { type Koffi, koffi } from '../koffi.js';
+import { RuntimeError } from '../../core/errors.js';
+import { type Koffi, koffi } from '../../core/koffi.js';
 import { LIMITS, MNT_BYFSID, MNT_NOWAIT, PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
 import { E, errnoName, errnoText } from './errno.js';
 import type { IovPair } from './jailParams.js';

@@ -10,7 +10,7 @@
  */
 import type { HostPolicy } from '../../plan/policy.js';
 import type { Spec } from '../../plan/spec.js';
-import { unsupported } from '../../runtime/errors.js';
+import { unsupported } from '../../core/errors.js';
 
 function present(v: unknown): boolean {
   if (v === undefined || v === null || v === '' || v === false) return false;

@@ -8,7 +8,7 @@
  * silently mount without the rest. runj checks those itself, so a typo is an
  * error rather than a mount that lacks what was asked for. Pure.
  */
-import { invalid } from '../../runtime/errors.js';
+import { invalid } from '../../core/errors.js';
 
 /**
  * Options vfs_donmount() itself turns into MNT_* flags for every file system

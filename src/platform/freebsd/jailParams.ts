@@ -3,7 +3,7 @@
  * against host policy; and the parameters' wire encoding (iovec name/value
  * pairs). Pure.
  */
-import { invalid, unsupported } from '../../runtime/errors.js';
+import { invalid, unsupported } from '../../core/errors.js';
 import { LIMITS } from './abi.js';
 import { type Address, parseAddressList } from './addresses.js';
 import { type FreeBSDPolicy, granted, matchesAny, policyName } from './policy.js';

@@ -21,7 +21,7 @@
  *   path) and the step fails.
  */
 import * as path from 'node:path';
-import { RuntimeError } from '../../runtime/errors.js';
+import { RuntimeError } from '../../core/errors.js';
 import { AT, MAXSYMLINKS, O, S_IF } from './abi.js';
 import { E } from './errno.js';
 import type { FileStat, FsStat, SyscallError } from './ffi.js';

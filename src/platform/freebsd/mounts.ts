@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Mount } from '../../plan/spec.js';
-import { invalid, unsupported } from '../../runtime/errors.js';
+import { invalid, unsupported } from '../../core/errors.js';
 import { MNT } from './abi.js';
 import { type DevfsRule, parseRule } from './devfs.js';
 import { checkFsOptions } from './fsOptions.js';
@@ -80,6 +80,14 @@ export function normaliseDestination(dest: string, where: string): string {
   if (abs === '/') throw invalid(`${where}/destination: a mount cannot replace the container's root`);
   return abs;
 }
+
+/** Every option translateMount gives a meaning (features' mountOptions): flags, their r-variants, bind. */
+export const FREEBSD_MOUNT_OPTIONS: readonly string[] = [
+  ...Object.keys(FLAGS),
+  ...Object.keys(FLAGS).map((o) => `r${o}`),
+  'bind',
+  'rbind',
+];
 
 function recursiveVariant(opt: string): string | undefined {
   return opt.startsWith('r') && FLAGS[opt.slice(1)] ? opt.slice(1) : undefined;

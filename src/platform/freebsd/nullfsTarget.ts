@@ -7,7 +7,7 @@
  *    when it has exactly one hard link (va_nlink != 1 is EINVAL).
  */
 import * as fs from 'node:fs';
-import { invalid, systemError } from '../../runtime/errors.js';
+import { invalid, systemError } from '../../core/errors.js';
 import type { MountStep } from './mounts.js';
 
 const where = (step: MountStep) => `mounts/${step.origin} (${step.destination})`;

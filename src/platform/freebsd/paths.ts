@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError, isErrno, systemError } from '../../runtime/errors.js';
+import { RuntimeError, isErrno, systemError } from '../../core/errors.js';
 
 const MAX_LINKS = 40;
 

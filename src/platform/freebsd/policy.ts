@@ -19,7 +19,7 @@
  * entry. Patterns are fnmatch(3) globs.
  */
 import type { HostPolicy } from '../../plan/policy.js';
-import { RuntimeError } from '../../runtime/errors.js';
+import { RuntimeError } from '../../core/errors.js';
 import { DEVFS_RULESET_MAX } from './abi.js';
 import { DEFAULT_OPEN_RULES, type DevfsPolicy, type DevfsRule, SHIPPED_RULESETS, parseRule } from './devfs.js';
 import { globMatch } from './glob.js';

@@ -7,7 +7,7 @@
  * allocation beyond it (kern_rctl.c, RCTL_ACTION_DENY). Usage for `events
  * --stats` comes from rctl_get_racct(2). Pure.
  */
-import { invalid } from '../../runtime/errors.js';
+import { invalid } from '../../core/errors.js';
 
 export interface RctlRule {
   resource: 'memoryuse' | 'swapuse' | 'maxproc' | 'pcpu';

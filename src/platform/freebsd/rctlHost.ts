@@ -6,7 +6,7 @@
  * filter with rctl_remove_rule(2) (ESRCH: nothing matched), and read back
  * with rctl_get_racct(2) and rctl_get_rules(2).
  */
-import { RuntimeError } from '../../runtime/errors.js';
+import { RuntimeError } from '../../core/errors.js';
 import { E } from './errno.js';
 import type { SyscallError } from './ffi.js';
 import { type RctlRule, jailFilter, parseRacct, parseRules, racctStats, ruleText } from './rctl.js';

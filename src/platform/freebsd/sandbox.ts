@@ -14,9 +14,9 @@ import { FREEBSD_RLIMITS } from './rlimits.js';
 import { SIGNALS } from './abi.js';
 import { rctlRules, unlimitedResources } from './rctl.js';
 import { addRules, jailStats, removeRules, requireRacct } from './rctlHost.js';
-import { RuntimeError } from '../../runtime/errors.js';
-import type { ContainerRecord } from '../../runtime/store.js';
-import type { Prepared, ProcessInfo, Sandbox } from '../sandbox.js';
+import { RuntimeError } from '../../core/errors.js';
+import type { ContainerRecord } from '../../backend/record.js';
+import type { Prepared, ProcessInfo, Sandbox } from '../../backend/sandbox.js';
 import { execRunner } from './commands.js';
 import { E } from './errno.js';
 import { readRunjExt } from './ext.js';
@@ -24,10 +24,9 @@ import * as ffi from './ffi.js';
 import { SZOMB, startToken } from './kinfo.js';
 import { fsKey } from './mountpoint.js';
 import { type Host, type SetUpData, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD, unmountPatiently } from './system.js';
-import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, jailDir, planFreeBSD } from './translate.js';
+import { FREEBSD_MOUNT_OPTIONS } from './mounts.js';
+import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, formatFreeBSDPlan, jailDir, planFreeBSD } from './translate.js';
 
-export { readRunjExt } from './ext.js';
-export { formatFreeBSDPlan, planFreeBSD } from './translate.js';
 
 /** Per-jail directories and the devfs ruleset registry: $RUNJ_FREEBSD_RUNDIR or /var/run/runj-freebsd. */
 export function freebsdRundir(): string {
@@ -180,6 +179,16 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     stats(record: ContainerRecord) {
       const setup = setupOf(record);
       return setup?.jid ? jailStats(host(), setup.jailName) : {};
+    },
+    exitReason() {
+      return undefined;
+    },
+    explain(plan: ContainerPlan, policy: HostPolicy) {
+      const fp = planFreeBSD(plan, policy, readRunjExt(plan.bundle));
+      return { plan: fp, text: formatFreeBSDPlan(fp) };
+    },
+    features() {
+      return { mountOptions: [...FREEBSD_MOUNT_OPTIONS], sections: {} };
     },
   };
 }

@@ -14,7 +14,7 @@
  * sources combine. runj's defaults apply only to what no source sets. Pure.
  */
 import type { FreeBSDJail, Spec } from '../../plan/spec.js';
-import { invalid } from '../../runtime/errors.js';
+import { invalid } from '../../core/errors.js';
 import { parseAddress } from './addresses.js';
 import type { RunjExt } from './ext.js';
 

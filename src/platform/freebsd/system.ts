@@ -24,7 +24,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError, systemError } from '../../runtime/errors.js';
+import { RuntimeError, systemError } from '../../core/errors.js';
 import { type CommandRunner, type DevfsControl, devfsControl, mustRun } from './commands.js';
 import { allocateRuleset, type Sleeper, sleepSync } from './devfsRulesets.js';
 import { E } from './errno.js';

@@ -6,8 +6,8 @@
  */
 import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan } from '../../plan/types.js';
-import { invalid } from '../../runtime/errors.js';
-import type { Record_ } from '../helperProtocol.js';
+import { invalid } from '../../core/errors.js';
+import type { Record_ } from '../../backend/protocol.js';
 import { processRecords } from '../processRecords.js';
 import { type DevfsPlan, type DevfsRule, buildRuleset, checkRequestedRule, deviceRule } from './devfs.js';
 import type { RunjExt } from './ext.js';

@@ -5,7 +5,7 @@
  * containers join it too, but limits go to the v1 controllers.
  */
 import * as path from 'node:path';
-import { invalid } from '../../runtime/errors.js';
+import { invalid } from '../../core/errors.js';
 
 export interface Hierarchy {
   /** v1 controllers (and `name=systemd`-style names) of this mount. */

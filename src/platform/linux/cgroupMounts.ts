@@ -7,7 +7,7 @@
  * hierarchy, and is made read-only afterwards when asked.
  */
 import * as path from 'node:path';
-import type { Record_ } from '../helperProtocol.js';
+import type { Record_ } from '../../backend/protocol.js';
 import type { CgroupLayout } from './cgroupLayout.js';
 import { MS } from './mountOptions.js';
 

@@ -1,7 +1,7 @@
 /** update and stats on a container's cgroup (runc's `update` and `events --stats`). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError, unsupported } from '../../runtime/errors.js';
+import { RuntimeError, unsupported } from '../../core/errors.js';
 import { controllerDir } from './cgroupLayout.js';
 import { planResources } from './cgroupResources.js';
 import { type CgroupState, hostLayout } from './cgroups.js';

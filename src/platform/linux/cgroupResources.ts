@@ -5,7 +5,7 @@
  * v2 needs an eBPF program, which this backend does not load.
  */
 import type { Device } from '../../plan/spec.js';
-import { invalid } from '../../runtime/errors.js';
+import { invalid } from '../../core/errors.js';
 
 export type CgroupMode = 'v1' | 'v2';
 

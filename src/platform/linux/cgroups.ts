@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError, isErrno } from '../../runtime/errors.js';
-import { sleepMs } from '../../runtime/lock.js';
+import { RuntimeError, isErrno } from '../../core/errors.js';
+import { sleepMs } from '../../core/time.js';
 import type { CgroupWrite } from './cgroupResources.js';
 import { type CgroupLayout, cgroupDirs, controllerDir, parseMountinfo } from './cgroupLayout.js';
 

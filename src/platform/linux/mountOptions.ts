@@ -2,7 +2,7 @@
  * OCI mount options → Linux mount(2) flags, propagation flags and data,
  * following runc's option table. Pure.
  */
-import { unsupported } from '../../runtime/errors.js';
+import { unsupported } from '../../core/errors.js';
 
 export const MS = {
   RDONLY: 0x1,

@@ -6,16 +6,19 @@
 import * as fs from 'node:fs';
 import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan } from '../../plan/types.js';
-import type { ContainerRecord } from '../../runtime/store.js';
-import { linuxProcessInfo } from '../procinfo.js';
-import type { Prepared, Sandbox } from '../sandbox.js';
+import type { ContainerRecord } from '../../backend/record.js';
+import { linuxProcessInfo } from './procinfo.js';
+import type { Prepared, Sandbox } from '../../backend/sandbox.js';
 import { CAPABILITIES } from './capabilities.js';
 import { type CgroupState, cgroupPids, freeze, hostLayout, removeCgroups, setUpCgroups } from './cgroups.js';
-import { RuntimeError } from '../../runtime/errors.js';
-import { helperFeatures } from '../../runtime/helper.js';
-import type { Record_ } from '../helperProtocol.js';
+import { RuntimeError } from '../../core/errors.js';
+import { helperFeatures } from '../../backend/helperBinary.js';
+import type { Record_ } from '../../backend/protocol.js';
 import { processRecords } from '../processRecords.js';
 import { cgroupStats, updateCgroup } from './cgroupOps.js';
+import { oomKilled } from './cgroupOom.js';
+import { linuxFeatures } from './features.js';
+import { MOUNT_OPTION_NAMES } from './mountOptions.js';
 import { type CgroupLayout, cgroupDirs, containerCgroupPath } from './cgroupLayout.js';
 import { RLIMITS } from './rlimits.js';
 import type { Seccomp } from './seccomp.js';
@@ -176,6 +179,20 @@ export const linuxSandbox: Sandbox = {
   stats(record) {
     const cg = cgroupOf(record);
     return cg ? cgroupStats(cg) : {};
+  },
+  exitReason(record) {
+    return oomKilled(cgroupOf(record));
+  },
+  explain(plan, policy) {
+    // The host's own last capability where there is one (this can run on any OS).
+    const t = translateLinux(plan, policy, { lastCap: lastCap(), cgroups: hostLayout(), seccomp: true });
+    const lines = ['helper records', ...t.records.map((r) => `  ${r.join(' ')}`)];
+    for (const w of t.warnings) lines.push(`warning: ${w}`);
+    for (const d of t.debug) lines.push(`debug: ${d}`);
+    return { plan: t, text: `${lines.join('\n')}\n` };
+  },
+  features() {
+    return { mountOptions: [...MOUNT_OPTION_NAMES], sections: { linux: linuxFeatures() } };
   },
 };
 

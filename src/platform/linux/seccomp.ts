@@ -3,8 +3,8 @@
  * with libseccomp. Pure. Unknown syscall names are left for libseccomp to
  * skip, as runc does; SCMP_ACT_NOTIFY needs a listener runj does not run.
  */
-import { invalid, unsupported } from '../../runtime/errors.js';
-import type { Record_ } from '../helperProtocol.js';
+import { invalid, unsupported } from '../../core/errors.js';
+import type { Record_ } from '../../backend/protocol.js';
 
 const ACTIONS = new Set([
   'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',

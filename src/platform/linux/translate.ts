@@ -4,8 +4,8 @@
  */
 import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
-import { RuntimeError, invalid, unsupported } from '../../runtime/errors.js';
-import type { Record_ } from '../helperProtocol.js';
+import { RuntimeError, invalid, unsupported } from '../../core/errors.js';
+import type { Record_ } from '../../backend/protocol.js';
 import { processRecords } from '../processRecords.js';
 import { capabilityMasks, CAP_SETS } from './capabilities.js';
 import { parseMountOptions, rootPropagation } from './mountOptions.js';

@@ -5,7 +5,7 @@
  */
 import type { HostPolicy } from '../../plan/policy.js';
 import type { Spec } from '../../plan/spec.js';
-import { unsupported } from '../../runtime/errors.js';
+import { unsupported } from '../../core/errors.js';
 
 const REFUSED: readonly [string, (s: Spec) => unknown][] = [
   ['linux.intelRdt', (s) => s.linux?.intelRdt],

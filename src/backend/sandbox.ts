@@ -1,13 +1,14 @@
 /**
  * The seam between the runtime and a platform backend. The runtime core
  * (src/runtime) only talks to this interface; src/platform/linux and
- * src/platform/freebsd implement it.
+ * src/platform/freebsd implement it, and src/runtime/backends.ts picks one
+ * (tests inject a recording fake through the runtime context).
  */
 import type { HostPolicy } from '../plan/policy.js';
 import type { Spec } from '../plan/spec.js';
 import type { ContainerPlan, ProcessPlan } from '../plan/types.js';
-import type { ContainerRecord } from '../runtime/store.js';
-import type { Record_ } from './helperProtocol.js';
+import type { ContainerRecord } from './record.js';
+import type { Record_ } from './protocol.js';
 
 export interface ProcessInfo {
   /** Opaque start-time token; a different value for the same pid means the pid was reused. */
@@ -51,15 +52,22 @@ export interface Sandbox {
   update(record: ContainerRecord, resources: Record<string, unknown>): void;
   /** Resource usage for `events`, in runc's stats shape where the backend has the numbers. */
   stats(record: ContainerRecord): Record<string, unknown>;
+  /** Why the init died before it was ready, when the backend knows (a Linux cgroup's OOM kill). */
+  exitReason(record: ContainerRecord): string | undefined;
+  /** `runj check`: the plan this backend would apply, as data and as text. No side effects. */
+  explain(plan: ContainerPlan, policy: HostPolicy): { plan: unknown; text: string };
+  /** The backend's part of the `features` document: mount options and platform sections. */
+  features(): BackendFeatures;
 }
 
-export async function loadSandbox(platform: string = process.platform): Promise<Sandbox> {
-  switch (platform) {
-    case 'linux':
-      return (await import('./linux/sandbox.js')).linuxSandbox;
-    case 'freebsd':
-      return (await import('./freebsd/sandbox.js')).freebsdSandbox;
-    default:
-      throw new Error(`no backend for platform ${platform}`);
-  }
+export interface BackendFeatures {
+  mountOptions: string[];
+  /** Platform sections of the features document (runtime-spec features.md), e.g. `linux`. */
+  sections: Record<string, unknown>;
+}
+
+export interface SignalTable {
+  byName: Readonly<Record<string, number>>;
+  /** The highest number kill(2) accepts as a signal (numbers 1..max). */
+  max: number;
 }

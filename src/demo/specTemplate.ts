@@ -2,8 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../plan/spec.js';
-import { RuntimeError, isErrno, systemError } from './errors.js';
-import { OCI_VERSION } from './ociState.js';
+import { RuntimeError, isErrno, systemError } from '../core/errors.js';
+import { OCI_VERSION } from '../runtime/ociState.js';
 
 const CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 

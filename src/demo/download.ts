@@ -11,7 +11,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RuntimeError, invalid, systemError } from './errors.js';
+import { RuntimeError, invalid, systemError } from '../core/errors.js';
 
 export const DEFAULT_VERSION = '14.3-RELEASE';
 export const RELEASES_URL = 'https://download.freebsd.org/releases';

@@ -1,0 +1,40 @@
+/**
+ * The native helper binary (native/README.md): where it is and what this
+ * build of it can do. The runtime spawns it; backends ask its features.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from '../core/errors.js';
+
+/** The helper binary: $RUNJ_HELPER, else native/runj-helper above this file. */
+export function helperPath(): string {
+  if (process.env.RUNJ_HELPER) return process.env.RUNJ_HELPER;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'native', 'runj-helper');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new RuntimeError('ESYSTEM', 'runj-helper not found: build it with `make -C native` or set RUNJ_HELPER');
+}
+
+export interface HelperFeatures {
+  seccomp: boolean;
+  tty: boolean;
+}
+
+let features: HelperFeatures | undefined;
+
+/** What this build of the helper can do (`runj-helper --features`). */
+export function helperFeatures(): HelperFeatures {
+  if (features) return features;
+  const r = spawnSync(helperPath(), ['--features'], { encoding: 'utf8', timeout: 5000 });
+  try {
+    const f = JSON.parse(r.stdout) as Partial<HelperFeatures>;
+    features = { seccomp: f.seccomp === true, tty: f.tty === true };
+  } catch {
+    features = { seccomp: false, tty: false };
+  }
+  return features;
+}
