@@ -41,6 +41,8 @@ export interface RuntimeContext {
   policy(): HostPolicy;
   /** The user create records as the container's owner. */
   owner(): string;
+  /** How long an operation waits for another one's container lock before ELOCKED. */
+  lockTimeoutMs: number;
   /** runc's --systemd-cgroup: accepted, and refused by create when a config would need it. */
   systemdCgroup: boolean;
 }
@@ -63,6 +65,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),
     owner: opts.owner ?? (() => os.userInfo().username),
+    lockTimeoutMs: opts.lockTimeoutMs ?? 30_000,
     systemdCgroup: opts.systemdCgroup === true,
   };
 }

@@ -46,7 +46,7 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
     ctx.store.sweep();
     return;
   }
-  const lock = lockContainer(ctx.store, id);
+  const lock = lockContainer(ctx.store, id, ctx.lockTimeoutMs);
   let record: ContainerRecord | undefined;
   try {
     const read = ctx.store.read(id);

@@ -23,7 +23,7 @@ export async function watch(ctx: RuntimeContext, id: string, intervalMs: number,
 
 export async function update(ctx: RuntimeContext, idArg: string, resources: Record<string, unknown>): Promise<void> {
   const id = validateId(idArg);
-  const lock = lockContainer(ctx.store, id);
+  const lock = lockContainer(ctx.store, id, ctx.lockTimeoutMs);
   try {
     const record = ctx.store.load(id);
     check('kill', currentStatus(ctx, record), id);

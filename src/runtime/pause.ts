@@ -8,7 +8,7 @@ import { check, nextStatus } from './status.js';
 async function setFrozen(ctx: RuntimeContext, idArg: string, on: boolean): Promise<void> {
   const id = validateId(idArg);
   const op = on ? 'pause' : 'resume';
-  const lock = lockContainer(ctx.store, id);
+  const lock = lockContainer(ctx.store, id, ctx.lockTimeoutMs);
   try {
     const record = ctx.store.load(id);
     check(op, currentStatus(ctx, record), id);

@@ -19,7 +19,7 @@ import type { ContainerRecord } from './store.js';
 
 export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
   const id = validateId(idArg);
-  const lock = lockContainer(ctx.store, id);
+  const lock = lockContainer(ctx.store, id, ctx.lockTimeoutMs);
   try {
     const record = ctx.store.load(id);
     check('start', currentStatus(ctx, record, true), id);

@@ -1,0 +1,269 @@
+/**
+ * A recording fake of everything the runtime reaches through RuntimeContext:
+ * a process table (pids, start times, signals), a backend (FakeSandbox:
+ * what setUp made is a "jail" with mounts), the native helper (FakeHelper:
+ * speaks the protocol as a script says, dies where told), hook runs and
+ * exec.fifo, and a clock whose sleeps advance virtual time at once. Every
+ * effect lands in `events`, and `leftovers()` says what is still there, so a
+ * test asserts what a failed operation left behind. No root needed.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Record_ } from '../../../src/backend/protocol.js';
+import { RuntimeError } from '../../../src/core/errors.js';
+import type { Clock } from '../../../src/core/time.js';
+import { emptyPolicy } from '../../../src/plan/policy.js';
+import type { Hook } from '../../../src/plan/spec.js';
+import { type RuntimeContext, createContext } from '../../../src/runtime/context.js';
+import type { FifoResult } from '../../../src/runtime/fifo.js';
+import type { HelperChannel, HelperEvent, HelperExit } from '../../../src/runtime/helper.js';
+import { FakeSandbox } from './sandbox.js';
+
+export interface FakeProcess {
+  pid: number;
+  startTime: string;
+  state: 'alive' | 'zombie' | 'gone';
+  /** The container it belongs to (killAll and listPids find it by this). */
+  container: string | undefined;
+  /** Signals it got, in order. */
+  signals: number[];
+  /** Ignores SIGKILL (a process stuck in the kernel). */
+  unkillable?: boolean;
+  frozen?: boolean;
+  /** Exit status when it ends (run, exec): set by exit(). */
+  exit?: HelperExit;
+  onExit: (() => void)[];
+}
+
+const SIGNUM: Record<string, number> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1, SIGSTOP: 19, SIGCONT: 18, SIGUSR1: 10 };
+const signum = (s: number | string): number => (typeof s === 'number' ? s : (SIGNUM[s] ?? os.constants.signals[s as NodeJS.Signals]));
+
+/** Sleep advances virtual time; the real event loop still turns (setImmediate) so I/O and other promises run. */
+export class FakeClock implements Clock {
+  t = Date.parse('2026-01-01T00:00:00Z');
+  now = (): number => this.t;
+  sleep = (ms: number): Promise<void> => {
+    this.t += ms;
+    return new Promise((r) => setImmediate(r));
+  };
+}
+
+/** Where the fake helper stops or fails: at one protocol step. */
+export type HelperScript = {
+  /** Dies (the channel ends, its process is gone) just before sending this message. */
+  dieBefore?: 'pid' | 'hooks' | 'ready';
+  /** Sends an error message instead of this one. */
+  errorAt?: 'pid' | 'hooks' | 'ready';
+  /** The error start reads back from exec.fifo (a failed startContainer hook or execve). */
+  startError?: string;
+  /** The init is gone by the time start opens the fifo. */
+  exitBeforeStart?: boolean;
+};
+
+export class FakeHost {
+  readonly procs = new Map<number, FakeProcess>();
+  readonly events: string[] = [];
+  readonly clock = new FakeClock();
+  readonly sandbox: FakeSandbox;
+  readonly helpers: FakeHelper[] = [];
+  /** What the next helper does; reset after each spawn unless `sticky`. */
+  script: HelperScript = {};
+  /** Hooks: by path, what a run does ('ok', 'fail', 'timeout'); the default is ok. */
+  hookResults = new Map<string, 'ok' | 'fail' | 'timeout'>();
+  private nextPid = 1000;
+
+  constructor(readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-fake-'))) {
+    this.sandbox = new FakeSandbox(this);
+  }
+
+  spawn(container: string | undefined): FakeProcess {
+    const pid = this.nextPid++;
+    const p: FakeProcess = { pid, startTime: `t${pid}`, state: 'alive', container, signals: [], onExit: [] };
+    this.procs.set(pid, p);
+    return p;
+  }
+
+  /** The process ends (exit code or signal), its waiters are told; 'zombie' keeps the pid unreaped. */
+  exit(p: FakeProcess, exit: HelperExit, as: 'gone' | 'zombie' = 'gone'): void {
+    if (p.state !== 'alive') return;
+    p.state = as;
+    p.exit = exit;
+    for (const f of p.onExit.splice(0)) f();
+  }
+
+  processInfo = (pid: number) => {
+    const p = this.procs.get(pid);
+    return p && p.state !== 'gone' ? { startTime: p.startTime, zombie: p.state === 'zombie' } : undefined;
+  };
+
+  signal = (pid: number, sig: number | NodeJS.Signals): void => {
+    const p = this.procs.get(pid);
+    if (!p || p.state === 'gone') throw Object.assign(new Error(`kill ${pid}: ESRCH`), { code: 'ESRCH' });
+    const n = signum(sig);
+    if (n === 0) return;
+    p.signals.push(n);
+    this.events.push(`signal ${pid} ${n}`);
+    if (p.state !== 'alive') return;
+    if (n === 9 && !p.unkillable) this.exit(p, { code: null, signal: 'SIGKILL' });
+    else if ((n === 15 || n === 2 || n === 1) && !p.frozen) this.exit(p, { code: null, signal: n === 15 ? 'SIGTERM' : n === 2 ? 'SIGINT' : 'SIGHUP' });
+  };
+
+  runHook = async (stage: string, hook: Hook, state: string): Promise<void> => {
+    const what = this.hookResults.get(hook.path) ?? 'ok';
+    this.events.push(`hook ${stage} ${hook.path} ${JSON.parse(state).status}`);
+    if (what === 'fail') throw new RuntimeError('EHOOK', `${stage} hook ${hook.path}: exit status 1`);
+    if (what === 'timeout') throw new RuntimeError('EHOOK', `${stage} hook ${hook.path}: timed out after ${hook.timeout}s`);
+  };
+
+  spawnHelper = (preserveFds: number): HelperChannel => {
+    const h = new FakeHelper(this, this.script, preserveFds);
+    this.script = {};
+    this.helpers.push(h);
+    return h;
+  };
+
+  /** The start side of exec.fifo: the parked helper's init execs, or reports its error. */
+  releaseFifo = (file: string, alive: () => boolean): FifoResult => {
+    if (!fs.existsSync(file)) throw new RuntimeError('EBADSTATE', 'cannot start an already running container');
+    const h = this.helpers.find((x) => x.fifo === file);
+    this.events.push(`fifo ${path.basename(path.dirname(file))}`);
+    if (!h || !alive()) throw new RuntimeError('EHELPER', 'container init exited before start');
+    if (h.script.startError) {
+      if (h.init) this.exit(h.init, { code: 1, signal: null });
+      return { error: { msg: h.script.startError, stage: 'exec' } };
+    }
+    h.started = true;
+    return { error: undefined };
+  };
+
+  /** A context whose every system effect lands here; `over` replaces parts. */
+  context(over: Partial<Parameters<typeof createContext>[0]> = {}): Promise<RuntimeContext> {
+    return createContext({
+      root: this.root,
+      platform: 'fake',
+      backend: async (platform) => {
+        if (platform !== 'fake') throw new Error(`no backend for platform ${platform}`);
+        return this.sandbox;
+      },
+      processInfo: this.processInfo,
+      signal: this.signal,
+      clock: this.clock,
+      spawnHelper: this.spawnHelper,
+      runHook: this.runHook,
+      releaseFifo: this.releaseFifo,
+      policy: () => emptyPolicy,
+      owner: () => 'tester',
+      ...over,
+    });
+  }
+
+  alive(container?: string): FakeProcess[] {
+    return [...this.procs.values()].filter((p) => p.state === 'alive' && (container === undefined || p.container === container));
+  }
+
+  /** Everything still there: live processes, backend resources, state directories. */
+  leftovers(): { processes: number[]; jails: string[]; dirs: string[] } {
+    return {
+      processes: this.alive().map((p) => p.pid),
+      jails: [...this.sandbox.jails.keys()],
+      dirs: fs.existsSync(this.root) ? fs.readdirSync(this.root) : [],
+    };
+  }
+}
+
+/** The native helper as a script: one protocol conversation (native/README.md), no process. */
+export class FakeHelper implements HelperChannel {
+  readonly sent: Record_[] = [];
+  init: FakeProcess | undefined;
+  fifo: string | undefined;
+  started = false;
+  detached = false;
+  private readonly queue: HelperEvent[] = [];
+  private waiter: ((e: HelperEvent) => void) | undefined;
+  private ended = false;
+  private container: string | undefined;
+
+  constructor(
+    private readonly host: FakeHost,
+    readonly script: HelperScript,
+    readonly preserveFds: number,
+  ) {}
+
+  private push(e: HelperEvent): void {
+    if (this.ended) return;
+    if (e.type === 'eof' || e.type === 'error') this.ended = e.type === 'eof';
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w(e);
+    else this.queue.push(e);
+  }
+
+  /** Sends `type` unless the script says to die or fail there; false when the conversation is over. */
+  private step(type: 'pid' | 'hooks' | 'ready', message: HelperEvent): boolean {
+    if (this.script.dieBefore === type) {
+      if (this.init) this.host.exit(this.init, { code: null, signal: 'SIGKILL' });
+      this.push({ type: 'eof' });
+      return false;
+    }
+    if (this.script.errorAt === type) {
+      if (this.init) this.host.exit(this.init, { code: 1, signal: null });
+      this.push({ type: 'error', stage: type, msg: `helper failed at ${type}`, errno: 5 });
+      this.push({ type: 'eof' });
+      return false;
+    }
+    this.push(message);
+    return true;
+  }
+
+  send(records: readonly Record_[]): void {
+    this.sent.push(...records);
+    const kinds = records.map((r) => r[0]);
+    if (kinds.includes('end')) {
+      const exec = kinds.includes('exec');
+      const fifoDir = records.find((r) => r[0] === 'fifo-dir')?.[1];
+      this.container = exec ? undefined : path.basename(String(fifoDir));
+      const owner = records.find((r) => r[0] === 'fake-container')?.[1];
+      if (!exec) {
+        // The helper makes exec.fifo before it forks (native/README.md, step 2).
+        this.fifo = path.join(String(fifoDir), 'exec.fifo');
+        fs.writeFileSync(this.fifo, '');
+      }
+      this.init = this.host.spawn(owner === undefined ? this.container : String(owner));
+      this.host.events.push(`helper ${exec ? 'exec' : 'create'} ${this.init.pid}`);
+      if (!this.step('pid', { type: 'pid', pid: this.init.pid })) return;
+      if (exec) {
+        this.started = true;
+        this.step('ready', { type: 'ready' });
+      } else this.step('hooks', { type: 'hooks' });
+    } else if (kinds.includes('continue')) {
+      if (this.script.exitBeforeStart && this.init) this.host.exit(this.init, { code: 0, signal: null });
+      this.step('ready', { type: 'ready' });
+    }
+  }
+
+  next(): Promise<HelperEvent> {
+    const e = this.queue.shift();
+    if (e) return Promise.resolve(e);
+    if (this.ended) return Promise.resolve({ type: 'eof' });
+    return new Promise((r) => {
+      this.waiter = r;
+    });
+  }
+
+  detach(): void {
+    this.detached = true;
+  }
+
+  kill(): void {
+    this.host.events.push('helper killed');
+    if (this.init) this.host.exit(this.init, { code: null, signal: 'SIGKILL' });
+    this.push({ type: 'eof' });
+  }
+
+  exited(): Promise<HelperExit> {
+    const p = this.init;
+    if (!p || p.state !== 'alive') return Promise.resolve(p?.exit ?? { code: null, signal: 'SIGKILL' });
+    return new Promise((r) => p.onExit.push(() => r(p.exit ?? { code: 0, signal: null })));
+  }
+}

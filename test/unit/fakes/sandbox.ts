@@ -1,0 +1,135 @@
+/**
+ * A recording fake backend. setUp makes a "jail" (with the mounts the plan
+ * asks for) that tearDown or recover removes; killAll and listPids act on
+ * the fake host's processes of the container. Any method can be made to
+ * fail (`failOn`), and every call is logged in the host's `events`.
+ */
+import type { Record_ } from '../../../src/backend/protocol.js';
+import type { ContainerRecord } from '../../../src/backend/record.js';
+import type { BackendFeatures, Prepared, Sandbox } from '../../../src/backend/sandbox.js';
+import { RuntimeError } from '../../../src/core/errors.js';
+import type { HostPolicy } from '../../../src/plan/policy.js';
+import type { ContainerPlan, ProcessPlan } from '../../../src/plan/types.js';
+import type { FakeHost } from './host.js';
+
+export interface FakeJail {
+  id: string;
+  jid: number;
+  mounts: string[];
+  frozen: boolean;
+  resources: Record<string, unknown>[];
+}
+
+type Method = Exclude<keyof Sandbox, 'platform'>;
+
+export class FakeSandbox implements Sandbox {
+  readonly platform = 'fake';
+  readonly jails = new Map<string, FakeJail>();
+  /** Methods that throw (once each call while set), with the error to throw. */
+  readonly failOn = new Map<Method, Error>();
+  /** setUp makes its jail and then fails, as a setUp that dies half-way without undoing (the worst case). */
+  setUpLeavesJail = false;
+  exitReasonText: string | undefined;
+  private nextJid = 1;
+
+  constructor(private readonly host: FakeHost) {}
+
+  private call(method: Method, detail: string): void {
+    this.host.events.push(`sandbox.${method} ${detail}`);
+    const err = this.failOn.get(method);
+    if (err) throw err;
+  }
+
+  private id(record: Pick<ContainerRecord, 'id'>): string {
+    return record.id;
+  }
+
+  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
+    this.call('prepare', plan.id);
+    const mounts = plan.mounts.map((m) => m.destination);
+    return {
+      records: [['fake-container', plan.id]],
+      warnings: policy.ignore.size ? [`policy ignores ${[...policy.ignore].join(',')}`] : [],
+      debug: [`${mounts.length} mounts`],
+      data: { name: plan.id, mounts },
+    };
+  }
+
+  async setUp(plan: ContainerPlan, prepared: Prepared): Promise<Record<string, unknown>> {
+    const jail: FakeJail = { id: plan.id, jid: this.nextJid++, mounts: prepared.data.mounts as string[], frozen: false, resources: [] };
+    if (this.setUpLeavesJail) this.jails.set(plan.id, jail);
+    this.call('setUp', plan.id);
+    this.jails.set(plan.id, jail);
+    return { jid: jail.jid };
+  }
+
+  async tearDown(record: ContainerRecord): Promise<void> {
+    this.call('tearDown', record.id);
+    if (this.pidsOf(record).length) throw new RuntimeError('ESYSTEM', `jail ${record.id} still has processes`);
+    this.jails.delete(record.id);
+  }
+
+  async recover(id: string, data: Record<string, unknown> | undefined): Promise<void> {
+    this.call('recover', `${id} ${data ? 'with data' : 'without data'}`);
+    for (const p of this.host.alive(id)) this.host.signal(p.pid, 9);
+    if (this.host.alive(id).length) throw new RuntimeError('ESYSTEM', `recovering ${id}: processes did not die`);
+    this.jails.delete(id);
+  }
+
+  private pidsOf(record: Pick<ContainerRecord, 'id'>): number[] {
+    return [...this.host.procs.values()].filter((p) => p.container === this.id(record) && p.state !== 'gone').map((p) => p.pid);
+  }
+
+  killAll(record: ContainerRecord, signal: number): void {
+    this.call('killAll', `${record.id} ${signal}`);
+    for (const pid of this.pidsOf(record)) {
+      try {
+        this.host.signal(pid, signal);
+      } catch {}
+    }
+  }
+
+  listPids(record: ContainerRecord): number[] {
+    this.call('listPids', record.id);
+    return this.pidsOf(record);
+  }
+
+  execRecords(record: ContainerRecord, proc: ProcessPlan): Prepared {
+    this.call('execRecords', record.id);
+    if (!this.jails.has(record.id)) throw new RuntimeError('ENOTRUNNING', 'container not running');
+    const records: Record_[] = [['fake-container', record.id], ...proc.args.map((a): Record_ => ['arg', a])];
+    return { records, warnings: [], debug: [], data: {} };
+  }
+
+  freeze(record: ContainerRecord, on: boolean): void {
+    this.call('freeze', `${record.id} ${on}`);
+    const jail = this.jails.get(record.id);
+    if (jail) jail.frozen = on;
+    for (const pid of this.pidsOf(record)) {
+      const p = this.host.procs.get(pid);
+      if (p) p.frozen = on;
+    }
+  }
+
+  update(record: ContainerRecord, resources: Record<string, unknown>): void {
+    this.call('update', record.id);
+    this.jails.get(record.id)?.resources.push(resources);
+  }
+
+  stats(record: ContainerRecord): Record<string, unknown> {
+    this.call('stats', record.id);
+    return { pids: { current: this.pidsOf(record).length } };
+  }
+
+  exitReason(): string | undefined {
+    return this.exitReasonText;
+  }
+
+  explain(plan: ContainerPlan): { plan: unknown; text: string } {
+    return { plan: { id: plan.id }, text: `fake plan for ${plan.id}\n` };
+  }
+
+  features(): BackendFeatures {
+    return { mountOptions: ['bind'], sections: {} };
+  }
+}
