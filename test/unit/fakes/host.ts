@@ -263,7 +263,7 @@ export class FakeHelper implements HelperChannel {
 
   exited(): Promise<HelperExit> {
     const p = this.init;
-    if (!p || p.state !== 'alive') return Promise.resolve(p?.exit ?? { code: null, signal: 'SIGKILL' });
+    if (p?.state !== 'alive') return Promise.resolve(p?.exit ?? { code: null, signal: 'SIGKILL' });
     return new Promise((r) => p.onExit.push(() => r(p.exit ?? { code: 0, signal: null })));
   }
 }
