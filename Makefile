@@ -22,8 +22,12 @@ help:
 deps:
 	@bash scripts/deps.sh
 
+# npm ci installs exactly the lock file (it fails rather than re-resolve when
+# package.json and the lock disagree) and removes node_modules first, so this
+# runs only when node_modules is missing or older than the lock; the touch
+# marks it fresh.
 node_modules: package-lock.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	@touch node_modules
 
 native:

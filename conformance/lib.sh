@@ -50,7 +50,9 @@ expect_rc() {
 # out_has TEXT : the last run's output contains TEXT.
 out_has() { grep -qF -- "$1" "$OUT"; }
 
-# wait_for SECONDS CMD... : poll until CMD succeeds.
+# wait_for SECONDS CMD... : poll until CMD succeeds. CMD runs anew on each
+# poll, but its arguments are expanded once by the caller: to re-read state,
+# pass a function or command that reads it, never a $(...) of it.
 wait_for() {
   local t=$(($1 * 5))
   shift

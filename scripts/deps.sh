@@ -23,7 +23,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# npm ci: exactly the lock file's versions (it removes node_modules first), so
+# only when node_modules is missing or older than the lock.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
   touch node_modules
 fi

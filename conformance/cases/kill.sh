@@ -47,6 +47,11 @@ case_kill_created() {
   expect "the program ran (/data/started exists) though the container was never started" test ! -e "$D/started"
 }
 
+# term_log_is FILE WANT : FILE's lines, sorted and space-joined, are WANT. A
+# function, so that wait_for reads the file again on every poll (a $(...) in
+# its arguments would be expanded once, before the first).
+term_log_is() { [ "$(sort "$1" 2>/dev/null | tr '\n' ' ')" = "$2" ]; }
+
 # kill --all TERM reaches every process of the container: two children and
 # the init process each trap TERM and log it (the init process keeps going;
 # without --all only it would get the signal).
@@ -58,7 +63,7 @@ until [ -e /data/ready.c1 ] && [ -e /data/ready.c2 ]; do sleep 0.1; done
 echo started > /data/started; while :; do sleep 1; done'
   create_started $id || return 1
   must "kill --all TERM" "${R[@]}" kill --all $id TERM || return 1
-  wait_for 10 test "$(sort "$D/term" 2>/dev/null | tr '\n' ' ')" = "c1 c2 init " ||
+  wait_for 10 term_log_is "$D/term" "c1 c2 init " ||
     fail "processes that got TERM: '$(sort "$D/term" 2>/dev/null | tr '\n' ' ')', want c1 c2 init" || return 1
   sleep 0.5
   n=$(wc -l <"$D/term")

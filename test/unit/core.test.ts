@@ -48,6 +48,10 @@ describe('container ids', () => {
 });
 
 describe('signals', () => {
+  // Numbers are the host platform's: SIGUSR1 is 10 on Linux, 30 on FreeBSD (sys/signal.h);
+  // the highest signal is 64 on Linux, SIGRTMAX 126 on FreeBSD.
+  const host = ({ linux: { SIGUSR1: 10, max: 64 }, freebsd: { SIGUSR1: 30, max: 126 } } as Record<string, { SIGUSR1: number; max: number }>)[process.platform];
+  if (!host) throw new Error(`no signal numbers for platform ${process.platform}`);
   it.each([
     ['9', 9],
     ['KILL', 9],
@@ -55,12 +59,12 @@ describe('signals', () => {
     ['sigkill', 9],
     ['term', 15],
     ['HUP', 1],
-    ['SIGUSR1', 10],
+    ['SIGUSR1', host.SIGUSR1],
   ])('%s → %d', (text, n) => {
     expect(parseSignal(text)).toBe(n);
   });
   it('defaults to TERM', () => expect(parseSignal(undefined)).toBe(15));
-  it.each(['65', 'NOPE', 'SIG', '-9', '9x'])('rejects %s', (s) => {
+  it.each([String(host.max + 1), 'NOPE', 'SIG', '-9', '9x'])('rejects %s', (s) => {
     expect(() => parseSignal(s)).toThrow(/unknown signal/);
   });
   it('names signals', () => expect(signalName(15)).toBe('SIGTERM'));
