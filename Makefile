@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 export NODE_EXTRA_CA_CERTS :=
 
-.PHONY: all build deps native validators typecheck bundle test unit integration conformance security validation lint abi-check demo bench clean help
+.PHONY: all build deps native validators typecheck bundle test unit integration coverage conformance security validation lint abi-check demo bench clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make security     attacks and faults against runj, runc and crun, side by side (installs them)"
 	@echo "make validation   the OCI runtime-tools suite against runj, runc and crun"
 	@echo "make bench        time runj against runc and crun"
+	@echo "make coverage     src/runtime line coverage from unit tests alone (fake backend)"
 	@echo "make lint         typecheck, lint, FreeBSD ABI check, FreeBSD C code compiled here"
 	@echo "make abi-check    FreeBSD ABI numbers against the Rust libc crate and Go x/sys/unix"
 
@@ -55,6 +56,11 @@ unit: build
 
 integration: build
 	$(NODE_BIN)/vitest run test/integration
+
+# Line coverage of src/runtime from the unit tests alone (the fake backend,
+# no root); fails under the thresholds in vitest.config.ts.
+coverage: build
+	$(NODE_BIN)/vitest run test/unit --coverage
 
 # runj's own black-box cases, then real clients: containerd (ctr + the runc v2
 # shim) and podman (conmon). Each script takes another runtime as an argument.

@@ -7,5 +7,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests spawn containers; keep files sequential on a 2-core machine.
     fileParallelism: false,
+    // `make coverage`: the runtime operations as the unit tests (fake backend) reach them.
+    coverage: {
+      provider: 'v8',
+      include: ['src/runtime/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      reportsDirectory: 'build/coverage',
+    },
   },
 });
