@@ -28,7 +28,7 @@ const PLACES = {
   'main.ts': 'cli', cli: 'cli', demo: 'demo', runtime: 'runtime', platform: 'platform',
   backend: 'backend', plan: 'plan', generated: 'plan', core: 'core',
 };
-const layerOf = (rel) => PLACES[rel.split('/')[0]] ?? null;
+const layerOf = (rel) => (Object.hasOwn(PLACES, rel.split('/')[0]) ? PLACES[rel.split('/')[0]] : null);
 // Inside platform: each backend apart; files directly in platform/ are shared.
 const platformPart = (rel) => (/^platform\/(linux|freebsd)\//.exec(rel)?.[1] ?? 'shared');
 // The one runtime file that picks a backend, and so may see platform/**.
@@ -52,8 +52,10 @@ function importsOf(file) {
   const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found = [];
   const add = (node, spec) => {
-    if (!ts.isStringLiteralLike(spec) || !spec.text.startsWith('.')) return;
-    found.push({ spec: spec.text, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
+    const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+    // import(variable) hides its target from this check: an error itself.
+    if (!ts.isStringLiteralLike(spec)) found.push({ spec: null, line });
+    else if (spec.text.startsWith('.')) found.push({ spec: spec.text, line });
   };
   const walk = (node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
@@ -91,6 +93,10 @@ for (const file of files) {
   const fromLayer = layerOf(from);
   if (!fromLayer) report(from, 1, 'no-layer', `${from} is outside every layer (${Object.keys(PLACES).join(' ')})`);
   for (const { spec, line } of importsOf(file)) {
+    if (spec === null) {
+      report(from, line, 'computed-import', `${from}: import() of a computed specifier; use a string literal`);
+      continue;
+    }
     imports++;
     const to = rel(resolve(file, spec));
     const toLayer = to.startsWith('../') ? null : layerOf(to);
@@ -119,7 +125,7 @@ for (const file of files) {
 // order matter and the two files one unit in all but name.
 for (const { cycle, size } of findCycles(graph)) {
   const line = importsOf(path.join(srcDir, cycle[0])).find(
-    ({ spec }) => rel(resolve(path.join(srcDir, cycle[0]), spec)) === cycle[1],
+    ({ spec }) => spec !== null && rel(resolve(path.join(srcDir, cycle[0]), spec)) === cycle[1],
   )?.line;
   const more = size > cycle.length - 1 ? ` (one of ${size} files importing each other)` : '';
   report(cycle[0], line ?? 1, 'cycle', `${cycle.join(' -> ')}${more}`);

@@ -124,12 +124,25 @@ describe('scripts/layers.mjs', () => {
     expect(r.out).toContain('platform/procinfo.ts:1: shared-platform: platform/procinfo.ts (platform) imports platform/freebsd/sandbox.ts (platform)');
   });
 
+  it('fails an import() whose target it cannot see', () => {
+    const src = tree({ ...layered, 'cli/load.ts': "const name = './args.js';\nexport const load = () => import(name);\n" });
+    const r = run('layers.mjs', src);
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('cli/load.ts:2: computed-import: cli/load.ts: import() of a computed specifier; use a string literal');
+  });
+
   it('fails a file in a folder that is no layer, and an import of it', () => {
-    const src = tree({ ...layered, 'util/x.ts': 'export const x = 1;\n', 'core/y.ts': "import { x } from '../util/x.js';\nexport const y = x;\n" });
+    const src = tree({
+      ...layered,
+      'util/x.ts': 'export const x = 1;\n',
+      'constructor/z.ts': 'export const z = 1;\n',
+      'core/y.ts': "import { x } from '../util/x.js';\nexport const y = x;\n",
+    });
     const r = run('layers.mjs', src);
     expect(r.status).toBe(1);
     expect(r.out).toContain('util/x.ts:1: no-layer: util/x.ts is outside every layer');
     expect(r.out).toContain('core/y.ts:1: no-layer: core/y.ts (core) imports util/x.ts (none)');
+    expect(r.out).toContain('constructor/z.ts:1: no-layer: constructor/z.ts is outside every layer');
   });
 });
 
