@@ -16,7 +16,7 @@ help:
 	@echo "make validation   the OCI runtime-tools suite against runj, runc and crun"
 	@echo "make bench        time runj against runc and crun"
 	@echo "make coverage     src/runtime line coverage from unit tests alone (fake backend)"
-	@echo "make lint         typecheck, lint, FreeBSD ABI check, FreeBSD C code compiled here"
+	@echo "make lint         typecheck, lint, import layers and cycles (TS and C), FreeBSD ABI check, FreeBSD C code compiled here"
 	@echo "make abi-check    FreeBSD ABI numbers against the Rust libc crate and Go x/sys/unix"
 
 # Installs what a fresh Debian machine lacks (idempotent; quiet when all is there).
@@ -80,8 +80,14 @@ security: deps build
 validation: deps build
 	bash conformance/runtime-tools/run.sh
 
+# layers.mjs: src imports only downwards through its layers (cli > demo >
+# runtime > platform > backend > plan > core), without cycles; c-cycles.mjs:
+# no two files of the Linux helper use each other.
 lint: validators abi-check
 	$(MAKE) -s -C native freebsd-check
+	node scripts/layers.mjs src
+	$(MAKE) -s -C native all objects
+	node scripts/c-cycles.mjs native/obj
 	$(NODE_BIN)/tsc -p .
 	$(NODE_BIN)/biome check src test build scripts
 

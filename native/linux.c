@@ -91,14 +91,6 @@ void platform_finish_root(const struct plan *p)
 		linux_write_oom(p);
 }
 
-int linux_has_userns(const struct plan *p)
-{
-	for (size_t i = 0; i < p->nns; i++)
-		if (linux_ns_flag(p->ns[i].type) == CLONE_NEWUSER)
-			return 1;
-	return 0;
-}
-
 void linux_write_oom(const struct plan *p)
 {
 	if (p->has_oom) {

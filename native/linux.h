@@ -1,12 +1,13 @@
-/* Shared by the Linux backend files (linux.c, linux_join.c, linux_mount.c). */
+/* Shared by the Linux backend files (linux.c, linux_join.c, linux_mount.c,
+ * linux_devices.c); linux_shared.c defines what more than one of them uses. */
 #ifndef RUNJ_LINUX_H
 #define RUNJ_LINUX_H
 
 /* CLONE_NEW* for a namespace type of the plan ("pid", "mount", ...), 0 if unknown. */
 int linux_ns_flag(const char *type);
 
-/* 1 once platform_enter has entered a user namespace, new or joined
- * (linux_join.c): devices are then bound from the host, since mknod is
+/* 1 once platform_enter (linux_join.c) has entered a user namespace, new
+ * or joined: devices are then bound from the host, since mknod is
  * refused there, and locked mount flags are kept in bind remounts. */
 extern int linux_in_userns;
 
@@ -20,7 +21,7 @@ int linux_has_userns(const struct plan *p);
  * host's user namespace (linux.c). */
 void linux_write_oom(const struct plan *p);
 
-/* linux_mount.c: the rootfs's O_PATH fd once platform_prepare_root has
+/* The rootfs's O_PATH fd once platform_prepare_root (linux_mount.c) has
  * bound it onto itself (-1 before), and "/proc/self/fd/N" for an fd (four
  * buffers in rotation), to mount on what an fd is. */
 extern int linux_rootfd;

@@ -20,20 +20,6 @@
 
 static int join_root_fd = -1;  /* /proc/<pid>/root, opened at stage 1 */
 static int new_userns;         /* the plan has ns-new user */
-int linux_in_userns;           /* the helper has entered a user namespace */
-
-int linux_ns_flag(const char *type)
-{
-	static const struct { const char *name; int flag; } types[] = {
-		{"pid", CLONE_NEWPID}, {"net", CLONE_NEWNET},  {"mount", CLONE_NEWNS},
-		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},  {"cgroup", CLONE_NEWCGROUP},
-		{"user", CLONE_NEWUSER},
-	};
-	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-		if (strcmp(types[i].name, type) == 0)
-			return types[i].flag;
-	return 0;
-}
 
 /* Writing "0" to cgroup.procs moves the writing process (cgroup v1 and v2);
  * the container process, forked later, inherits the cgroups. */

@@ -25,22 +25,10 @@
 #define REOPEN_TRIES 1000
 
 static char root[PATH_MAX];  /* the rootfs, symlinks resolved; "" for "/" */
-int linux_rootfd = -1;       /* O_PATH fd of the rootfs after its self-bind */
+/* The rootfs's O_PATH fd after its self-bind, and the magic-link path of
+ * an fd (linux_shared.c): everything under the root is made through fds. */
 #define rootfd linux_rootfd
 #define fdpath linux_fdpath
-
-/* Everything under the root is created and opened through fds
- * (linux_resolve.c) and mounted on through the fd's magic link: a path
- * string would be resolved again by the kernel, and a directory swapped for
- * a symlink in between would send the mkdir or the mount to the host. */
-const char *linux_fdpath(int fd)
-{
-	static char buf[4][32];
-	static int next;
-	char *b = buf[next++ % 4];
-	snprintf(b, sizeof buf[0], "/proc/self/fd/%d", fd);
-	return b;
-}
 
 /* The host path an fd is at now, "" when unknown. */
 static void fd_link(int fd, char out[PATH_MAX])
