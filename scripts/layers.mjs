@@ -19,13 +19,14 @@ import { findCycles } from './lib/cycles.mjs';
 // typescript.js (9 MB, CommonJS) for its exports: half a second here.
 const ts = createRequire(import.meta.url)('typescript');
 
-// Highest first; a file's rank is its index from the bottom.
-const LAYERS = ['cli', 'demo', 'runtime', 'platform', 'backend', 'plan', 'core'];
+// Highest first; a file's rank is its index from the bottom. The containerd
+// shim (shim/) is a front end like the CLI: it drives the runtime in-process.
+const LAYERS = ['cli', 'shim', 'demo', 'runtime', 'platform', 'backend', 'plan', 'core'];
 const rank = (layer) => LAYERS.length - LAYERS.indexOf(layer);
 // Top-level folder (or file) of SRC_DIR -> layer. Anything else is in no
 // layer and an error, so a new folder has to be placed here deliberately.
 const PLACES = {
-  'main.ts': 'cli', cli: 'cli', demo: 'demo', runtime: 'runtime', platform: 'platform',
+  'main.ts': 'cli', cli: 'cli', shim: 'shim', demo: 'demo', runtime: 'runtime', platform: 'platform',
   backend: 'backend', plan: 'plan', generated: 'plan', core: 'core',
 };
 const layerOf = (rel) => (Object.hasOwn(PLACES, rel.split('/')[0]) ? PLACES[rel.split('/')[0]] : null);

@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import { koffi, libcName } from '../core/koffi.js';
 import { sleepMs } from '../core/time.js';
 import { RuntimeError, isErrno, notExist, systemError } from '../core/errors.js';
-import type { Store } from './store.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
@@ -53,7 +52,13 @@ export function isLocked(file: string): boolean {
 }
 
 /** Takes the container's lock, waiting up to `timeoutMs`. Throws "container does not exist" if it goes away. */
-export function lockContainer(store: Store, id: string, timeoutMs = 30_000): Lock {
+/** Where containers' directories are (the Store; only these two of its methods, so lock.ts does not import it). */
+export interface ContainerDirs {
+  dir(id: string): string;
+  file(id: string, name: string): string;
+}
+
+export function lockContainer(store: ContainerDirs, id: string, timeoutMs = 30_000): Lock {
   const file = store.file(id, 'lock');
   const deadline = Date.now() + timeoutMs;
   for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {

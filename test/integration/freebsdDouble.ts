@@ -19,7 +19,7 @@ import type { Spec } from '../../src/plan/spec.js';
 import { koffi } from '../../src/core/koffi.js';
 import type { CommandRunner } from '../../src/platform/freebsd/commands.js';
 import * as ffi from '../../src/platform/freebsd/ffi.js';
-import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';
+import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/iov.js';
 import type { Host } from '../../src/platform/freebsd/system.js';
 import { type FreeBSDPlan, planFreeBSD } from '../../src/platform/freebsd/translate.js';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ffi from '../../src/platform/freebsd/ffi.js';
-import { JAIL_CREATE, JAIL_UPDATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';
+import { JAIL_CREATE, JAIL_UPDATE, encodeParams } from '../../src/platform/freebsd/iov.js';
 import { freebsdProcessInfo } from '../../src/platform/freebsd/sandbox.js';
 import { childrenMax, create, jailLines, log, str, t, useDouble } from './freebsdDouble.js';
 

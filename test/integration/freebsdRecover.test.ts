@@ -14,7 +14,7 @@ import { parsePolicy } from '../../src/plan/policy.js';
 import type { Spec } from '../../src/plan/spec.js';
 import type { CommandRunner } from '../../src/platform/freebsd/commands.js';
 import * as ffi from '../../src/platform/freebsd/ffi.js';
-import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';
+import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/iov.js';
 import { makeFreeBSDSandbox } from '../../src/platform/freebsd/sandbox.js';
 import type { Host } from '../../src/platform/freebsd/system.js';
 import { koffi } from '../../src/core/koffi.js';

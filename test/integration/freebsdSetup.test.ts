@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ffi from '../../src/platform/freebsd/ffi.js';
-import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';
+import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/iov.js';
 import { type SetUpData, liveJid, setUpFreeBSD, tearDownFreeBSD } from '../../src/platform/freebsd/system.js';
 import { childrenMax, commands, create, failOn, host, ifconfigOutput, jailLines, log, mountLines, plan, rootfs, spec, state, str, t, tmp, useDouble } from './freebsdDouble.js';
 

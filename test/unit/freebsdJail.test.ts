@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FreeBSDJail, Spec } from '../../src/plan/spec.js';
-import { encodeParam, formatParam, jailName, noName } from '../../src/platform/freebsd/jailParams.js';
+import { jailName } from '../../src/platform/freebsd/jailParams.js';
+import { encodeParam, formatParam, noName } from '../../src/platform/freebsd/iov.js';
 import { errorOf, fplan, freebsdSpec, paramText, policyOf } from './freebsdFixtures.js';
 
 const DEFAULTS = [

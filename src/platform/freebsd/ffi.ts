@@ -17,7 +17,7 @@ import { RuntimeError } from '../../core/errors.js';
 import { type Koffi, koffi } from '../../core/koffi.js';
 import { LIMITS, MNT_BYFSID, MNT_NOWAIT, PROTOTYPES, SIZE_T, STRUCTS } from './abi.js';
 import { E, errnoName, errnoText } from './errno.js';
-import type { IovPair } from './jailParams.js';
+import type { IovPair } from './iov.js';
 import { CTL_KERN, KERN_BOOTTIME, KERN_PROC, KERN_PROC_PID, KERN_PROC_PROC, KINFO_PROC_SIZE, type KinfoProc, decodeKinfoProcs, decodeTimeval } from './kinfo.js';
 
 /** libjail's JAIL_ERRMSGLEN; nmount callers (mount(8)) use 255. */

@@ -180,4 +180,3 @@ export function translateJail(id: string, path: string, req: JailRequest, policy
   };
 }
 
-export * from './iov.js';

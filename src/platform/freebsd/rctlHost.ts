@@ -10,7 +10,7 @@ import { RuntimeError } from '../../core/errors.js';
 import { E } from './errno.js';
 import type { SyscallError } from './ffi.js';
 import { type RctlRule, jailFilter, parseRacct, parseRules, racctStats, ruleText } from './rctl.js';
-import type { Host } from './system.js';
+import type { Host } from './host.js';
 
 const errnoOf = (err: unknown) => (err as SyscallError | undefined)?.errno;
 

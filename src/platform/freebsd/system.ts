@@ -25,43 +25,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError, systemError } from '../../core/errors.js';
-import { type CommandRunner, type DevfsControl, devfsControl, mustRun } from './commands.js';
-import { allocateRuleset, type Sleeper, sleepSync } from './devfsRulesets.js';
+import { devfsControl, mustRun } from './commands.js';
+import { allocateRuleset, sleepSync } from './devfsRulesets.js';
 import { E } from './errno.js';
 import type { SyscallError } from './ffi.js';
-import { type Alias, type IovPair, JAIL_CREATE, type JailParam, encodeParams, int32 } from './jailParams.js';
-import type { KinfoProc } from './kinfo.js';
+import type { Alias, JailParam } from './jailParams.js';
+import type { Host } from './host.js';
+import { type IovPair, JAIL_CREATE, encodeParams, int32 } from './iov.js';
 import { MNT, type MountStep } from './mounts.js';
-import { type FsSyscalls, fsKey, mountAt, resolveMountPoint } from './mountpoint.js';
+import { fsKey, mountAt, resolveMountPoint } from './mountpoint.js';
 import { IFCONFIG, aliasAddArgs, aliasRemoveArgs, interfaceHasAddress, vnetMoveArgs, vnetReturnArgs } from './network.js';
 import { checkNullfsTarget, explainNullfsTarget, nullfsSourceKind } from './nullfsTarget.js';
 import { removeCreated } from './paths.js';
 import { addRules, removeAllRules, requireRacct } from './rctlHost.js';
 import type { FreeBSDPlan } from './translate.js';
 
-/** The system calls of ffi.ts, as an interface. */
-export interface Syscalls extends FsSyscalls {
-  jailSet(pairs: readonly IovPair[], flags: number, what?: string): number;
-  jailGet(pairs: readonly IovPair[], flags: number, what?: string): { jid: number; values: (Buffer | null)[] };
-  jailRemove(jid: number): void;
-  nmount(pairs: readonly IovPair[], flags: number, what?: string): void;
-  unmount(dir: string, flags: number): void;
-  kill(pid: number, signal: number): void;
-  allProcs(): KinfoProc[];
-  racctEnabled(): boolean | undefined;
-  rctlAddRule(rule: string): void;
-  rctlRemoveRule(filter: string): void;
-  rctlGetRacct(filter: string): string;
-  rctlGetRules(filter: string): string;
-}
-
-export interface Host {
-  sys: Syscalls;
-  run: CommandRunner;
-  devfs?: DevfsControl;
-  rundir: string;
-  sleep?: Sleeper;
-}
+export type { Host, Syscalls } from './host.js';
 
 /** What setUp did; saved in state.json and handed back to tearDown. */
 export interface SetUpData {
