@@ -12,12 +12,13 @@ import { forwardUntilExit } from './forward.js';
 import { validateId } from './ids.js';
 import { checkPreservedFds } from './preservedFds.js';
 import { PROCESS_MAX, readLimited } from '../core/readLimited.js';
+import { type LabelFlags, checkLabelFlags } from './execLabels.js';
 import { currentStatus } from './liveness.js';
 import { check } from './status.js';
 import { writeFileAtomic } from './store.js';
 import { terminalRecords } from './terminal.js';
 
-export interface ExecOptions {
+export interface ExecOptions extends LabelFlags {
   id: string;
   processFile?: string | undefined;
   args: string[];
@@ -91,6 +92,7 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   const id = validateId(o.id);
   const record = ctx.store.load(id);
   check('exec', currentStatus(ctx, record), id);
+  for (const w of checkLabelFlags(o, ctx.policy())) ctx.log.warn(`${id}: exec: ${w}`);
   const proc = o.processFile ? await readProcessFile(o.processFile) : processFromFlags(record.execDefaults?.process, o);
   if (o.processFile && o.tty) proc.terminal = true;
   const preserveFds = o.preserveFds ?? 0;
