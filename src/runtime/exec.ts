@@ -11,7 +11,8 @@ import { RuntimeError, invalid, usage } from '../core/errors.js';
 import { forwardUntilExit } from './forward.js';
 import { validateId } from './ids.js';
 import { checkPreservedFds } from './preservedFds.js';
-import { PROCESS_MAX, readLimited } from '../core/readLimited.js';
+import { readJsonFile } from '../core/json.js';
+import { PROCESS_MAX } from '../core/readLimited.js';
 import { type LabelFlags, checkLabelFlags } from './execLabels.js';
 import { currentStatus } from './liveness.js';
 import { check } from './status.js';
@@ -36,13 +37,7 @@ export interface ExecOptions extends LabelFlags {
 }
 
 async function readProcessFile(file: string): Promise<Process> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readLimited(file, PROCESS_MAX, 'process file'));
-  } catch (err) {
-    if (err instanceof RuntimeError) throw err;
-    throw new RuntimeError('ECONFIG', `${file}: ${(err as Error).message}`);
-  }
+  const doc = readJsonFile(file, { max: PROCESS_MAX, what: 'process file' });
   const { validateProcessDocument } = await import('../plan/validate.js');
   return validateProcessDocument(doc, file);
 }

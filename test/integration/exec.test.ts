@@ -122,6 +122,10 @@ describe.skipIf(!isRoot)('exec, ps, pause and resume', () => {
     const bad = path.join(env.dir, 'resources.json');
     fs.writeFileSync(bad, JSON.stringify({ blockIO: { weight: 10 } }));
     expect(runj(env, ['update', '-r', bad, id]).stderr).toContain('update: linux.resources.blockIO');
+    fs.writeFileSync(bad, 'null');
+    expect(runj(env, ['update', '-r', bad, id])).toMatchObject({ status: 1, stderr: `runj: --resources ${bad}: must be a JSON object\n` });
+    fs.writeFileSync(bad, '{"pids":');
+    expect(runj(env, ['update', '-r', bad, id]).stderr).toMatch(`runj: --resources ${bad}: invalid JSON: `);
   });
 
   it('checkpoint and restore say they are not supported', () => {
