@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define OUTPUT_MAX 4096  /* as HOOK_OUTPUT_MAX in src/runtime/readLimited.ts */
+#define OUTPUT_MAX 4096  /* as HOOK_OUTPUT_MAX in src/core/readLimited.ts */
 #define TICK_MS 50  /* how often a running hook is checked for exit */
 
 static long long now_ms(void)

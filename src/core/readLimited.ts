@@ -64,20 +64,32 @@ export function readLimited(file: string, limit: number, what: string, code: Err
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new RuntimeError(code, `${file}: not a regular file (${kind(st)})`);
-    const tooBig = () => new RuntimeError(code, `${file}: larger than runj's limit for a ${what} (${formatSize(limit)})`);
-    if (st.size > limit) throw tooBig();
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1 - total));
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > limit) throw tooBig();
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
+    if (st.size > limit) throw tooBig(file, limit, what, code);
+    return readLimitedFd(fd, limit, what, code, file);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function tooBig(name: string, limit: number, what: string, code: ErrorCode): RuntimeError {
+  return new RuntimeError(code, `${name}: larger than runj's limit for a ${what} (${formatSize(limit)})`);
+}
+
+/**
+ * Reads an open fd to its end, at most `limit` bytes (standard input for
+ * `update -r -`: a pipe, so neither O_NONBLOCK nor a size check beforehand
+ * applies). `name` stands for the fd in the error.
+ */
+export function readLimitedFd(fd: number, limit: number, what: string, code: ErrorCode, name: string): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1 - total));
+    const n = fs.readSync(fd, buf, 0, buf.length, null);
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total > limit) throw tooBig(name, limit, what, code);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }

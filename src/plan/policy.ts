@@ -6,8 +6,9 @@
  *
  *   { "ignore": ["linux.seccomp", "linux.resources"] }
  */
-import { RuntimeError, isErrno } from '../core/errors.js';
-import { SMALL_DOC_MAX, readLimited } from '../core/readLimited.js';
+import { RuntimeError } from '../core/errors.js';
+import { parseJson, readJsonFile } from '../core/json.js';
+import { SMALL_DOC_MAX } from '../core/readLimited.js';
 
 export const DEFAULT_POLICY_FILE = '/etc/runj/policy.json';
 
@@ -22,12 +23,10 @@ export interface HostPolicy {
 export const emptyPolicy: HostPolicy = { file: undefined, ignore: new Set(), sections: {} };
 
 export function parsePolicy(text: string, file: string): HostPolicy {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new RuntimeError('ECONFIG', `${file}: invalid JSON: ${(err as Error).message}`);
-  }
+  return policyFrom(parseJson(text, file), file);
+}
+
+function policyFrom(doc: unknown, file: string): HostPolicy {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new RuntimeError('ECONFIG', `${file}: must be a JSON object`);
   }
@@ -43,13 +42,6 @@ export function parsePolicy(text: string, file: string): HostPolicy {
 
 /** Reads the host policy; a missing file is the empty policy. */
 export function loadPolicy(file = process.env.RUNJ_POLICY || DEFAULT_POLICY_FILE): HostPolicy {
-  let text: string;
-  try {
-    text = readLimited(file, SMALL_DOC_MAX, 'host policy');
-  } catch (err) {
-    if (err instanceof RuntimeError) throw err;
-    if (isErrno(err, 'ENOENT')) return { ...emptyPolicy, file };
-    throw new RuntimeError('ECONFIG', `${file}: cannot read host policy: ${(err as Error).message}`);
-  }
-  return parsePolicy(text, file);
+  const doc = readJsonFile(file, { max: SMALL_DOC_MAX, what: 'host policy', optional: true });
+  return doc === undefined ? { ...emptyPolicy, file } : policyFrom(doc, file);
 }

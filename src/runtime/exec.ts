@@ -11,13 +11,15 @@ import { RuntimeError, invalid, usage } from '../core/errors.js';
 import { forwardUntilExit } from './forward.js';
 import { validateId } from './ids.js';
 import { checkPreservedFds } from './preservedFds.js';
-import { PROCESS_MAX, readLimited } from '../core/readLimited.js';
+import { readJsonFile } from '../core/json.js';
+import { PROCESS_MAX } from '../core/readLimited.js';
+import { type LabelFlags, checkLabelFlags } from './execLabels.js';
 import { currentStatus } from './liveness.js';
 import { check } from './status.js';
 import { writeFileAtomic } from './store.js';
 import { terminalRecords } from './terminal.js';
 
-export interface ExecOptions {
+export interface ExecOptions extends LabelFlags {
   id: string;
   processFile?: string | undefined;
   args: string[];
@@ -35,13 +37,7 @@ export interface ExecOptions {
 }
 
 async function readProcessFile(file: string): Promise<Process> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readLimited(file, PROCESS_MAX, 'process file'));
-  } catch (err) {
-    if (err instanceof RuntimeError) throw err;
-    throw new RuntimeError('ECONFIG', `${file}: ${(err as Error).message}`);
-  }
+  const doc = readJsonFile(file, { max: PROCESS_MAX, what: 'process file' });
   const { validateProcessDocument } = await import('../plan/validate.js');
   return validateProcessDocument(doc, file);
 }
@@ -91,6 +87,7 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   const id = validateId(o.id);
   const record = ctx.store.load(id);
   check('exec', currentStatus(ctx, record), id);
+  for (const w of checkLabelFlags(o, ctx.policy())) ctx.log.warn(`${id}: exec: ${w}`);
   const proc = o.processFile ? await readProcessFile(o.processFile) : processFromFlags(record.execDefaults?.process, o);
   if (o.processFile && o.tty) proc.terminal = true;
   const preserveFds = o.preserveFds ?? 0;

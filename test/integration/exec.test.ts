@@ -49,6 +49,31 @@ describe.skipIf(!isRoot)('exec, ps, pause and resume', () => {
     expect(bad.stderr).toContain(`${file}: /args`);
   });
 
+  it('refuses --apparmor and --process-label, which no backend applies, unless the host policy ignores them', () => {
+    const refusal = (flag: string, what: string, key: string) =>
+      `runj: exec: ${flag}: ${what} not supported by this backend; list "${key}" under "ignore" in the host policy to run without it\n`;
+    expect(runj(env, ['exec', '--apparmor', 'runj-test', id, 'true'])).toMatchObject({ status: 1, stderr: refusal('--apparmor', 'AppArmor is', 'process.apparmorProfile') });
+    expect(runj(env, ['exec', '--process-label', 'system_u:system_r:container_t:s0', id, 'true'])).toMatchObject({
+      status: 1,
+      stderr: refusal('--process-label', 'SELinux labels are', 'process.selinuxLabel'),
+    });
+    // Clients that always pass the flags pass an empty value for "none".
+    expect(runj(env, ['exec', '--apparmor', '', '--process-label=', id, 'echo', 'ok'])).toMatchObject({ status: 0, stdout: 'ok\n', stderr: '' });
+    const policy = path.join(env.dir, 'ignore-labels.json');
+    fs.writeFileSync(policy, JSON.stringify({ ignore: ['process.apparmorProfile', 'process.selinuxLabel'] }));
+    const saved = process.env.RUNJ_POLICY;
+    process.env.RUNJ_POLICY = policy;
+    try {
+      const r = runj(env, ['exec', '--apparmor', 'runj-test', '--process-label', 'l', id, 'echo', 'ok']);
+      expect(r).toMatchObject({ status: 0, stdout: 'ok\n' });
+      expect(r.stderr).toContain(`ignoring --apparmor as the host policy (${policy}) allows`);
+      expect(r.stderr).toContain(`ignoring --process-label as the host policy (${policy}) allows`);
+    } finally {
+      if (saved === undefined) delete process.env.RUNJ_POLICY;
+      else process.env.RUNJ_POLICY = saved;
+    }
+  });
+
   it('detaches with a pid file; ps lists it; kill --all reaches it', async () => {
     const pidFile = path.join(env.dir, 'exec.pid');
     const out = fs.openSync(path.join(env.dir, 'exec.out'), 'w');
@@ -97,6 +122,10 @@ describe.skipIf(!isRoot)('exec, ps, pause and resume', () => {
     const bad = path.join(env.dir, 'resources.json');
     fs.writeFileSync(bad, JSON.stringify({ blockIO: { weight: 10 } }));
     expect(runj(env, ['update', '-r', bad, id]).stderr).toContain('update: linux.resources.blockIO');
+    fs.writeFileSync(bad, 'null');
+    expect(runj(env, ['update', '-r', bad, id])).toMatchObject({ status: 1, stderr: `runj: --resources ${bad}: must be a JSON object\n` });
+    fs.writeFileSync(bad, '{"pids":');
+    expect(runj(env, ['update', '-r', bad, id]).stderr).toMatch(`runj: --resources ${bad}: invalid JSON: `);
   });
 
   it('checkpoint and restore say they are not supported', () => {

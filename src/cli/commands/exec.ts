@@ -6,7 +6,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : [])
 export const command: Command = {
   summary: 'run a new process inside a running container',
   usage:
-    'exec [--process|-p FILE] [--tty|-t] [--console-socket S] [--detach|-d] [--pid-file F] [--preserve-fds N] [--env|-e K=V] [--cwd DIR] [--user|-u UID[:GID]] [--additional-gids|-g G] [--no-new-privs] [--cap|-c CAP] ID [ARGS...]',
+    'exec [--process|-p FILE] [--tty|-t] [--console-socket S] [--detach|-d] [--pid-file F] [--preserve-fds N] [--env|-e K=V] [--cwd DIR] [--user|-u UID[:GID]] [--additional-gids|-g G] [--no-new-privs] [--cap|-c CAP] [--apparmor PROFILE] [--process-label LABEL] ID [ARGS...]',
   flags: {
     process: { type: 'string', alias: 'p' },
     tty: { type: 'bool', alias: 't' },
@@ -20,7 +20,7 @@ export const command: Command = {
     'additional-gids': { type: 'list', alias: 'g' },
     'no-new-privs': { type: 'bool' },
     cap: { type: 'list', alias: 'c' },
-    'apparmor': { type: 'string' },
+    apparmor: { type: 'string' },
     'process-label': { type: 'string' },
     ignore: { type: 'bool' },
   },
@@ -42,6 +42,8 @@ export const command: Command = {
       additionalGids: list(flags['additional-gids']),
       noNewPrivs: flags['no-new-privs'] === true,
       caps: list(flags.cap),
+      apparmor: str(flags.apparmor),
+      processLabel: str(flags['process-label']),
     });
     return { exitCode };
   },

@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
-import { RuntimeError } from '../../core/errors.js';
+import { invalid } from '../../core/errors.js';
+import { readJsonFile } from '../../core/json.js';
+import { SMALL_DOC_MAX } from '../../core/readLimited.js';
 import { update } from '../../runtime/events.js';
-import { SMALL_DOC_MAX, readLimited } from '../../core/readLimited.js';
 import { type Command, num, str } from '../command.js';
 
 export const command: Command = {
@@ -22,16 +22,11 @@ export const command: Command = {
   },
   positionals: [1, 1],
   async run(ctx, { flags, positionals }) {
-    let resources: Record<string, unknown> = {};
     const file = str(flags.resources);
-    if (file) {
-      try {
-        resources = JSON.parse(file === '-' ? fs.readFileSync(0, 'utf8') : readLimited(file, SMALL_DOC_MAX, 'resources file', 'EINVALID'));
-      } catch (err) {
-        if (err instanceof RuntimeError) throw err;
-        throw new RuntimeError('EINVALID', `--resources ${file}: ${(err as Error).message}`);
-      }
-    }
+    const opts = { max: SMALL_DOC_MAX, what: 'resources file', code: 'EINVALID', jsonCode: 'EINVALID', name: `--resources ${file}`, stdin: true } as const;
+    const doc = file ? readJsonFile(file, opts) : {};
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw invalid(`--resources ${file}: must be a JSON object`);
+    const resources = doc as Record<string, unknown>;
     const set = (section: string, key: string, value: unknown) => {
       if (value === undefined) return;
       resources[section] = { ...(resources[section] as object | undefined), [key]: value };

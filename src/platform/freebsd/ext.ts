@@ -10,8 +10,9 @@
  * dropped silently.
  */
 import * as path from 'node:path';
-import { RuntimeError, isErrno } from '../../core/errors.js';
-import { SMALL_DOC_MAX, readLimited } from '../../core/readLimited.js';
+import { RuntimeError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/json.js';
+import { SMALL_DOC_MAX } from '../../core/readLimited.js';
 
 export const EXT_FILE = 'runj.ext.json';
 
@@ -67,20 +68,6 @@ export function parseRunjExt(doc: unknown): RunjExt {
 
 /** Reads <bundle>/runj.ext.json; a missing file is undefined. */
 export function readRunjExt(bundle: string): RunjExt | undefined {
-  const file = path.join(bundle, EXT_FILE);
-  let text: string;
-  try {
-    text = readLimited(file, SMALL_DOC_MAX, EXT_FILE, 'EBUNDLE');
-  } catch (err) {
-    if (err instanceof RuntimeError) throw err;
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw new RuntimeError('EBUNDLE', `cannot read ${file}: ${(err as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new RuntimeError('ECONFIG', `${EXT_FILE}: invalid JSON: ${(err as Error).message}`);
-  }
-  return parseRunjExt(doc);
+  const doc = readJsonFile(path.join(bundle, EXT_FILE), { max: SMALL_DOC_MAX, what: EXT_FILE, code: 'EBUNDLE', optional: true });
+  return doc === undefined ? undefined : parseRunjExt(doc);
 }

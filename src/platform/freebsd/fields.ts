@@ -9,15 +9,9 @@
  * debug line. Pure.
  */
 import type { HostPolicy } from '../../plan/policy.js';
+import { present } from '../../plan/present.js';
 import type { Spec } from '../../plan/spec.js';
 import { unsupported } from '../../core/errors.js';
-
-function present(v: unknown): boolean {
-  if (v === undefined || v === null || v === '' || v === false) return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
-  return true;
-}
 
 type Get = (s: Spec) => unknown;
 const res = (s: Spec) => (s.linux?.resources ?? {}) as Record<string, Record<string, unknown> | unknown[] | undefined>;

@@ -4,6 +4,7 @@
  * fields come back as warnings. Pure.
  */
 import type { HostPolicy } from '../../plan/policy.js';
+import { present } from '../../plan/present.js';
 import type { Spec } from '../../plan/spec.js';
 import { unsupported } from '../../core/errors.js';
 
@@ -25,13 +26,6 @@ const SELINUX: readonly [string, (s: Spec) => unknown][] = [
   ['linux.mountLabel', (s) => s.linux?.mountLabel],
   ['process.selinuxLabel', (s) => s.process?.selinuxLabel],
 ];
-
-function present(v: unknown): boolean {
-  if (v === undefined || v === null || v === '' || v === false) return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
-  return true;
-}
 
 export interface FieldReport {
   warnings: string[];
