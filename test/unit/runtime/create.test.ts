@@ -205,9 +205,12 @@ describe('create: hooks', () => {
       },
     });
     const states: string[] = [];
+    const seen: string[] = [];
     const runHook = host.runHook;
     ctx.runHook = async (stage, hk, st) => {
       states.push(st);
+      // Meanwhile others see a creating container (create holds its lock), recorded with the init's pid.
+      seen.push(`${state(ctx, 'h1').status} ${onDisk(ctx, 'h1').status} ${onDisk(ctx, 'h1').pid}`);
       await runHook(stage, hk, st);
     };
     const bundle = makeBundle((c) => {
@@ -225,6 +228,7 @@ describe('create: hooks', () => {
       'hook createRuntime /bin/cr creating',
       'to helper state-creating,state-created,continue',
     ]);
+    expect(seen).toEqual([`creating creating ${pid}`, `creating creating ${pid}`, `creating creating ${pid}`]);
     const hookState = JSON.parse(states[0] ?? '{}');
     expect(hookState).toEqual({ ociVersion: '1.3.0', id: 'h1', status: 'creating', pid, bundle });
     const answer = host.helpers[0]?.sent ?? [];
@@ -380,6 +384,69 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('EBUNDLE');
     expect(err.message).toBe(`bundle ${bundle} is not a directory`);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('config.json that is a directory', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const bundle = makeBundle();
+    const file = path.join(bundle, 'config.json');
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const err = await failure(create(ctx, { id: 'b1', bundle }));
+    expect(err.code).toBe('EBUNDLE');
+    expect(err.message).toBe(`${file}: not a regular file (a directory)`);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('config.json that cannot be opened (a symlink loop): EBUNDLE with the reason', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const bundle = makeBundle();
+    const file = path.join(bundle, 'config.json');
+    fs.rmSync(file);
+    fs.symlinkSync('config.json', file);
+    const err = await failure(create(ctx, { id: 'b1', bundle }));
+    expect(err.code).toBe('EBUNDLE');
+    expect(err.message).toMatch(new RegExp(`^cannot read ${file}: ELOOP`));
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('without --bundle the bundle is the current directory', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const bundle = makeBundle();
+    const cwd = process.cwd();
+    process.chdir(bundle);
+    try {
+      const { record } = await create(ctx, { id: 'b1' });
+      expect(record.bundle).toBe(process.cwd());
+      expect(record.rootfs).toBe(path.join(process.cwd(), 'rootfs'));
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(onDisk(ctx, 'b1').status).toBe('created');
+  });
+
+  it('a config the plan cannot use (no root.path): ECONFIG, nothing made', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const bundle = makeBundle((c) => {
+      c.root = undefined;
+    });
+    const err = await failure(create(ctx, { id: 'b1', bundle }));
+    expect(err.code).toBe('ECONFIG');
+    expect(err.message).toBe('config.json: /root/path: is required to create a container');
+    expect(host.events).toEqual([]);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('no backend for the host platform: that error, nothing made', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context({ platform: 'plan9' });
+    await expect(create(ctx, { id: 'b1', bundle: makeBundle() })).rejects.toThrow('no backend for platform plan9');
+    expect(host.events).toEqual([]);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
