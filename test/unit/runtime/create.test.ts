@@ -355,6 +355,22 @@ describe('create: input refused before anything is made', () => {
     });
   }
 
+  it('two creates of one id at once: one wins, the other gets EEXISTS and leaves nothing of its own', async () => {
+    const host = new FakeHost();
+    const { ctx, store } = await probed(host);
+    const results = await Promise.allSettled([create(ctx, { id: 'two', bundle: makeBundle() }), create(ctx, { id: 'two', bundle: makeBundle() })]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won.length).toBe(1);
+    expect(lost.map((r) => [(r.reason as RuntimeError).code, (r.reason as RuntimeError).message])).toEqual([['EEXISTS', 'container with given ID already exists']]);
+    // Both passed the exists check (both prepared): the loser was stopped by publish.
+    expect(host.events.filter((e) => e === 'sandbox.prepare two').length).toBe(2);
+    expect(store.released).toBe(2);
+    expect(host.helpers.length).toBe(1);
+    expect(host.leftovers()).toEqual({ processes: [host.helpers[0]?.init?.pid], jails: ['two'], dirs: ['two'] });
+    expect(onDisk(ctx, 'two').status).toBe('created');
+  });
+
   it('a missing bundle', async () => {
     const host = new FakeHost();
     const ctx = await host.context();
