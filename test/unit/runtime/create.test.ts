@@ -12,6 +12,7 @@ import { RuntimeError } from '../../../src/core/errors.js';
 import type { RuntimeContext } from '../../../src/runtime/context.js';
 import { create } from '../../../src/runtime/create.js';
 import { deleteContainer } from '../../../src/runtime/delete.js';
+import { checkPreservedFds } from '../../../src/runtime/preservedFds.js';
 import type { HelperChannel } from '../../../src/runtime/helper.js';
 import { state } from '../../../src/runtime/state.js';
 import { type ContainerRecord, type Staged, Store } from '../../../src/runtime/store.js';
@@ -721,5 +722,35 @@ describe('create: rollback', () => {
     await create(ctx, { id: 'c1', bundle: makeBundle() });
     expect(state(ctx, 'c1').status).toBe('created');
     expect(host.leftovers().dirs).toEqual(['c1']);
+  });
+});
+
+describe('--preserve-fds as the create and run commands check it (preservedFds.ts)', () => {
+  for (const n of [-1, 2.5, Number.NaN]) {
+    it(`${n}: EINVALID`, () => {
+      let err: unknown;
+      try {
+        checkPreservedFds(n);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(RuntimeError);
+      expect((err as RuntimeError).code).toBe('EINVALID');
+      expect((err as RuntimeError).message).toBe(`--preserve-fds ${n}: must be a non-negative integer`);
+    });
+  }
+
+  it('names the first fd from 3 on that is not open; 0 checks nothing', () => {
+    let first = 3;
+    for (;; first++) {
+      try {
+        fs.fstatSync(first);
+      } catch {
+        break;
+      }
+    }
+    expect(() => checkPreservedFds(0)).not.toThrow();
+    expect(() => checkPreservedFds(first - 3)).not.toThrow();
+    expect(() => checkPreservedFds(first - 2)).toThrow(`--preserve-fds ${first - 2}: fd ${first} is not open`);
   });
 });
