@@ -8,7 +8,11 @@ import { invalid } from '../core/errors.js';
 
 // runc's class [\w+-\.] has the range +-. in it, which includes the comma.
 const ID = /^[A-Za-z0-9_+,\-.]+$/;
-const MAX = 1024;
+// The id is a file name in the store, at most NAME_MAX (255 bytes on Linux and
+// FreeBSD), and while staged it is `.creating~<id>~<pid>~<8 hex>` (store.ts):
+// 27 bytes more with a 7-digit pid. A longer id would fail deep in create with
+// a bare ENAMETOOLONG instead of this error.
+const MAX = 255 - '.creating~'.length - '~4194304~01234567'.length;
 
 export function validateId(id: string | undefined): string {
   if (id === undefined || id === '') throw invalid('container id cannot be empty');

@@ -36,10 +36,10 @@ describe('status transitions', () => {
 });
 
 describe('container ids', () => {
-  it.each(['a', 'abc-123', 'x_y.z+w', 'A'.repeat(1024)])('accepts %s', (id) => {
+  it.each(['a', 'abc-123', 'x_y.z+w', 'A'.repeat(228)])('accepts %s', (id) => {
     expect(validateId(id)).toBe(id);
   });
-  it.each(['', '.', '..', 'a/b', '../x', 'a b', 'a\nb', 'é', 'A'.repeat(1025), 'a:b'])('rejects %j', (id) => {
+  it.each(['', '.', '..', 'a/b', '../x', 'a b', 'a\nb', 'é', 'A'.repeat(229), 'a:b'])('rejects %j', (id) => {
     expect(() => validateId(id)).toThrow(/container id/);
   });
   it('rejects a missing id', () => {

@@ -1,0 +1,244 @@
+/**
+ * run (create + start + wait + delete) and its foreground (forward.ts)
+ * against the fake backend: the exit status it returns, what a detached run
+ * leaves, what a failed start leaves, and the signals passed on to the init.
+ */
+import { describe, expect, it } from 'vitest';
+import { RuntimeError } from '../../../src/core/errors.js';
+import { forwardUntilExit } from '../../../src/runtime/forward.js';
+import type { HelperChannel, HelperExit } from '../../../src/runtime/helper.js';
+import { run } from '../../../src/runtime/run.js';
+import { state } from '../../../src/runtime/state.js';
+import { hook, makeBundle } from '../fakes/bundle.js';
+import { type FakeHelper, FakeHost } from '../fakes/host.js';
+
+const NOTHING = { processes: [], jails: [], dirs: [] };
+
+/** Turns the event loop until `cond` holds (the fake has no real waits), or fails. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  // Real time: create reads the bundle and writes state durably (real I/O).
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+async function failure(p: Promise<unknown>): Promise<RuntimeError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RuntimeError);
+  return err as RuntimeError;
+}
+
+/** Starts a foreground run and waits until its init runs; returns the run's promise and the helper. */
+async function running(host: FakeHost, id: string, bundle = makeBundle()) {
+  const ctx = await host.context();
+  const status = run(ctx, { id, bundle });
+  await until(() => host.helpers[0]?.started === true && host.events.includes('sandbox.setUp ' + id), 'the init started');
+  // Past start: the lock is free and poststart hooks have run once the record says running.
+  await until(() => state(ctx, id).status === 'running', 'status running');
+  const h = host.helpers[0] as FakeHelper;
+  const init = h.init;
+  if (!init) throw new Error('no init');
+  return { ctx, status, h, init };
+}
+
+describe('run in the foreground', () => {
+  it("returns the init's exit code, then deletes the container (poststop after the exit)", async () => {
+    const host = new FakeHost();
+    const bundle = makeBundle((c) => {
+      c.hooks = { poststart: [hook('/bin/post-start')], poststop: [hook('/bin/post-stop')] };
+    });
+    const { status, h, init } = await running(host, 'r1', bundle);
+    expect(h.sent).toContainEqual(['mode', 'run']);
+    expect(h.detached).toBe(false); // runj waits for it
+    expect(host.events).toContain('hook poststart /bin/post-start running');
+    expect(host.events).not.toContain('hook poststop /bin/post-stop stopped');
+    host.exit(init, { code: 3, signal: null });
+    expect(await status).toBe(3);
+    expect(h.detached).toBe(true);
+    expect(host.events.slice(-3)).toEqual(['sandbox.listPids r1', 'sandbox.tearDown r1', 'hook poststop /bin/post-stop stopped']);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('exit code 0', async () => {
+    const host = new FakeHost();
+    const { status, init } = await running(host, 'r0');
+    host.exit(init, { code: 0, signal: null });
+    expect(await status).toBe(0);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  for (const [sig, num, status] of [
+    ['SIGKILL', 9, 137],
+    ['SIGTERM', 15, 143],
+  ] as const) {
+    it(`an init killed by ${sig}: 128+${num}`, async () => {
+      const host = new FakeHost();
+      const { ctx, status: done, init } = await running(host, 'r2');
+      ctx.signal(init.pid, sig);
+      expect(await done).toBe(status);
+      expect(host.leftovers()).toEqual(NOTHING);
+    });
+  }
+
+  it('signals runj gets are passed to the init until it exits, then no more', async () => {
+    const host = new FakeHost();
+    const before = process.listenerCount('SIGUSR1');
+    const beforeWinch = process.listenerCount('SIGWINCH');
+    const { status, init } = await running(host, 'r3');
+    expect(process.listenerCount('SIGUSR1')).toBe(before + 1);
+    process.emit('SIGUSR1', 'SIGUSR1');
+    process.emit('SIGWINCH', 'SIGWINCH');
+    expect(init.signals).toEqual([10, 28]);
+    expect(init.state).toBe('alive'); // neither ends it
+    host.exit(init, { code: 0, signal: null });
+    expect(await status).toBe(0);
+    expect(process.listenerCount('SIGUSR1')).toBe(before);
+    expect(process.listenerCount('SIGWINCH')).toBe(beforeWinch);
+  });
+
+  it('a failed create is rethrown; nothing was started', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    host.script = { errorAt: 'hooks' };
+    const err = await failure(run(ctx, { id: 'r4', bundle: makeBundle() }));
+    expect(err.code).toBe('EHELPER');
+    expect(err.message).toBe('helper failed at hooks');
+    expect(host.events.some((e) => e.startsWith('fifo'))).toBe(false);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  for (const [name, setup, code, message] of [
+    ['the init fails to exec', (h: FakeHost) => void (h.script = { startError: 'exec /bin/nope: no such file or directory' }), 'EHELPER', 'exec /bin/nope: no such file or directory'],
+    ['the init is gone before start', (h: FakeHost) => void (h.script = { exitBeforeStart: true }), 'EBADSTATE', 'cannot start a container that has stopped'],
+    ['a poststart hook fails', (h: FakeHost) => void h.hookResults.set('/bin/post-start', 'fail'), 'EHOOK', 'poststart hook /bin/post-start: exit status 1'],
+  ] as const) {
+    it(`start fails inside run (${name}): the container is force-deleted, the error rethrown`, async () => {
+      const host = new FakeHost();
+      const ctx = await host.context();
+      setup(host);
+      const bundle = makeBundle((c) => {
+        c.hooks = { poststart: [hook('/bin/post-start')] };
+      });
+      const err = await failure(run(ctx, { id: 'r5', bundle }));
+      expect(err.code).toBe(code);
+      expect(err.message).toBe(message);
+      // The fifo is opened unless start saw the init gone first.
+      expect(host.events.includes('fifo r5')).toBe(code !== 'EBADSTATE');
+      expect(host.events.at(-1)).toBe('sandbox.tearDown r5');
+      expect(host.leftovers()).toEqual(NOTHING);
+    });
+  }
+
+  it('start fails and the forced delete fails too: the start error is the one reported; the state stays for delete --force', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    host.script = { startError: 'exec failed' };
+    host.sandbox.failOn.set('tearDown', new RuntimeError('ESYSTEM', 'jail_remove: EBUSY'));
+    host.sandbox.failOn.set('recover', new RuntimeError('ESYSTEM', 'recover: EBUSY'));
+    const err = await failure(run(ctx, { id: 'r6', bundle: makeBundle() }));
+    expect(err.code).toBe('EHELPER');
+    expect(err.message).toBe('exec failed');
+    expect(host.leftovers()).toEqual({ processes: [], jails: ['r6'], dirs: ['r6'] });
+    expect(state(ctx, 'r6').status).toBe('stopped');
+  });
+});
+
+describe('run --detach', () => {
+  it('returns 0 at once and leaves a running container whose helper is detached', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    expect(await run(ctx, { id: 'd1', bundle: makeBundle(), detach: true })).toBe(0);
+    const h = host.helpers[0];
+    expect(h?.sent).toContainEqual(['mode', 'create']);
+    expect(h?.detached).toBe(true);
+    expect(h?.started).toBe(true);
+    expect(state(ctx, 'd1')).toMatchObject({ status: 'running', pid: h?.init?.pid });
+    expect(host.leftovers()).toEqual({ processes: [h?.init?.pid], jails: ['d1'], dirs: ['d1'] });
+  });
+
+  it('a terminal without a console socket is refused (runj would not stay to relay it)', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const bundle = makeBundle((c) => {
+      c.process = { ...(c.process as object), terminal: true };
+    });
+    const err = await failure(run(ctx, { id: 'd2', bundle, detach: true }));
+    expect(err.code).toBe('EINVALID');
+    expect(err.message).toBe('cannot allocate tty if runj will detach without setting console socket');
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+});
+
+/** A helper whose exit the test decides. */
+function controlledHelper() {
+  let finish: (e: HelperExit) => void = () => {};
+  let fail: (e: Error) => void = () => {};
+  const exited = new Promise<HelperExit>((res, rej) => {
+    finish = res;
+    fail = rej;
+  });
+  const calls: string[] = [];
+  const helper: HelperChannel = {
+    next: () => Promise.resolve({ type: 'eof' }),
+    send: () => {},
+    detach: () => void calls.push('detach'),
+    kill: () => void calls.push('kill'),
+    exited: () => exited,
+  };
+  return { helper, calls, finish, fail };
+}
+
+describe('forwardUntilExit', () => {
+  it('forwards each signal to the pid, ignores a pid that is gone, and maps the exit', async () => {
+    const sent: string[] = [];
+    const ctx = {
+      signal: (pid: number, sig: number | NodeJS.Signals) => {
+        sent.push(`${pid} ${sig}`);
+        if (sent.length === 2) throw Object.assign(new Error('ESRCH'), { code: 'ESRCH' });
+      },
+    };
+    const { helper, calls, finish } = controlledHelper();
+    const p = forwardUntilExit(ctx, helper, 4242);
+    process.emit('SIGUSR2', 'SIGUSR2');
+    process.emit('SIGWINCH', 'SIGWINCH'); // throws ESRCH inside: swallowed
+    process.emit('SIGUSR1', 'SIGUSR1');
+    expect(sent).toEqual(['4242 SIGUSR2', '4242 SIGWINCH', '4242 SIGUSR1']);
+    expect(calls).toEqual([]);
+    finish({ code: 7, signal: null });
+    expect(await p).toBe(7);
+    expect(calls).toEqual(['detach']);
+    process.emit('SIGUSR2', 'SIGUSR2');
+    expect(sent.length).toBe(3);
+  });
+
+  for (const [exit, status] of [
+    [{ code: null, signal: 'SIGINT' }, 130],
+    [{ code: null, signal: 'SIGHUP' }, 129],
+    [{ code: 0, signal: null }, 0],
+    [{ code: null, signal: null }, 0],
+    [{ code: 255, signal: null }, 255],
+  ] as [HelperExit, number][]) {
+    it(`exit ${JSON.stringify(exit)} -> ${status}`, async () => {
+      const { helper, finish } = controlledHelper();
+      const p = forwardUntilExit({ signal: () => {} }, helper, 1);
+      finish(exit);
+      expect(await p).toBe(status);
+    });
+  }
+
+  it('a helper whose wait fails: the error propagates, handlers are removed, the helper detached', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const { helper, calls, fail } = controlledHelper();
+    const p = forwardUntilExit({ signal: () => {} }, helper, 1);
+    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+    fail(new Error('waitpid: ECHILD'));
+    await expect(p).rejects.toThrow('waitpid: ECHILD');
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    expect(calls).toEqual(['detach']);
+  });
+});
