@@ -15,7 +15,10 @@ export async function run(ctx: RuntimeContext, opts: CreateOptions & { detach?: 
   try {
     await start(ctx, record.id);
   } catch (err) {
-    await deleteContainer(ctx, record.id, true).catch(() => {});
+    // The start's error is the one to report; what the delete leaves behind is named in a warning.
+    await deleteContainer(ctx, record.id, true).catch((e: Error) =>
+      ctx.log.warn(`${record.id}: removing the container after the failed start: ${e.message}; 'delete --force ${record.id}' retries it`),
+    );
     throw err;
   }
   if (opts.detach || !helper) return 0;

@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../../src/core/log.js';
 import { RuntimeError } from '../../../src/core/errors.js';
 import type { RuntimeContext } from '../../../src/runtime/context.js';
 import { create } from '../../../src/runtime/create.js';
@@ -18,21 +17,9 @@ import { state } from '../../../src/runtime/state.js';
 import { type ContainerRecord, type Staged, Store } from '../../../src/runtime/store.js';
 import { hook, makeBundle } from '../fakes/bundle.js';
 import { FakeHost } from '../fakes/host.js';
+import { capturingLogger } from '../fakes/log.js';
 
 const NOTHING = { processes: [], jails: [], dirs: [] };
-
-/** A Logger that keeps every line, by level. */
-function capturingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    debug: (m) => void lines.push(`debug ${m}`),
-    info: (m) => void lines.push(`info ${m}`),
-    warn: (m) => void lines.push(`warn ${m}`),
-    error: (m) => void lines.push(`error ${m}`),
-    toFile: false,
-  };
-}
 
 /** The rejection of `p`, which must be a RuntimeError. */
 async function failure(p: Promise<unknown>): Promise<RuntimeError> {

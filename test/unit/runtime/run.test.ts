@@ -11,6 +11,7 @@ import { run } from '../../../src/runtime/run.js';
 import { state } from '../../../src/runtime/state.js';
 import { hook, makeBundle } from '../fakes/bundle.js';
 import { type FakeHelper, FakeHost } from '../fakes/host.js';
+import { capturingLogger } from '../fakes/log.js';
 
 const NOTHING = { processes: [], jails: [], dirs: [] };
 
@@ -136,7 +137,8 @@ describe('run in the foreground', () => {
 
   it('start fails and the forced delete fails too: the start error is the one reported; the state stays for delete --force', async () => {
     const host = new FakeHost();
-    const ctx = await host.context();
+    const log = capturingLogger();
+    const ctx = await host.context({ log });
     host.script = { startError: 'exec failed' };
     host.sandbox.failOn.set('tearDown', new RuntimeError('ESYSTEM', 'jail_remove: EBUSY'));
     host.sandbox.failOn.set('recover', new RuntimeError('ESYSTEM', 'recover: EBUSY'));
@@ -145,6 +147,8 @@ describe('run in the foreground', () => {
     expect(err.message).toBe('exec failed');
     expect(host.leftovers()).toEqual({ processes: [], jails: ['r6'], dirs: ['r6'] });
     expect(state(ctx, 'r6').status).toBe('stopped');
+    // The user learns that something is left, and how to remove it.
+    expect(log.lines).toContainEqual(expect.stringMatching(/^warn r6: removing the container after the failed start: .*EBUSY.*'delete --force r6' retries it$/));
   });
 });
 
