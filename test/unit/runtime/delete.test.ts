@@ -14,8 +14,9 @@ const hookEvents = (events: string[]) => events.filter((e) => e.startsWith('hook
 describe('delete of a stopped or created container', () => {
   it('stopped: torn down, state removed, then every poststop hook runs in order; failures are warnings', async () => {
     const { host, ctx, lines } = await setup();
-    await stopped(host, ctx, 'c1', { poststop: ['/h/a', '/h/bad', '/h/c'] });
+    await stopped(host, ctx, 'c1', { poststop: ['/h/a', '/h/bad', '/h/slow', '/h/c'] });
     host.hookResults.set('/h/bad', 'fail');
+    host.hookResults.set('/h/slow', 'timeout');
     const dirAtHook: boolean[] = [];
     ctx.runHook = (stage, hook, st) => {
       dirAtHook.push(fs.existsSync(ctx.store.dir('c1')));
@@ -29,10 +30,14 @@ describe('delete of a stopped or created container', () => {
       'sandbox.tearDown c1',
       'hook poststop /h/a stopped',
       'hook poststop /h/bad stopped',
+      'hook poststop /h/slow stopped',
       'hook poststop /h/c stopped',
     ]);
-    expect(dirAtHook).toEqual([false, false, false]);
-    expect(lines).toEqual([{ level: 'warn', msg: 'c1: poststop hook /h/bad: exit status 1' }]);
+    expect(dirAtHook).toEqual([false, false, false, false]);
+    expect(lines.map((l) => [l.level, l.msg.replace(/timed out.*/, 'timed out')])).toEqual([
+      ['warn', 'c1: poststop hook /h/bad: exit status 1'],
+      ['warn', 'c1: poststop hook /h/slow: timed out'],
+    ]);
     expect(host.leftovers()).toEqual(nothing);
     await fails(deleteContainer(ctx, 'c1'), 'ENOTEXIST', 'container does not exist');
   });
@@ -49,6 +54,14 @@ describe('delete of a stopped or created container', () => {
       'sandbox.tearDown c1',
       'hook poststop /h/a stopped',
     ]);
+    expect(host.leftovers()).toEqual(nothing);
+  });
+
+  it('a record without hooks (as an older runj wrote it) is deleted all the same', async () => {
+    const { host, ctx } = await setup();
+    plant(ctx, 'c1', JSON.stringify(baseRecord('c1')));
+    await deleteContainer(ctx, 'c1');
+    expect(host.events).toEqual(['sandbox.listPids c1', 'sandbox.tearDown c1']);
     expect(host.leftovers()).toEqual(nothing);
   });
 

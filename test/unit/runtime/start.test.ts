@@ -7,7 +7,7 @@ import { RuntimeError } from '../../../src/core/errors.js';
 import { tryLockFile } from '../../../src/runtime/lock.js';
 import { start } from '../../../src/runtime/start.js';
 import { state } from '../../../src/runtime/state.js';
-import { created, fails, running, saved, setup, stopped } from './lifecycle.js';
+import { baseRecord, created, fails, plant, running, saved, setup, stopped } from './lifecycle.js';
 
 describe('start', () => {
   it('saves running before it opens exec.fifo, removes the fifo, then runs poststart hooks', async () => {
@@ -177,6 +177,23 @@ describe('start', () => {
     await new Promise((r) => deleter.once('close', r));
     expect(host.helpers[0]?.started).toBe(false);
     expect(fs.readdirSync(ctx.store.root)).toEqual([path.basename(trash)]);
+  });
+
+  it('a record without hooks (as an older runj wrote it) starts; a corrupt one is an error naming the file', async () => {
+    const { host, ctx } = await setup();
+    const init = host.spawn('c1');
+    plant(ctx, 'c1', JSON.stringify(baseRecord('c1', { status: 'created', pid: init.pid, startTime: init.startTime })));
+    fs.writeFileSync(ctx.store.file('c1', 'exec.fifo'), '');
+    ctx.releaseFifo = (file) => {
+      host.events.push(`fifo ${path.basename(path.dirname(file))}`);
+      return { error: undefined };
+    };
+    await start(ctx, 'c1');
+    expect(host.events).toEqual(['fifo c1']);
+    expect(state(ctx, 'c1').status).toBe('running');
+    plant(ctx, 'c2', 'garbage');
+    await fails(start(ctx, 'c2'), 'ESYSTEM', `state of c2 is corrupt (not JSON): ${ctx.store.file('c2', 'state.json')}`);
+    expect(fs.readFileSync(ctx.store.file('c2', 'state.json'), 'utf8')).toBe('garbage');
   });
 
   it('a missing container and an invalid id', async () => {
