@@ -188,3 +188,62 @@ describe('ids that look like flags', () => {
     expect(parseArgs(['id', '--', 'ls'], specs, { restAfter: 1 })).toMatchObject({ positionals: ['id'], rest: ['ls'] });
   });
 });
+
+describe('the pieces delete relies on', () => {
+  it('read: a reason for each malformed record field, "does not exist" for a missing directory, ESYSTEM for an unreadable file', () => {
+    const store = new Store(root);
+    const reasons: [Partial<ContainerRecord> | Record<string, unknown>, string][] = [
+      [{ pid: -1 }, 'pid is not a non-negative integer'],
+      [{ pid: 1.5 }, 'pid is not a non-negative integer'],
+      [{ status: 'exploded' }, 'status is not a known status'],
+      [{ platform: undefined }, 'platform is missing'],
+      [{ sandbox: null }, 'sandbox is not an object'],
+      [{ sandbox: 'x' }, 'sandbox is not an object'],
+    ];
+    for (const [over, why] of reasons) {
+      plant('c1', JSON.stringify(record('c1', over as Partial<ContainerRecord>)));
+      expect(store.read('c1')).toBe(why);
+    }
+    plant('c1', JSON.stringify(record('c1', { sandbox: { jid: 3 } })));
+    expect(store.read('c1')).toMatchObject({ id: 'c1', sandbox: { jid: 3 } });
+    expect(() => store.read('nope')).toThrow('container does not exist');
+    fs.writeFileSync(path.join(root, 'f'), '');
+    expect(() => store.read('f')).toThrow('container does not exist'); // ENOTDIR
+    fs.rmSync(path.join(root, 'c1', 'state.json'));
+    expect(store.read('c1')).toBe('state.json is missing');
+    fs.mkdirSync(path.join(root, 'c1', 'state.json'));
+    expect(() => store.read('c1')).toThrow(/^read state of c1: EISDIR/);
+  });
+
+  it('readRecovery: the saved data, or nothing for a missing, garbage or platform-less file', () => {
+    const store = new Store(root);
+    const dir = plant('c1', undefined);
+    expect(store.readRecovery('c1')).toBeUndefined();
+    store.saveRecovery(dir, { platform: 'linux', data: { cgroup: '/runj/c1' } });
+    expect(store.readRecovery('c1')).toEqual({ platform: 'linux', data: { cgroup: '/runj/c1' } });
+    for (const text of ['garbage', 'null', '"linux"', '{"data":{}}', '{"platform":3}']) {
+      fs.writeFileSync(path.join(dir, 'recovery.json'), text);
+      expect(store.readRecovery('c1')).toBeUndefined();
+    }
+    expect(() => store.saveRecovery(path.join(root, 'gone'), { platform: 'linux' })).toThrow(/^write recovery data in .*gone: ENOENT/);
+  });
+
+  it('remove: a missing directory is no error; nothing is left, not even trash', () => {
+    const store = new Store(root);
+    store.remove('nope');
+    plant('c1', JSON.stringify(record('c1')));
+    fs.mkdirSync(path.join(root, 'c1', 'sub'));
+    store.remove('c1');
+    expect(fs.readdirSync(root)).toEqual([]);
+  });
+
+  it('sweep and ids: a missing root is empty; a root that is not a directory is an error for ids', () => {
+    const gone = new Store(path.join(root, 'gone'));
+    gone.sweep();
+    expect(gone.ids()).toEqual([]);
+    fs.writeFileSync(path.join(root, 'file'), '');
+    const notDir = new Store(path.join(root, 'file'));
+    notDir.sweep();
+    expect(() => notDir.ids()).toThrow(/^read root directory .*file: ENOTDIR/);
+  });
+});
