@@ -7,6 +7,7 @@ import type { Process } from '../../../src/plan/spec.js';
 import type { RuntimeContext } from '../../../src/runtime/context.js';
 import { create } from '../../../src/runtime/create.js';
 import { type ExecOptions, exec, processFromFlags } from '../../../src/runtime/exec.js';
+import type { HelperChannel, HelperEvent } from '../../../src/runtime/helper.js';
 import { kill } from '../../../src/runtime/kill.js';
 import { pause } from '../../../src/runtime/pause.js';
 import { start } from '../../../src/runtime/start.js';
@@ -260,6 +261,32 @@ describe('exec: a helper that fails at each step', () => {
     host.script = { errorAt: 'ready' };
     await rejects(exec(ctx, opts()), 'EHELPER', /^helper failed at ready$/);
     onlyInit(host, init);
+  });
+});
+
+describe('exec: messages the exec protocol does not expect', () => {
+  it('a hooks message between pid and ready is passed over', async () => {
+    const { host, ctx } = await running();
+    const sent: unknown[] = [];
+    const queue: HelperEvent[] = [{ type: 'pid', pid: 4242 }, { type: 'hooks' }, { type: 'ready' }];
+    let detached = false;
+    const channel: HelperChannel = {
+      next: async () => queue.shift() ?? { type: 'eof' },
+      send: (r) => void sent.push(...r),
+      detach: () => {
+        detached = true;
+      },
+      kill: () => {},
+      exited: async () => ({ code: 0, signal: null }),
+    };
+    const ctx2 = { ...ctx, spawnHelper: () => channel };
+    const pidFile = path.join(tmp(), 'exec.pid');
+    expect(await exec(ctx2, opts({ pidFile }))).toBe(0);
+    expect(fs.readFileSync(pidFile, 'utf8')).toBe('4242');
+    expect(detached).toBe(true);
+    expect(queue).toEqual([]);
+    expect(sent).toContainEqual(['exec']);
+    expect(host.helpers).toHaveLength(1);
   });
 });
 

@@ -144,6 +144,11 @@ describe('runHook: a real hook process', () => {
     const quoted = err.message.slice(`prestart hook ${p}: exit status 2: `.length);
     expect(quoted).toBe('0'.repeat(HOOK_OUTPUT_MAX));
   });
+  it('output that comes after the cap is reached is dropped', async () => {
+    const p = script(`printf '%05000d' 0; sleep 0.2; echo LATE; exit 2`);
+    const err = await failure(runHook('prestart', { path: p }, state));
+    expect(err.message).toBe(`prestart hook ${p}: exit status 2: ${'0'.repeat(HOOK_OUTPUT_MAX)}`);
+  });
   it('a missing hook path: EHOOK naming it and ENOENT', async () => {
     const err = await failure(runHook('prestart', { path: '/nonexistent/hook' }, state));
     expect(err.message).toMatch(/^prestart hook \/nonexistent\/hook: .*ENOENT/);
