@@ -1,0 +1,123 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeRecords } from '../../../src/backend/protocol.js';
+import { HELPER_MESSAGE_MAX } from '../../../src/core/readLimited.js';
+import { Helper, type HelperEvent } from '../../../src/runtime/helper.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-helper-'));
+let n = 0;
+/** A fake runj-helper: an sh script whose $1 is the sync fd, as the real helper's argv[1]. */
+function fakeHelper(body: string, mode = 0o755): string {
+  const file = path.join(dir, `helper${n++}.sh`);
+  fs.writeFileSync(file, `#!/bin/sh\nfd=$1\n${body}\n`, { mode });
+  return file;
+}
+
+const saved = process.env.RUNJ_HELPER;
+const spawned: Helper[] = [];
+function spawnWith(file: string, preserveFds = 0): Helper {
+  process.env.RUNJ_HELPER = file;
+  const h = Helper.spawn(preserveFds);
+  spawned.push(h);
+  return h;
+}
+beforeEach(() => {
+  spawned.length = 0;
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.RUNJ_HELPER;
+  else process.env.RUNJ_HELPER = saved;
+  for (const h of spawned) h.kill();
+});
+
+async function drain(h: Helper): Promise<HelperEvent[]> {
+  const out: HelperEvent[] = [];
+  for (;;) {
+    const e = await h.next();
+    out.push(e);
+    if (e.type === 'eof') return out;
+  }
+}
+
+describe('Helper: the protocol with a (fake) helper process', () => {
+  it('pid, hooks, ready, then end of file; exit status 0', async () => {
+    const h = spawnWith(fakeHelper(`printf '{"type":"pid","pid":42}\\n{"type":"hooks"}\\n\\n' >&$fd; echo '{"type":"ready"}' >&$fd`));
+    expect(await drain(h)).toEqual([{ type: 'pid', pid: 42 }, { type: 'hooks' }, { type: 'ready' }, { type: 'eof' }]);
+    expect(await h.next()).toEqual({ type: 'eof' }); // stays at the end
+    expect(await h.exited()).toEqual({ code: 0, signal: null });
+  });
+  it('a message split across writes is put together', async () => {
+    const h = spawnWith(fakeHelper(`printf '{"type":"p' >&$fd; sleep 0.1; printf 'id","pid":7}\\n' >&$fd`));
+    expect(await drain(h)).toEqual([{ type: 'pid', pid: 7 }, { type: 'eof' }]);
+  });
+  it('send: the records arrive encoded, one per line', async () => {
+    const out = path.join(dir, 'got');
+    const h = spawnWith(fakeHelper(`read -r a <&$fd; read -r b <&$fd; printf '%s\\n%s\\n' "$a" "$b" > ${out}; echo '{"type":"ready"}' >&$fd`));
+    const records = [['arg', 'a b%c'], ['end']] as const;
+    h.send(records);
+    expect(await h.next()).toEqual({ type: 'ready' });
+    expect(fs.readFileSync(out, 'utf8')).toBe(encodeRecords(records));
+    expect(fs.readFileSync(out, 'utf8')).toBe('arg a%20b%25c\nend\n');
+  });
+  it('an error line: passed on as it is; the exit status after', async () => {
+    const h = spawnWith(fakeHelper(`echo '{"type":"error","stage":"exec","msg":"execve: ENOENT","errno":2}' >&$fd; exit 3`));
+    expect(await drain(h)).toEqual([{ type: 'error', stage: 'exec', msg: 'execve: ENOENT', errno: 2 }, { type: 'eof' }]);
+    expect(await h.exited()).toEqual({ code: 3, signal: null });
+    expect(await h.exited()).toEqual({ code: 3, signal: null }); // already exited: at once
+  });
+  it('garbage and non-object lines: protocol errors quoting them', async () => {
+    const h = spawnWith(fakeHelper(`echo 'not json' >&$fd; echo '42' >&$fd; echo '{"pid":1}' >&$fd`));
+    expect(await drain(h)).toEqual([
+      { type: 'error', stage: 'protocol', msg: 'unreadable helper message: not json', errno: 0 },
+      { type: 'error', stage: 'protocol', msg: 'unreadable helper message: 42', errno: 0 },
+      { type: 'error', stage: 'protocol', msg: 'unreadable helper message: {"pid":1}', errno: 0 },
+      { type: 'eof' },
+    ]);
+  });
+  it(`a line longer than ${HELPER_MESSAGE_MAX} bytes: one protocol error, the rest ignored`, async () => {
+    const h = spawnWith(fakeHelper(`head -c ${HELPER_MESSAGE_MAX + 10000} /dev/zero | tr '\\0' a >&$fd; echo '{"type":"ready"}' >&$fd`));
+    expect(await drain(h)).toEqual([
+      { type: 'error', stage: 'protocol', msg: `helper message longer than ${HELPER_MESSAGE_MAX} bytes`, errno: 0 },
+      { type: 'eof' },
+    ]);
+  });
+  it('kill: SIGKILL, then end of file', async () => {
+    const h = spawnWith(fakeHelper(`echo '{"type":"pid","pid":1}' >&$fd; exec sleep 30`));
+    expect(await h.next()).toEqual({ type: 'pid', pid: 1 });
+    h.kill();
+    expect(await h.exited()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await h.next()).toEqual({ type: 'eof' });
+  });
+  it('detach: the channel ends (eof) and the helper lives on', async () => {
+    const h = spawnWith(fakeHelper(`echo '{"type":"pid","pid":1}' >&$fd; exec sleep 30`));
+    expect(await h.next()).toEqual({ type: 'pid', pid: 1 });
+    h.detach();
+    expect(await h.next()).toEqual({ type: 'eof' });
+    expect(h.child.exitCode).toBeNull();
+    expect(() => process.kill(h.child.pid ?? 0, 0)).not.toThrow();
+  });
+  it('preserve-fds: fds 3..3+N-1 are passed and the sync fd follows them', async () => {
+    const opened = [fs.openSync('/dev/null', 'r'), fs.openSync('/dev/null', 'r')];
+    try {
+      const h = spawnWith(fakeHelper(`[ -e /proc/self/fd/3 ] && [ -e /proc/self/fd/4 ] && echo "{\\"type\\":\\"pid\\",\\"pid\\":$fd}" >&$fd`), 2);
+      expect(await drain(h)).toEqual([{ type: 'pid', pid: 5 }, { type: 'eof' }]);
+    } finally {
+      for (const fd of opened) fs.closeSync(fd);
+    }
+  });
+  it('a helper that cannot be started (not executable): an error at stage spawn, then end of file', async () => {
+    const h = spawnWith(fakeHelper('exit 0', 0o644));
+    const first = await h.next();
+    expect(first).toMatchObject({ type: 'error', stage: 'spawn', errno: 0 });
+    expect((first as { msg: string }).msg).toMatch(/^start runj-helper: .*EACCES/);
+    expect(await h.next()).toEqual({ type: 'eof' });
+  });
+  it('a helper path that does not exist: an error at stage spawn', async () => {
+    const h = spawnWith(path.join(dir, 'missing-helper'));
+    const first = await h.next();
+    expect(first).toMatchObject({ type: 'error', stage: 'spawn' });
+    expect((first as { msg: string }).msg).toMatch(/ENOENT/);
+  });
+});
