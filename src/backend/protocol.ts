@@ -139,8 +139,16 @@ export type HelperMessage =
   | { type: 'ready' }
   | { type: 'error'; stage: string; msg: string; errno: number };
 
+/** One line from the helper (native/channel.c), checked: a line of another shape is an error naming it. */
 export function parseMessage(line: string): HelperMessage {
-  const m = JSON.parse(line) as HelperMessage;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string') throw new Error(`bad helper message: ${line}`);
-  return m;
+  const m: unknown = JSON.parse(line);
+  if (typeof m === 'object' && m !== null && 'type' in m) {
+    if (m.type === 'pid' && 'pid' in m && typeof m.pid === 'number') return { type: 'pid', pid: m.pid };
+    if (m.type === 'hooks' || m.type === 'ready') return { type: m.type };
+    if (m.type === 'error' && 'stage' in m && 'msg' in m && 'errno' in m) {
+      const { stage, msg, errno } = m;
+      if (typeof stage === 'string' && typeof msg === 'string' && typeof errno === 'number') return { type: 'error', stage, msg, errno };
+    }
+  }
+  throw new Error(`bad helper message: ${line}`);
 }

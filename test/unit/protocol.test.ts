@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type HelperRecord, type PlanRecord, encodeRecords, formatRecord, helperPlan, planHeader, recordFields } from '../../src/backend/protocol.js';
+import { type HelperRecord, type PlanRecord, encodeRecords, formatRecord, helperPlan, parseMessage, planHeader, recordFields } from '../../src/backend/protocol.js';
 
 /** plan.c's keyword table: name → [min, max] fields after the keyword (max -1: no limit). */
 function planCKeywords(): Map<string, [number, number]> {
@@ -128,5 +128,19 @@ describe('planHeader and helperPlan', () => {
     // @ts-expect-error: a container plan needs its fifo-dir
     const neither = planHeader({ mode: 'run', preserveFds: 0 });
     expect([both, neither]).toHaveLength(2);
+  });
+});
+
+describe('parseMessage', () => {
+  it('reads the four messages native/channel.c writes', () => {
+    expect(parseMessage('{"type":"pid","pid":42}')).toEqual({ type: 'pid', pid: 42 });
+    expect(parseMessage('{"type":"hooks"}')).toEqual({ type: 'hooks' });
+    expect(parseMessage('{"type":"ready"}')).toEqual({ type: 'ready' });
+    expect(parseMessage('{"type":"error","stage":"cwd","msg":"chdir /x: No such file or directory","errno":2}')).toEqual({
+      type: 'error', stage: 'cwd', msg: 'chdir /x: No such file or directory', errno: 2,
+    });
+  });
+  it.each(['{"type":"pid","pid":"42"}', '{"type":"error","stage":"cwd","msg":"x"}', '{"type":"nope"}', '[]', '3'])('refuses %s', (line) => {
+    expect(() => parseMessage(line)).toThrow(`bad helper message: ${line}`);
   });
 });
