@@ -37,6 +37,9 @@ export interface ExecRecords {
  * the erased view `Sandbox` (= Sandbox<unknown, unknown>) and only ever hands
  * a backend back its own prepare() plan and setUp() result; what it reads back
  * from state.json each backend parses and checks itself (record.sandbox).
+ * A typed backend converts to the erased view without a cast because methods'
+ * parameters compare bivariantly: that is what lets the runtime hold any
+ * backend, and why it must never pass one backend's plan to another.
  */
 export interface Sandbox<Plan = unknown, SetUp = unknown> {
   readonly platform: string;
