@@ -19,8 +19,11 @@ export interface ContainerRecord {
   /** Process start time as the platform reports it: guards against pid reuse. */
   startTime?: string;
   platform: string;
-  /** Backend data needed to tear the container down (jail id, mounts, namespaces). */
-  sandbox?: Record<string, unknown>;
+  /**
+   * The backend's setUp() result as JSON (jail id, mounts, cgroup), read back
+   * and checked by the backend that wrote it; absent until setUp is done.
+   */
+  sandbox?: unknown;
   /** Hooks that run after create returns (kept so a changed bundle cannot alter them). */
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   /** What `exec` starts from: the config's process and the seccomp profile every process gets. */

@@ -8,7 +8,7 @@ import type { HostPolicy } from '../plan/policy.js';
 import type { Spec } from '../plan/spec.js';
 import type { ContainerPlan, ProcessPlan } from '../plan/types.js';
 import type { ContainerRecord } from './record.js';
-import type { Record_ } from './protocol.js';
+import type { PlanRecord } from './protocol.js';
 
 export interface ProcessInfo {
   /** Opaque start-time token; a different value for the same pid means the pid was reused. */
@@ -16,36 +16,57 @@ export interface ProcessInfo {
   zombie: boolean;
 }
 
-export interface Prepared {
-  /** Helper records (platform and process parts; the runtime adds the common header). */
-  records: Record_[];
+export interface Prepared<Plan> {
+  /** The backend's own plan: handed back to setUp and records, never read by the runtime. */
+  plan: Plan;
   warnings: string[];
   debug: string[];
-  /** Saved in state.json (handed back to tearDown, killAll and listPids) and in recovery.json (handed to recover). */
-  data: Record<string, unknown>;
+  /** JSON saved in recovery.json before setUp, and handed to recover() when state.json cannot be used. */
+  recovery: Record<string, unknown>;
 }
 
-export interface Sandbox {
+/** What exec sends to put a new process into a running container. */
+export interface ExecRecords {
+  records: PlanRecord[];
+  warnings: string[];
+}
+
+/**
+ * A backend, typed over its own plan (prepare's result) and set-up data
+ * (what setUp made, saved as the record's `sandbox` JSON). The runtime holds
+ * the erased view `Sandbox` (= Sandbox<unknown, unknown>) and only ever hands
+ * a backend back its own prepare() plan and setUp() result; what it reads back
+ * from state.json each backend parses and checks itself (record.sandbox).
+ * A typed backend converts to the erased view without a cast because methods'
+ * parameters compare bivariantly: that is what lets the runtime hold any
+ * backend, and why it must never pass one backend's plan to another.
+ */
+export interface Sandbox<Plan = unknown, SetUp = unknown> {
   readonly platform: string;
   /** Checks the plan against this backend and host policy and translates it. No side effects. */
-  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared;
-  /** Creates what must exist before the helper runs (a jail, mounts). Undoes its own partial work on failure. */
-  setUp(plan: ContainerPlan, prepared: Prepared): Promise<Record<string, unknown>>;
+  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared<Plan>;
+  /**
+   * Creates what must exist before the helper runs (a jail, mounts). Undoes
+   * its own partial work on failure. The result is saved as record.sandbox.
+   */
+  setUp(plan: Plan): Promise<SetUp>;
+  /** The helper records of the container's init (platform and process parts; the runtime adds the header), once setUp is done. */
+  records(plan: Plan, setup: SetUp): PlanRecord[];
   /** Removes everything setUp made; safe to call twice and after a partial setUp. */
   tearDown(record: ContainerRecord): Promise<void>;
   /**
    * For a container whose state.json is unusable or whose create was
    * interrupted: kills every process of the container and removes what setUp
-   * may have made, found from `data` (prepare()'s data, saved in
-   * recovery.json before setUp) or, when that is missing, from the id alone.
+   * may have made, found from `recovery` (prepare()'s, saved in recovery.json
+   * before setUp) or, when that is missing, from the id alone.
    */
-  recover(id: string, data: Record<string, unknown> | undefined): Promise<void>;
+  recover(id: string, recovery: unknown): Promise<void>;
   /** Sends a signal to every process of the container. */
   killAll(record: ContainerRecord, signal: number): void;
   /** Host pids of every process of the container. */
   listPids(record: ContainerRecord): number[];
   /** Helper records that put a new process into the running container (exec). */
-  execRecords(record: ContainerRecord, process: ProcessPlan, spec: Pick<Spec, 'linux'>, policy: HostPolicy): Prepared;
+  execRecords(record: ContainerRecord, process: ProcessPlan, spec: Pick<Spec, 'linux'>, policy: HostPolicy): ExecRecords;
   /** Freezes (pause) or thaws (resume) every process of the container. */
   freeze(record: ContainerRecord, on: boolean): void;
   /** Applies new resource limits (update); throws EUNSUPPORTED where the backend cannot. */

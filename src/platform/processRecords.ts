@@ -1,13 +1,11 @@
 /** Helper records for the process part of a plan, common to every backend. Pure. */
 import type { Hook } from '../plan/spec.js';
 import type { HookSet, ProcessPlan } from '../plan/types.js';
-import type { Record_ } from '../backend/protocol.js';
+import type { HookStage, PlanRecord } from '../backend/protocol.js';
 import { invalid } from '../core/errors.js';
 
-export function hookRecord(stage: 'createContainer' | 'startContainer', h: Hook): Record_ {
-  const args = h.args ?? [];
-  const env = h.env ?? [];
-  return ['hook', stage, h.timeout ?? 0, h.path, args.length, ...args, env.length, ...env];
+export function hookRecord(stage: HookStage, h: Hook): PlanRecord {
+  return ['hook', stage, h.timeout ?? 0, h.path, h.args ?? [], h.env ?? []];
 }
 
 /** The process part of a plan; hooks only for a container's init (not for exec). */
@@ -15,8 +13,8 @@ export function processRecords(
   p: ProcessPlan,
   rlimitTable: Record<string, number>,
   hooks?: Pick<HookSet, 'createContainer' | 'startContainer'>,
-): Record_[] {
-  const records: Record_[] = [];
+): PlanRecord[] {
+  const records: PlanRecord[] = [];
   for (const a of p.args) records.push(['arg', a]);
   for (const e of p.env) records.push(['env', e]);
   records.push(['cwd', p.cwd], ['user', p.uid, p.gid], ['groups', ...p.additionalGids]);
@@ -36,8 +34,8 @@ export function limitValue(n: number): string {
 export function rlimitRecords(
   rlimits: readonly { type: string; soft: number; hard: number }[],
   table: Record<string, number>,
-): (string | number)[][] {
-  return rlimits.map((r, i) => {
+): PlanRecord[] {
+  return rlimits.map((r, i): PlanRecord => {
     const resource = table[r.type];
     if (resource === undefined) throw invalid(`config.json: /process/rlimits/${i}/type: unknown rlimit "${r.type}"`);
     if (r.soft > r.hard) throw invalid(`config.json: /process/rlimits/${i}: soft limit exceeds hard limit`);

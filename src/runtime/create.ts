@@ -3,6 +3,7 @@
  * it and park on exec.fifo. A failure at any step removes everything the
  * steps before it made: helper processes, backend objects, the state dir.
  */
+import { helperPlan } from '../backend/protocol.js';
 import type { Sandbox } from '../backend/sandbox.js';
 import { buildPlan } from '../plan/build.js';
 import type { HostPolicy } from '../plan/policy.js';
@@ -68,7 +69,6 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     owner: ctx.owner(),
     annotations: plan.annotations,
     platform: sandbox.platform,
-    sandbox: prepared.data,
     hooks: { poststart: plan.hooks.poststart, poststop: plan.hooks.poststop },
     execDefaults: { process: spec.process, seccomp: spec.linux?.seccomp },
   };
@@ -76,7 +76,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   // disk) or not at all; the rename is the duplicate-id check. See docs/state.md.
   let dir: string;
   try {
-    ctx.store.saveRecovery(staged.dir, { platform: sandbox.platform, data: prepared.data });
+    ctx.store.saveRecovery(staged.dir, { platform: sandbox.platform, data: prepared.recovery });
     ctx.store.save(record, staged.dir);
     dir = ctx.store.publish(staged, id);
   } catch (err) {
@@ -86,10 +86,11 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   }
   let helper: HelperChannel | undefined;
   try {
-    record.sandbox = { ...prepared.data, ...(await sandbox.setUp(plan, prepared)) };
+    const setup = await sandbox.setUp(prepared.plan);
+    record.sandbox = setup;
     ctx.store.save(record);
     helper = ctx.spawnHelper(preserveFds);
-    helper.send([['version', 1], ['mode', mode], ['fifo-dir', dir], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]);
+    helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...sandbox.records(prepared.plan, setup)]));
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
     ctx.store.save(record);

@@ -4,6 +4,7 @@
  * own process with the command line's changes. Without --detach runj waits
  * and returns the process's exit status (128+signal when killed).
  */
+import { helperPlan } from '../backend/protocol.js';
 import { processPlan } from '../plan/build.js';
 import type { Process } from '../plan/spec.js';
 import type { RuntimeContext } from './context.js';
@@ -94,10 +95,10 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   checkPreservedFds(preserveFds);
   const terminal = terminalRecords(proc.terminal === true, proc.consoleSize, o.consoleSocket, !o.detach);
   const sandbox = await ctx.backend(record.platform);
-  const prepared = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
-  for (const w of prepared.warnings) ctx.log.warn(`${id}: exec: ${w}`);
+  const planned = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
+  for (const w of planned.warnings) ctx.log.warn(`${id}: exec: ${w}`);
   const helper = ctx.spawnHelper(preserveFds);
-  helper.send([['version', 1], ['mode', o.detach ? 'create' : 'run'], ['exec'], ['preserve-fds', preserveFds], ...terminal, ...prepared.records, ['end']]);
+  helper.send(helperPlan({ mode: o.detach ? 'create' : 'run', exec: true, preserveFds }, [...terminal, ...planned.records]));
   let pid = 0;
   for (;;) {
     const m = await helper.next();

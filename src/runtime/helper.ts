@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { type HelperMessage, type Record_, encodeRecords, parseMessage } from '../backend/protocol.js';
+import { type HelperMessage, type HelperRecord, encodeRecords, parseMessage } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError } from '../core/errors.js';
 import { HELPER_MESSAGE_MAX } from '../core/readLimited.js';
@@ -21,7 +21,7 @@ export interface HelperChannel {
   /** The next message, or `eof` once the channel has ended. */
   next(): Promise<HelperEvent>;
   /** Plan records, `continue` after the hooks: encoded (protocol.ts) and written to the channel. */
-  send(records: readonly Record_[]): void;
+  send(records: readonly HelperRecord[]): void;
   /** Lets the runtime process exit while the helper lives on (create, exec --detach). */
   detach(): void;
   /** SIGKILLs the helper (a failed create). */
@@ -96,7 +96,7 @@ export class Helper implements HelperChannel {
     });
   }
 
-  send(records: readonly Record_[]): void {
+  send(records: readonly HelperRecord[]): void {
     this.socket.write(encodeRecords(records));
   }
 

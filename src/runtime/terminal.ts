@@ -5,7 +5,7 @@
  * terminal. A console socket without a terminal is a mistake.
  */
 import * as path from 'node:path';
-import type { Record_ } from '../backend/protocol.js';
+import type { PlanRecord } from '../backend/protocol.js';
 import { invalid } from '../core/errors.js';
 
 export function terminalRecords(
@@ -13,7 +13,7 @@ export function terminalRecords(
   size: { height: number; width: number } | undefined,
   consoleSocket: string | undefined,
   foreground: boolean,
-): Record_[] {
+): PlanRecord[] {
   if (!terminal) {
     if (consoleSocket) throw invalid('--console-socket: the process has no terminal (process.terminal is false)');
     return [];
@@ -21,7 +21,7 @@ export function terminalRecords(
   if (!consoleSocket && !foreground) {
     throw invalid('cannot allocate tty if runj will detach without setting console socket');
   }
-  const records: Record_[] = [];
+  const records: PlanRecord[] = [];
   if (consoleSocket) records.push(['console-socket', path.resolve(consoleSocket)]);
   records.push(['terminal', size?.height ?? 0, size?.width ?? 0]);
   return records;

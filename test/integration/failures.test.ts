@@ -124,3 +124,37 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     expect(Number.isNaN(Date.parse(last.time))).toBe(false);
   });
 });
+
+describe.skipIf(!isRoot)('a damaged sandbox in state.json', () => {
+  let env: Env;
+  beforeAll(() => {
+    env = makeEnv();
+  });
+  afterAll(() => env.cleanup());
+
+  it('kill --all and ps refuse it naming the field; state still works; delete --force removes the container, its processes and its cgroup', () => {
+    const id = uniqueId('dmg');
+    const marker = `marker-${id}`;
+    // `; true` keeps sh (whose argv has the marker) from exec'ing sleep.
+    const bundle = makeBundle(env, ['sh', '-c', 'sleep 1000; true', marker]);
+    expect(runjCreate(env, id, bundle).status).toBe(0);
+    expect(runj(env, ['start', id]).status).toBe(0);
+    expect(processesWith(marker)).toHaveLength(1);
+    const file = path.join(env.root, id, 'state.json');
+    const record = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const cgroup = controllerDir(layout, record.sandbox.cgroup.path, 'pids');
+    record.sandbox.cgroup = 'garbage';
+    fs.writeFileSync(file, JSON.stringify(record));
+    for (const args of [['kill', '--all', id, 'KILL'], ['ps', id]]) {
+      const r = runj(env, args);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('runj: state.json: sandbox.cgroup: must be an object\n');
+    }
+    expect(processesWith(marker)).toHaveLength(1);
+    expect(JSON.parse(runj(env, ['state', id]).stdout).status).toBe('running');
+    expect(runj(env, ['delete', '--force', id]).status).toBe(0);
+    expect(processesWith(marker)).toEqual([]);
+    expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+    if (cgroup) expect(fs.existsSync(cgroup)).toBe(false);
+  });
+});

@@ -53,7 +53,7 @@ describe('resource limits through rctl', () => {
   it('update replaces limits, removes the ones set to -1, and refuses without RACCT', () => {
     const sandbox = makeFreeBSDSandbox(host);
     const done = setUpFreeBSD(limited({ memory: { limit: 1 << 30 }, pids: { limit: 64 } }), host());
-    const record = { id: 'c1', pid: 100, sandbox: { setup: done } } as unknown as ContainerRecord;
+    const record = { id: 'c1', pid: 100, sandbox: { setup: done } } as ContainerRecord;
     sandbox.update(record, { memory: { limit: 1 << 29 }, pids: { limit: -1 }, cpu: { quota: 200000 } });
     expect(rules()).toEqual(['jail:c1:memoryuse:deny=536870912', 'jail:c1:pcpu:deny=200']);
     expect(() => sandbox.update(record, { pids: { limit: 2.5 } })).toThrow('update/pids/limit: must be an integer');
@@ -63,7 +63,7 @@ describe('resource limits through rctl', () => {
   it('events --stats: usage from rctl_get_racct, limits from the rules in force', () => {
     const sandbox = makeFreeBSDSandbox(host);
     const done = setUpFreeBSD(limited({ memory: { limit: 1 << 30 }, pids: { limit: 64 } }), host());
-    const record = { id: 'c1', pid: 100, sandbox: { setup: done } } as unknown as ContainerRecord;
+    const record = { id: 'c1', pid: 100, sandbox: { setup: done } } as ContainerRecord;
     t.setRacctUsage('cputime=3,datasize=0,memoryuse=2097152,maxproc=4,pcpu=1');
     expect(sandbox.stats(record)).toEqual({
       cpu: { usage: { total: 3_000_000_000 } },

@@ -66,13 +66,13 @@ async function setUpContainer(readonly: boolean) {
   const sandbox = makeFreeBSDSandbox(host);
   const cplan = buildPlan('c1', path.join(tmp, 'bundle'), spec(readonly), { noPivot: false, noNewKeyring: false, preserveFds: 0 });
   const prepared = sandbox.prepare(cplan, parsePolicy('{}', 'p.json'));
-  await sandbox.setUp(cplan, prepared);
+  await sandbox.setUp(prepared.plan);
   ffi.jailSet(encodeParams([{ name: 'name', type: 'string', value: 'other' }, { name: 'path', type: 'string', value: '/elsewhere' }, { name: 'persist', type: 'bool', value: true }]), JAIL_CREATE);
   ffi.nmount([{ name: Buffer.from('fstype\0'), value: Buffer.from('tmpfs\0') }, { name: Buffer.from('fspath\0'), value: Buffer.from('/elsewhere/tmp\0') }], 0);
   t.addProc(100, 1, 1, 0, 3); // the container's init, in jail 1
   t.addProc(101, 1, 1, 0, 3);
   t.addProc(200, 2, 1, 0, 3); // the other jail's
-  return { sandbox, data: prepared.data };
+  return { sandbox, data: prepared.recovery };
 }
 
 describe('FreeBSD recover', () => {

@@ -8,7 +8,8 @@ import { parseRunjExt, readRunjExt } from '../../src/platform/freebsd/ext.js';
 import { decodeKinfoProcs, KINFO_PROC_SIZE, startToken } from '../../src/platform/freebsd/kinfo.js';
 import { freebsdPolicy } from '../../src/platform/freebsd/policy.js';
 import { FREEBSD_RLIMITS } from '../../src/platform/freebsd/rlimits.js';
-import { formatFreeBSDPlan } from '../../src/platform/freebsd/translate.js';
+import { formatFreeBSDPlan, freebsdRecords } from '../../src/platform/freebsd/translate.js';
+import { recordFields } from '../../src/backend/protocol.js';
 import { errorOf, fplan, freebsdSpec, policyOf } from './freebsdFixtures.js';
 
 describe('config fields on FreeBSD', () => {
@@ -83,15 +84,15 @@ describe('config fields on FreeBSD', () => {
 });
 
 describe('helper records', () => {
-  it('jail <jid> first (filled in at setUp), then the process records with FreeBSD rlimit numbers', () => {
+  it('jail <id> first (made once setUp knows the id), then the process records with FreeBSD rlimit numbers', () => {
     const p = fplan(freebsdSpec((s) => {
       s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 }, { type: 'RLIMIT_AS', soft: 2 ** 64, hard: 2 ** 64 }];
       s.process!.user = { uid: 1001, gid: 1001, additionalGids: [5], umask: 18 };
       s.process!.noNewPrivileges = true;
       s.hooks = { startContainer: [{ path: '/bin/true' }] };
     }));
-    expect(p.records).toEqual([
-      ['jail', '<jid>'],
+    expect(freebsdRecords(p, 7).map(recordFields)).toEqual([
+      ['jail', 7],
       ['arg', '/bin/sh'], ['arg', '-c'], ['arg', 'true'],
       ['env', 'PATH=/bin:/usr/bin'],
       ['cwd', '/'],

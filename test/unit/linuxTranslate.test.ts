@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan/build.js';
 import { emptyPolicy, parsePolicy } from '../../src/plan/policy.js';
 import type { Spec } from '../../src/plan/spec.js';
-import { encodeField, encodeRecords } from '../../src/backend/protocol.js';
+import { type PlanRecord, encodeField, encodeRecords, recordFields } from '../../src/backend/protocol.js';
 import { capabilityMasks } from '../../src/platform/linux/capabilities.js';
 import { MS, parseMountOptions, rootPropagation } from '../../src/platform/linux/mountOptions.js';
 import { limitValue } from '../../src/platform/processRecords.js';
@@ -29,7 +29,8 @@ function spec(patch: (s: Spec) => void = () => {}): Spec {
 function records(s: Spec, policy = emptyPolicy) {
   return translateLinux(buildPlan('c1', '/bundle', s, options), policy, host).records;
 }
-const kinds = (rs: readonly (readonly (string | number)[])[], kind: string) => rs.filter((r) => r[0] === kind);
+/** The records of one kind, as the fields sent. */
+const kinds = (rs: readonly PlanRecord[], kind: string) => rs.filter((r) => r[0] === kind).map(recordFields);
 
 describe('helper wire format', () => {
   it('percent-encodes spaces, newlines, percent and non-ASCII; empty is a lone %', () => {

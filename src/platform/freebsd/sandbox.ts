@@ -1,8 +1,8 @@
 /**
  * FreeBSD jail backend: the Sandbox the runtime talks to. prepare reads
  * runj.ext.json and plans everything (planFreeBSD, pure); setUp creates the
- * jail and its mounts and fills the jail id into the helper's `jail`
- * record; tearDown removes them; killAll and listPids find the jail's
+ * jail and its mounts, and the helper's `jail` record is made from the jail
+ * id it returns; tearDown removes them; killAll and listPids find the jail's
  * processes through kern.proc. Nothing here enters the jail: the helper
  * does jail_attach.
  */
@@ -16,16 +16,17 @@ import { rctlRules, unlimitedResources } from './rctl.js';
 import { addRules, jailStats, removeRules, requireRacct } from './rctlHost.js';
 import { RuntimeError } from '../../core/errors.js';
 import type { ContainerRecord } from '../../backend/record.js';
-import type { Prepared, ProcessInfo, Sandbox } from '../../backend/sandbox.js';
+import type { ProcessInfo, Sandbox } from '../../backend/sandbox.js';
 import { execRunner } from './commands.js';
 import { E } from './errno.js';
 import { readRunjExt } from './ext.js';
 import * as ffi from './ffi.js';
 import { SZOMB, startToken } from './kinfo.js';
 import { fsKey } from './mountpoint.js';
-import { type Host, type SetUpData, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD, unmountPatiently } from './system.js';
+import { type Host, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD, unmountPatiently } from './system.js';
 import { FREEBSD_MOUNT_OPTIONS } from './mounts.js';
-import { DEFAULT_RUNDIR, type FreeBSDPlan, JID_PLACEHOLDER, formatFreeBSDPlan, jailDir, planFreeBSD } from './translate.js';
+import { type FreeBSDSetUp, readFreeBSDRecovery, readFreeBSDSetUp } from './saved.js';
+import { DEFAULT_RUNDIR, type FreeBSDPlan, explainedFreeBSDPlan, formatFreeBSDPlan, freebsdRecords, jailDir, planFreeBSD } from './translate.js';
 
 
 /** Per-jail directories and the devfs ruleset registry: $RUNJ_FREEBSD_RUNDIR or /var/run/runj-freebsd. */
@@ -53,11 +54,8 @@ export function freebsdProcessInfo(pid: number): ProcessInfo | undefined {
   throw new RuntimeError('ESYSTEM', `process ${pid}: the clock was stepped during every read of its start time`);
 }
 
-const plans = new WeakMap<Prepared, FreeBSDPlan>();
-
-function setupOf(record: ContainerRecord): SetUpData | undefined {
-  const s = record.sandbox?.setup as SetUpData | undefined;
-  return s && typeof s === 'object' && typeof s.jailName === 'string' ? s : undefined;
+function setupOf(record: ContainerRecord) {
+  return readFreeBSDSetUp(record.sandbox);
 }
 
 /** Where a container's mounts can be, for recovery without a record (saved in recovery.json). */
@@ -123,30 +121,27 @@ function jailByName(name: string, h: Host): { jid: number; path: string } | unde
 }
 
 /** The sandbox, over a given host (tests pass one backed by libjailtest). */
-export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
+export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox<FreeBSDPlan, FreeBSDSetUp> {
   return {
     platform: 'freebsd',
-    prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
+    prepare(plan: ContainerPlan, policy: HostPolicy) {
       const fp = planFreeBSD(plan, policy, readRunjExt(plan.bundle), { rundir: host().rundir });
-      const prepared: Prepared = { records: fp.records, warnings: fp.warnings, debug: fp.debug, data: { jailName: fp.jail.name, view: fp.view, rootfs: fp.rootfs } };
-      plans.set(prepared, fp);
-      return prepared;
+      const recovery = { jailName: fp.jail.name, view: fp.view, rootfs: fp.rootfs };
+      return { plan: fp, warnings: fp.warnings, debug: fp.debug, recovery };
     },
-    async setUp(_plan: ContainerPlan, prepared: Prepared) {
-      const fp = plans.get(prepared);
-      if (!fp) throw new RuntimeError('ESYSTEM', 'FreeBSD sandbox: setUp without prepare');
-      const setup = setUpFreeBSD(fp, host());
-      const i = prepared.records.findIndex((r) => r[0] === 'jail' && r[1] === JID_PLACEHOLDER);
-      if (i >= 0) prepared.records[i] = ['jail', setup.jid];
-      return { setup };
+    async setUp(fp: FreeBSDPlan): Promise<FreeBSDSetUp> {
+      return { jailName: fp.jail.name, view: fp.view, rootfs: fp.rootfs, setup: setUpFreeBSD(fp, host()) };
+    },
+    records(fp: FreeBSDPlan, done: FreeBSDSetUp) {
+      return freebsdRecords(fp, done.setup.jid);
     },
     async tearDown(record: ContainerRecord) {
       const setup = setupOf(record);
       if (setup) tearDownFreeBSD(setup, host());
     },
-    async recover(id: string, data: Record<string, unknown> | undefined) {
-      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-      recoverJail(text(data?.jailName) ?? id, { view: text(data?.view), rootfs: text(data?.rootfs) }, host());
+    async recover(id: string, recovery: unknown) {
+      const r = readFreeBSDRecovery(recovery);
+      recoverJail(r.jailName ?? id, { view: r.view, rootfs: r.rootfs }, host());
     },
     killAll(record: ContainerRecord, signal: number) {
       const setup = setupOf(record);
@@ -156,10 +151,10 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
       const setup = setupOf(record);
       return setup ? jailPids(setup, host()) : [];
     },
-    execRecords(record: ContainerRecord, proc: ProcessPlan): Prepared {
+    execRecords(record: ContainerRecord, proc: ProcessPlan) {
       const setup = setupOf(record);
       if (!setup?.jid) throw new RuntimeError('ENOTRUNNING', 'container not running');
-      return { records: [['jail', setup.jid], ...processRecords(proc, FREEBSD_RLIMITS)], warnings: [], debug: [], data: {} };
+      return { records: freebsdRecords({ records: processRecords(proc, FREEBSD_RLIMITS) }, setup.jid), warnings: [] };
     },
     freeze(record: ContainerRecord, on: boolean) {
       const setup = setupOf(record);
@@ -185,7 +180,7 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox {
     },
     explain(plan: ContainerPlan, policy: HostPolicy) {
       const fp = planFreeBSD(plan, policy, readRunjExt(plan.bundle));
-      return { plan: fp, text: formatFreeBSDPlan(fp) };
+      return { plan: explainedFreeBSDPlan(fp), text: formatFreeBSDPlan(fp) };
     },
     features() {
       return { mountOptions: [...FREEBSD_MOUNT_OPTIONS], sections: {} };

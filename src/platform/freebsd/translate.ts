@@ -7,7 +7,7 @@
 import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan } from '../../plan/types.js';
 import { invalid } from '../../core/errors.js';
-import type { Record_ } from '../../backend/protocol.js';
+import { type PlanRecord, formatRecord, recordFields } from '../../backend/protocol.js';
 import { processRecords } from '../processRecords.js';
 import { type DevfsPlan, type DevfsRule, buildRuleset, checkRequestedRule, deviceRule } from './devfs.js';
 import type { RunjExt } from './ext.js';
@@ -23,8 +23,8 @@ import { mergeSources } from './sources.js';
 
 /** Where runj keeps per-jail directories (the read-only root view) and the devfs ruleset registry. */
 export const DEFAULT_RUNDIR = '/var/run/runj-freebsd';
-/** Stands for the jail id in the `jail` record until setUp knows it. */
-export const JID_PLACEHOLDER = '<jid>';
+/** Stands for the jail id in `runj check`'s output, where no jail exists yet. */
+const JID_SHOWN = '<jid>';
 
 export interface FreeBSDPlan {
   jail: {
@@ -44,10 +44,20 @@ export interface FreeBSDPlan {
   network: NetworkPlan;
   /** rctl deny rules on the jail, from linux.resources. */
   rctl: RctlRule[];
-  /** Helper records; the `jail` record's id is filled in at setUp. */
-  records: Record_[];
+  /** Helper records after the `jail` record, which setUp's jail id makes (freebsdRecords). */
+  records: PlanRecord[];
   warnings: string[];
   debug: string[];
+}
+
+/** The init's helper records, once the jail exists: attach to it first. */
+export function freebsdRecords(p: Pick<FreeBSDPlan, 'records'>, jid: number): PlanRecord[] {
+  return [['jail', jid], ...p.records];
+}
+
+/** The plan as `runj check --format json` shows it: records as the fields sent, the jail id not known yet. */
+export function explainedFreeBSDPlan(p: FreeBSDPlan): unknown {
+  return { ...p, records: [['jail', JID_SHOWN], ...p.records.map(recordFields)] };
 }
 
 export function jailDir(rundir: string, jailName: string): string {
@@ -96,7 +106,7 @@ export function planFreeBSD(
     devfs,
     network: { aliases: jail.aliases, vnetInterfaces: jail.vnetInterfaces },
     rctl: rctlRules(plan.spec.linux?.resources as Record<string, unknown> | undefined, 'config.json: /linux/resources'),
-    records: [['jail', JID_PLACEHOLDER], ...processRecords(plan.process, FREEBSD_RLIMITS, plan.hooks)],
+    records: processRecords(plan.process, FREEBSD_RLIMITS, plan.hooks),
     warnings,
     debug,
   };
@@ -121,7 +131,7 @@ export function formatFreeBSDPlan(p: FreeBSDPlan): string {
   if (net.create.length) {
     lines.push('network at create', ...net.create.map((c) => `  ${c}`), 'network at delete', ...net.delete.map((c) => `  ${c}`));
   }
-  lines.push('helper records', ...p.records.map((r) => `  ${r.join(' ')}`));
+  lines.push('helper records', `  jail ${JID_SHOWN}`, ...p.records.map((r) => `  ${formatRecord(r)}`));
   for (const w of p.warnings) lines.push(`warning: ${w}`);
   for (const d of p.debug) lines.push(`debug: ${d}`);
   return `${lines.join('\n')}\n`;

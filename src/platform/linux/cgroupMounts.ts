@@ -7,11 +7,9 @@
  * hierarchy, and is made read-only afterwards when asked.
  */
 import * as path from 'node:path';
-import type { Record_ } from '../../backend/protocol.js';
+import { type PlanRecord, hex } from '../../backend/protocol.js';
 import type { CgroupLayout } from './cgroupLayout.js';
 import { MS } from './mountOptions.js';
-
-const hex = (n: number) => `0x${n.toString(16)}`;
 
 export function cgroupMountRecords(
   dest: string,
@@ -20,14 +18,14 @@ export function cgroupMountRecords(
   layout: CgroupLayout,
   cgPath: string,
   cgroupNs: boolean,
-): Record_[] {
+): PlanRecord[] {
   const bindFlags = MS.BIND | MS.REC | (flags & (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC));
   if (layout.mode === 'v2' && layout.unified) {
     if (cgroupNs) return [['mount', dest, 'cgroup2', 'cgroup2', hex(flags), '', hex(pflags), 'fs']];
     return [['mount', dest, path.join(layout.unified, cgPath), '', hex(bindFlags), '', hex(pflags), 'bind']];
   }
   const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC);
-  const records: Record_[] = [['mount', dest, 'tmpfs', 'tmpfs', hex(base), 'mode=755', hex(pflags), 'fs']];
+  const records: PlanRecord[] = [['mount', dest, 'tmpfs', 'tmpfs', hex(base), 'mode=755', hex(pflags), 'fs']];
   const subdirs = layout.hierarchies.map((h) => ({
     name: h.controllers.map((c) => c.replace(/^name=/, '')).join(','),
     source: path.join(h.mount, cgPath),

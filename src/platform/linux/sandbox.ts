@@ -8,21 +8,30 @@ import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan } from '../../plan/types.js';
 import type { ContainerRecord } from '../../backend/record.js';
 import { linuxProcessInfo } from './procinfo.js';
-import type { Prepared, Sandbox } from '../../backend/sandbox.js';
+import type { Sandbox } from '../../backend/sandbox.js';
 import { CAPABILITIES } from './capabilities.js';
-import { type CgroupState, cgroupPids, freeze, hostLayout, removeCgroups, setUpCgroups } from './cgroups.js';
+import { cgroupPids, freeze, hostLayout, removeCgroups, setUpCgroups } from './cgroups.js';
 import { RuntimeError } from '../../core/errors.js';
 import { helperFeatures } from '../../backend/helperBinary.js';
-import type { Record_ } from '../../backend/protocol.js';
+import { type PlanRecord, formatRecord, recordFields } from '../../backend/protocol.js';
 import { processRecords } from '../processRecords.js';
 import { cgroupStats, updateCgroup } from './cgroupOps.js';
 import { oomKilled } from './cgroupOom.js';
 import { linuxFeatures } from './features.js';
 import { MOUNT_OPTION_NAMES } from './mountOptions.js';
 import { type CgroupLayout, cgroupDirs, containerCgroupPath } from './cgroupLayout.js';
+import type { CgroupWrite } from './cgroupResources.js';
 import { RLIMITS } from './rlimits.js';
 import type { Seccomp } from './seccomp.js';
+import { type LinuxSetUp, readLinuxRecovery, readLinuxSetUp } from './saved.js';
 import { capabilityRecords, seccompFor, translateLinux } from './translate.js';
+
+/** prepare()'s result: the helper records and the cgroup setUp makes. */
+export interface LinuxPlan {
+  records: PlanRecord[];
+  newNamespaces: string[];
+  cgroup: { path: string; writes: CgroupWrite[]; layout: CgroupLayout } | undefined;
+}
 
 function lastCap(): number {
   try {
@@ -59,8 +68,8 @@ function alive(record: ContainerRecord): boolean {
   return info !== undefined && !info.zombie && info.startTime === record.startTime;
 }
 
-export function cgroupOf(record: Pick<ContainerRecord, 'sandbox'>): CgroupState | undefined {
-  return record.sandbox?.cgroup as CgroupState | undefined;
+export function cgroupOf(record: Pick<ContainerRecord, 'sandbox'>) {
+  return readLinuxSetUp(record.sandbox)?.cgroup;
 }
 
 /** The container's processes: its cgroup's, else its pid namespace's (init first). */
@@ -106,33 +115,31 @@ function writeQuietly(file: string, text: string): void {
   } catch {}
 }
 
-export const linuxSandbox: Sandbox = {
+export const linuxSandbox: Sandbox<LinuxPlan, LinuxSetUp> = {
   platform: 'linux',
-  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
+  prepare(plan: ContainerPlan, policy: HostPolicy) {
     const layout = hostLayout();
     const seccomp = plan.spec.linux?.seccomp !== undefined && helperFeatures().seccomp;
     const selinux = fs.existsSync('/sys/fs/selinux/enforce');
     const t = translateLinux(plan, policy, { lastCap: lastCap(), cgroups: layout, seccomp, selinux });
-    return {
-      records: t.records,
-      warnings: t.warnings,
-      debug: t.debug,
-      data: { newNamespaces: t.newNamespaces, cgroupPlan: t.cgroup && { ...t.cgroup, layout } },
-    };
+    const lp: LinuxPlan = { records: t.records, newNamespaces: t.newNamespaces, cgroup: t.cgroup && { ...t.cgroup, layout } };
+    return { plan: lp, warnings: t.warnings, debug: t.debug, recovery: { newNamespaces: lp.newNamespaces, cgroupPlan: lp.cgroup } };
   },
-  async setUp(_plan, prepared) {
-    const p = prepared.data.cgroupPlan as { path: string; writes: never[]; layout: ReturnType<typeof hostLayout> } | undefined;
-    if (!p) return {};
-    return { cgroupPlan: undefined, cgroup: setUpCgroups(p.layout, p.path, p.writes) };
+  async setUp(lp) {
+    const c = lp.cgroup;
+    return { newNamespaces: lp.newNamespaces, cgroup: c && setUpCgroups(c.layout, c.path, c.writes) };
+  },
+  records(lp) {
+    return lp.records;
   },
   async tearDown(record: ContainerRecord) {
     const cg = cgroupOf(record);
     if (cg) removeCgroups(cg);
   },
-  async recover(id, data) {
-    const plan = data?.cgroupPlan as { path?: unknown; layout?: CgroupLayout } | undefined;
-    const layout = plan?.layout ?? hostLayout();
-    const cgPath = typeof plan?.path === 'string' ? plan.path : containerCgroupPath(undefined, id);
+  async recover(id, recovery) {
+    const saved = readLinuxRecovery(recovery);
+    const layout = saved.layout ?? hostLayout();
+    const cgPath = saved.path ?? containerCgroupPath(undefined, id);
     const dirs = cgroupDirs(layout, cgPath).filter((d) => fs.existsSync(d));
     if (!dirs.length) return;
     await killCgroup(dirs);
@@ -150,9 +157,9 @@ export const linuxSandbox: Sandbox = {
   listPids(record: ContainerRecord): number[] {
     return pidsOf(record);
   },
-  execRecords(record, proc, spec, policy): Prepared {
+  execRecords(record, proc, spec, policy) {
     const warnings: string[] = [];
-    const records: Record_[] = [['fork']];
+    const records: PlanRecord[] = [['fork']];
     for (const [type, file] of NS_FILES) {
       const theirs = nsLink(record.pid, file);
       if (!theirs) throw new RuntimeError('ENOTRUNNING', 'container not running');
@@ -164,7 +171,7 @@ export const linuxSandbox: Sandbox = {
     const seccomp = spec.linux?.seccomp as Seccomp | undefined;
     records.push(...seccompFor(seccomp, policy, seccomp ? helperFeatures().seccomp : false, warnings));
     records.push(...processRecords(proc, RLIMITS));
-    return { records, warnings, debug: [], data: {} };
+    return { records, warnings };
   },
   freeze(record, on) {
     const cg = cgroupOf(record);
@@ -186,10 +193,10 @@ export const linuxSandbox: Sandbox = {
   explain(plan, policy) {
     // The host's own last capability where there is one (this can run on any OS).
     const t = translateLinux(plan, policy, { lastCap: lastCap(), cgroups: hostLayout(), seccomp: true });
-    const lines = ['helper records', ...t.records.map((r) => `  ${r.join(' ')}`)];
+    const lines = ['helper records', ...t.records.map((r) => `  ${formatRecord(r)}`)];
     for (const w of t.warnings) lines.push(`warning: ${w}`);
     for (const d of t.debug) lines.push(`debug: ${d}`);
-    return { plan: t, text: `${lines.join('\n')}\n` };
+    return { plan: { ...t, records: t.records.map(recordFields) }, text: `${lines.join('\n')}\n` };
   },
   features() {
     return { mountOptions: [...MOUNT_OPTION_NAMES], sections: { linux: linuxFeatures() } };

@@ -4,7 +4,7 @@
  * skip, as runc does; SCMP_ACT_NOTIFY needs a listener runj does not run.
  */
 import { invalid, unsupported } from '../../core/errors.js';
-import type { Record_ } from '../../backend/protocol.js';
+import type { PlanRecord, SeccompArg } from '../../backend/protocol.js';
 
 const ACTIONS = new Set([
   'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',
@@ -49,22 +49,22 @@ function errnoFor(act: string, errnoRet: number | undefined): number {
 /** uint64 values as decimal text (JSON numbers above 2^53 have lost precision already; keep what arrived). */
 const u64 = (n: number | undefined) => BigInt(Math.trunc(n ?? 0)).toString();
 
-export function seccompRecords(s: Seccomp): Record_[] {
+export function seccompRecords(s: Seccomp): PlanRecord[] {
   const base = 'config.json: /linux/seccomp';
   if (s.listenerPath) throw unsupported(`${base}/listenerPath: seccomp listeners are not supported`);
   const def = action(s.defaultAction, `${base}/defaultAction`);
-  const records: Record_[] = [['seccomp-default', def, errnoFor(def, s.defaultErrnoRet)]];
+  const records: PlanRecord[] = [['seccomp-default', def, errnoFor(def, s.defaultErrnoRet)]];
   for (const arch of s.architectures ?? []) records.push(['seccomp-arch', arch]);
   for (const flag of s.flags ?? []) records.push(['seccomp-flag', flag]);
   (s.syscalls ?? []).forEach((sc, i) => {
     const act = action(sc.action, `${base}/syscalls/${i}/action`);
-    const args = (sc.args ?? []).map((a, j) => {
+    const args = (sc.args ?? []).map((a, j): SeccompArg => {
       if (!OPS.has(a.op)) throw invalid(`${base}/syscalls/${i}/args/${j}/op: unknown operator "${a.op}"`);
       if (a.index < 0 || a.index > 5) throw invalid(`${base}/syscalls/${i}/args/${j}/index: must be 0 to 5`);
       return [a.index, a.op, u64(a.value), u64(a.valueTwo)];
     });
     for (const name of sc.names) {
-      records.push(['seccomp-rule', act, errnoFor(act, sc.errnoRet), name, args.length, ...args.flat()]);
+      records.push(['seccomp-rule', act, errnoFor(act, sc.errnoRet), name, args]);
     }
   });
   return records;

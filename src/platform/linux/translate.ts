@@ -5,7 +5,7 @@
 import type { HostPolicy } from '../../plan/policy.js';
 import type { ContainerPlan, ProcessPlan } from '../../plan/types.js';
 import { RuntimeError, invalid, unsupported } from '../../core/errors.js';
-import type { Record_ } from '../../backend/protocol.js';
+import { type PlanRecord, hex } from '../../backend/protocol.js';
 import { processRecords } from '../processRecords.js';
 import { capabilityMasks, CAP_SETS } from './capabilities.js';
 import { parseMountOptions, rootPropagation } from './mountOptions.js';
@@ -21,7 +21,7 @@ const NS_TYPES: Record<string, string> = {
 };
 
 export interface LinuxTranslation {
-  records: Record_[];
+  records: PlanRecord[];
   warnings: string[];
   debug: string[];
   /** Namespaces the container gets a new one of (for kill --all and ps). */
@@ -42,7 +42,7 @@ export interface LinuxHostFacts {
 export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: LinuxHostFacts): LinuxTranslation {
   const spec = plan.spec;
   const { warnings, debug } = checkUnsupported(spec, policy, host.selinux === true);
-  const records: Record_[] = [];
+  const records: PlanRecord[] = [];
   const ns = namespaceRecords(spec.linux?.namespaces ?? []);
   records.push(['fork'], ...ns.records, ...idMapRecords(spec.linux, ns.created.includes('user')));
   if (!ns.has.has('mount')) throw unsupported('config.json: /linux/namespaces: a mount namespace is required by the Linux backend');
@@ -60,16 +60,18 @@ export function translateLinux(plan: ContainerPlan, policy: HostPolicy, host: Li
     const bind = o.bind || type === 'bind';
     if (!bind && !type) throw invalid(`${where}/type: required for a mount that is not a bind mount`);
     const flags = bind ? o.flags | 0x1000 : o.flags;
-    const pflags = hex(o.propagation.reduce((a, b) => a | b, 0));
+    const pflagBits = o.propagation.reduce((a, b) => a | b, 0);
+    const pflags = hex(pflagBits);
     if (type === 'cgroup' || type === 'cgroup2') {
       if (!cgroup) throw unsupported(`${where}: a cgroup mount needs cgroups, and this host has none mounted`);
-      records.push(...cgroupMountRecords(m.destination, o.flags, Number(pflags), host.cgroups, cgroup.path, ns.has.has('cgroup')));
+      records.push(...cgroupMountRecords(m.destination, o.flags, pflagBits, host.cgroups, cgroup.path, ns.has.has('cgroup')));
       return;
     }
     records.push(['mount', m.destination, m.source ?? type, bind ? '' : type, hex(flags), o.data, pflags, bind ? 'bind' : 'fs']);
   });
   for (const d of spec.linux?.devices ?? []) {
     const type = d.type === 'u' ? 'c' : d.type;
+    if (type !== 'c' && type !== 'b' && type !== 'p') throw invalid(`config.json: /linux/devices: ${d.path}: type must be c, b, u or p, not "${d.type}"`);
     records.push(['device', d.path, type, d.major ?? 0, d.minor ?? 0, d.fileMode ?? 0o666, d.uid ?? 0, d.gid ?? 0]);
   }
   records.push(['default-devices']);
@@ -109,14 +111,14 @@ function planCgroup(plan: ContainerPlan, policy: HostPolicy, layout: CgroupLayou
   return { path: containerCgroupPath(linux?.cgroupsPath, plan.id), writes: r.writes };
 }
 
-export function capabilityRecords(p: ProcessPlan, lastCap: number, warnings: string[]): Record_[] {
+export function capabilityRecords(p: ProcessPlan, lastCap: number, warnings: string[]): PlanRecord[] {
   if (!p.capabilities) return [];
   const { masks, unknown } = capabilityMasks(p.capabilities, lastCap);
   if (unknown.length) warnings.push(`ignoring unknown capabilities: ${unknown.join(', ')}`);
   return CAP_SETS.map((set) => ['caps', set, `0x${masks[set].toString(16)}`]);
 }
 
-export function seccompFor(s: Seccomp | undefined, policy: HostPolicy, available: boolean, warnings: string[]): Record_[] {
+export function seccompFor(s: Seccomp | undefined, policy: HostPolicy, available: boolean, warnings: string[]): PlanRecord[] {
   if (!s) return [];
   if (available) return seccompRecords(s);
   if (!policy.ignore.has('linux.seccomp')) {
@@ -126,12 +128,10 @@ export function seccompFor(s: Seccomp | undefined, policy: HostPolicy, available
   return [];
 }
 
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
+type NamespaceRecord = readonly ['ns-join', string, string] | readonly ['ns-new', string];
 
 function namespaceRecords(list: readonly { type: string; path?: string }[]) {
-  const records: Record_[] = [];
+  const records: NamespaceRecord[] = [];
   const has = new Set<string>();
   const created: string[] = [];
   list.forEach((n, i) => {
@@ -156,7 +156,7 @@ interface IdMapping {
 }
 
 /** uid/gid maps for a new user namespace: required there, meaningless anywhere else. */
-function idMapRecords(linux: { uidMappings?: unknown[]; gidMappings?: unknown[] } | undefined, newUserNs: boolean): Record_[] {
+function idMapRecords(linux: { uidMappings?: unknown[]; gidMappings?: unknown[] } | undefined, newUserNs: boolean): PlanRecord[] {
   const uids = (linux?.uidMappings ?? []) as IdMapping[];
   const gids = (linux?.gidMappings ?? []) as IdMapping[];
   if (!newUserNs) {
@@ -167,8 +167,8 @@ function idMapRecords(linux: { uidMappings?: unknown[]; gidMappings?: unknown[] 
     throw invalid(`config.json: /linux/${uids.length ? 'gid' : 'uid'}Mappings: a new user namespace needs uid and gid mappings`);
   }
   return [
-    ...uids.map((m): Record_ => ['uid-map', m.containerID, m.hostID, m.size]),
-    ...gids.map((m): Record_ => ['gid-map', m.containerID, m.hostID, m.size]),
+    ...uids.map((m): PlanRecord => ['uid-map', m.containerID, m.hostID, m.size]),
+    ...gids.map((m): PlanRecord => ['gid-map', m.containerID, m.hostID, m.size]),
   ];
 }
 
