@@ -50,14 +50,11 @@ export class Helper implements HelperChannel {
       for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
+        if (Buffer.byteLength(line) > HELPER_MESSAGE_MAX) return this.overflow();
         if (line.trim()) this.push(safeParse(line));
       }
-      // No message is this long (readLimited.ts): the helper is broken; stop buffering its output.
-      if (Buffer.byteLength(this.buffer) > HELPER_MESSAGE_MAX) {
-        this.overflowed = true;
-        this.buffer = '';
-        this.push({ type: 'error', stage: 'protocol', msg: `helper message longer than ${HELPER_MESSAGE_MAX} bytes`, errno: 0 });
-      }
+      // However the bytes arrive (one chunk with its newline, or many without one yet).
+      if (Buffer.byteLength(this.buffer) > HELPER_MESSAGE_MAX) this.overflow();
     });
     socket.on('end', () => this.push({ type: 'eof' }));
     socket.on('close', () => this.push({ type: 'eof' }));
@@ -75,6 +72,13 @@ export class Helper implements HelperChannel {
     const socket = child.stdio[syncFd] as Socket | null;
     if (!socket) throw new RuntimeError('ESYSTEM', 'could not create the helper sync socket');
     return new Helper(child, socket);
+  }
+
+  /** No message is this long (readLimited.ts): the helper is broken; stop reading its output. */
+  private overflow(): void {
+    this.overflowed = true;
+    this.buffer = '';
+    this.push({ type: 'error', stage: 'protocol', msg: `helper message longer than ${HELPER_MESSAGE_MAX} bytes`, errno: 0 });
   }
 
   private push(e: HelperEvent): void {

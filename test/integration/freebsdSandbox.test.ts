@@ -9,7 +9,7 @@ import { buildPlan } from '../../src/plan/build.js';
 import { parsePolicy } from '../../src/plan/policy.js';
 import { encodeRecords } from '../../src/backend/protocol.js';
 import * as ffi from '../../src/platform/freebsd/ffi.js';
-import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/jailParams.js';
+import { JAIL_CREATE, encodeParams } from '../../src/platform/freebsd/iov.js';
 import { makeFreeBSDSandbox } from '../../src/platform/freebsd/sandbox.js';
 import { jailPids, setUpFreeBSD, signalJail } from '../../src/platform/freebsd/system.js';
 import type { ContainerRecord } from '../../src/runtime/store.js';

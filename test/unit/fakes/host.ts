@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Record_ } from '../../../src/backend/protocol.js';
+import type { HelperRecord } from '../../../src/backend/protocol.js';
 import { RuntimeError } from '../../../src/core/errors.js';
 import type { Clock } from '../../../src/core/time.js';
 import { emptyPolicy } from '../../../src/plan/policy.js';
@@ -174,7 +174,7 @@ export class FakeHost {
 
 /** The native helper as a script: one protocol conversation (native/README.md), no process. */
 export class FakeHelper implements HelperChannel {
-  readonly sent: Record_[] = [];
+  readonly sent: HelperRecord[] = [];
   init: FakeProcess | undefined;
   fifo: string | undefined;
   started = false;
@@ -216,20 +216,20 @@ export class FakeHelper implements HelperChannel {
     return true;
   }
 
-  send(records: readonly Record_[]): void {
+  send(records: readonly HelperRecord[]): void {
     this.sent.push(...records);
     const kinds = records.map((r) => r[0]);
     if (kinds.includes('end')) {
       const exec = kinds.includes('exec');
       const fifoDir = records.find((r) => r[0] === 'fifo-dir')?.[1];
       this.container = exec ? undefined : path.basename(String(fifoDir));
-      const owner = records.find((r) => r[0] === 'fake-container')?.[1];
+      const jail = records.find((r) => r[0] === 'jail')?.[1];
       if (!exec) {
         // The helper makes exec.fifo before it forks (native/README.md, step 2).
         this.fifo = path.join(String(fifoDir), 'exec.fifo');
         fs.writeFileSync(this.fifo, '');
       }
-      this.init = this.host.spawn(owner === undefined ? this.container : String(owner));
+      this.init = this.host.spawn(exec && typeof jail === 'number' ? this.host.sandbox.byJid(jail) : this.container);
       this.host.events.push(`helper ${exec ? 'exec' : 'create'} ${this.init.pid}`);
       if (!this.step('pid', { type: 'pid', pid: this.init.pid })) return;
       if (exec) {

@@ -4,9 +4,9 @@
  * the fake host's processes of the container. Any method can be made to
  * fail (`failOn`), and every call is logged in the host's `events`.
  */
-import type { Record_ } from '../../../src/backend/protocol.js';
+import type { PlanRecord } from '../../../src/backend/protocol.js';
 import type { ContainerRecord } from '../../../src/backend/record.js';
-import type { BackendFeatures, Prepared, Sandbox } from '../../../src/backend/sandbox.js';
+import type { BackendFeatures, ExecRecords, Prepared, Sandbox } from '../../../src/backend/sandbox.js';
 import { RuntimeError } from '../../../src/core/errors.js';
 import type { HostPolicy } from '../../../src/plan/policy.js';
 import type { ContainerPlan, ProcessPlan } from '../../../src/plan/types.js';
@@ -22,7 +22,16 @@ export interface FakeJail {
 
 type Method = Exclude<keyof Sandbox, 'platform'>;
 
-export class FakeSandbox implements Sandbox {
+/** The fake's plan (prepare → setUp) and set-up data (saved as record.sandbox). */
+export interface FakePlan {
+  id: string;
+  mounts: string[];
+}
+export interface FakeSetUp {
+  jid: number;
+}
+
+export class FakeSandbox implements Sandbox<FakePlan, FakeSetUp> {
   readonly platform = 'fake';
   readonly jails = new Map<string, FakeJail>();
   /** Methods that throw (once each call while set), with the error to throw. */
@@ -44,23 +53,33 @@ export class FakeSandbox implements Sandbox {
     return record.id;
   }
 
-  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared {
+  prepare(plan: ContainerPlan, policy: HostPolicy): Prepared<FakePlan> {
     this.call('prepare', plan.id);
     const mounts = plan.mounts.map((m) => m.destination);
     return {
-      records: [['fake-container', plan.id]],
+      plan: { id: plan.id, mounts },
       warnings: policy.ignore.size ? [`policy ignores ${[...policy.ignore].join(',')}`] : [],
       debug: [`${mounts.length} mounts`],
-      data: { name: plan.id, mounts },
+      recovery: { name: plan.id, mounts },
     };
   }
 
-  async setUp(plan: ContainerPlan, prepared: Prepared): Promise<Record<string, unknown>> {
-    const jail: FakeJail = { id: plan.id, jid: this.nextJid++, mounts: prepared.data.mounts as string[], frozen: false, resources: [] };
+  async setUp(plan: FakePlan): Promise<FakeSetUp> {
+    const jail: FakeJail = { id: plan.id, jid: this.nextJid++, mounts: plan.mounts, frozen: false, resources: [] };
     if (this.setUpLeavesJail) this.jails.set(plan.id, jail);
     this.call('setUp', plan.id);
     this.jails.set(plan.id, jail);
     return { jid: jail.jid };
+  }
+
+  /** The init's records: the jail it enters (the fake helper finds its container by it). */
+  records(_plan: FakePlan, setup: FakeSetUp): PlanRecord[] {
+    return [['jail', setup.jid]];
+  }
+
+  /** The container whose jail has this id. */
+  byJid(jid: number): string | undefined {
+    return [...this.jails.values()].find((j) => j.jid === jid)?.id;
   }
 
   async tearDown(record: ContainerRecord): Promise<void> {
@@ -94,11 +113,12 @@ export class FakeSandbox implements Sandbox {
     return this.pidsOf(record);
   }
 
-  execRecords(record: ContainerRecord, proc: ProcessPlan): Prepared {
+  execRecords(record: ContainerRecord, proc: ProcessPlan): ExecRecords {
     this.call('execRecords', record.id);
-    if (!this.jails.has(record.id)) throw new RuntimeError('ENOTRUNNING', 'container not running');
-    const records: Record_[] = [['fake-container', record.id], ...proc.args.map((a): Record_ => ['arg', a])];
-    return { records, warnings: [], debug: [], data: {} };
+    const jail = this.jails.get(record.id);
+    if (!jail) throw new RuntimeError('ENOTRUNNING', 'container not running');
+    const records: PlanRecord[] = [['jail', jail.jid], ...proc.args.map((a): PlanRecord => ['arg', a])];
+    return { records, warnings: [] };
   }
 
   freeze(record: ContainerRecord, on: boolean): void {

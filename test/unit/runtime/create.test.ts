@@ -106,7 +106,7 @@ describe('create: success', () => {
       rootfs: path.join(bundle, 'rootfs'),
       annotations: { 'org.example': 'x' },
       // prepare's data and what setUp returned, merged.
-      sandbox: { name: 'c1', mounts: ['/tmp'], jid: 1 },
+      sandbox: { jid: 1 }, // setUp's result; prepare's data is in recovery.json
       hooks: { poststart: [{ path: '/bin/post-start' }], poststop: [{ path: '/bin/post-stop' }] },
       execDefaults: { process: { args: ['/bin/true'], env: ['PATH=/bin', 'A=1'] } },
     });
@@ -135,7 +135,7 @@ describe('create: success', () => {
       ['mode', 'create'],
       ['fifo-dir', ctx.store.dir('c1')],
       ['preserve-fds', 2],
-      ['fake-container', 'c1'],
+      ['jail', 1],
       ['end'],
     ]);
     expect(h?.sent.at(-1)).toEqual(['continue']);
@@ -209,7 +209,7 @@ describe('create: hooks', () => {
     expect(host.events).toEqual([
       'sandbox.prepare h1',
       'sandbox.setUp h1',
-      'to helper version,mode,fifo-dir,preserve-fds,fake-container,end',
+      'to helper version,mode,fifo-dir,preserve-fds,jail,end',
       `helper create ${pid}`,
       'hook prestart /bin/p1 creating',
       'hook prestart /bin/p2 creating',
