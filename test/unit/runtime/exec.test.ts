@@ -14,6 +14,7 @@ import { start } from '../../../src/runtime/start.js';
 import { state } from '../../../src/runtime/state.js';
 import { makeBundle } from '../fakes/bundle.js';
 import { FakeHost } from '../fakes/host.js';
+import { capturingLogger } from '../fakes/log.js';
 
 async function running(id = 'c1'): Promise<{ host: FakeHost; ctx: RuntimeContext; init: number }> {
   const host = new FakeHost();
@@ -330,3 +331,32 @@ async function until<T>(f: () => T | undefined): Promise<T> {
   }
   throw new Error('condition never held');
 }
+
+describe('exec --apparmor and --process-label: no backend applies them', () => {
+  it.each([
+    ['apparmor', '--apparmor', 'AppArmor is'],
+    ['processLabel', '--process-label', 'SELinux labels are'],
+  ] as const)('%s is refused before the helper starts, naming the flag and the policy key', async (key, flag, what) => {
+    const { host, ctx } = await running();
+    const helpers = host.helpers.length;
+    await rejects(exec(ctx, opts({ [key]: 'x' })), 'EUNSUPPORTED', new RegExp(`^exec: ${flag}: ${what} not supported by this backend; list "process\\.\\w+" under "ignore"`));
+    expect(host.helpers.length).toBe(helpers);
+  });
+  it('an empty value means none: exec runs', async () => {
+    const { ctx } = await running();
+    expect(await exec(ctx, opts({ apparmor: '', processLabel: '' }))).toBe(0);
+  });
+  it('with the policy ignoring both, exec runs and warns once per flag', async () => {
+    const host = new FakeHost();
+    const log = capturingLogger();
+    const policy = { file: '/etc/runj/policy.json', ignore: new Set(['process.apparmorProfile', 'process.selinuxLabel']), sections: {} };
+    const ctx = await host.context({ log, policy: () => policy });
+    await create(ctx, { id: 'c1', bundle: makeBundle() });
+    await start(ctx, 'c1');
+    expect(await exec(ctx, opts({ apparmor: 'p', processLabel: 'l' }))).toBe(0);
+    expect(log.lines.filter((l) => l.includes('ignoring --'))).toEqual([
+      'warn c1: exec: ignoring --apparmor as the host policy (/etc/runj/policy.json) allows',
+      'warn c1: exec: ignoring --process-label as the host policy (/etc/runj/policy.json) allows',
+    ]);
+  });
+});
