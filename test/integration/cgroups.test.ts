@@ -38,6 +38,33 @@ describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => 
     expect(fs.existsSync(file(cgPath, 'pids', ''))).toBe(false);
   });
 
+  // cgroup v1 cpuset: a cgroup starts with empty cpuset.cpus/mems, and joining one
+  // fails ENOSPC. A parent another create made a moment ago (or a parent made
+  // by hand) may still be empty: every level is filled from above, not only
+  // the levels this create made.
+  it.skipIf(!layout.hierarchies.some((h) => h.controllers.includes('cpuset')))(
+    'cpuset v1: a parent whose cpus and mems are still empty is filled, and the container joins',
+    () => {
+      const root = controllerDir(layout, '/', 'cpuset') as string;
+      const parent = `runj-cpuset-${process.pid}`;
+      fs.mkdirSync(`${root}/${parent}`);
+      try {
+        expect(fs.readFileSync(`${root}/${parent}/cpuset.cpus`, 'utf8').trim()).toBe('');
+        const id = uniqueId('cg');
+        const bundle = makeBundle(env, ['true'], (s) => {
+          if (s.linux) s.linux.cgroupsPath = `/${parent}/${id}`;
+        });
+        expect(runjCreate(env, id, bundle).stderr()).toBe('');
+        const cpus = fs.readFileSync(`${root}/cpuset.cpus`, 'utf8').trim();
+        expect(fs.readFileSync(`${root}/${parent}/cpuset.cpus`, 'utf8').trim()).toBe(cpus);
+        expect(fs.readFileSync(`${root}/${parent}/${id}/cpuset.cpus`, 'utf8').trim()).toBe(cpus);
+        expect(runj(env, ['delete', '--force', id]).status).toBe(0);
+      } finally {
+        fs.rmdirSync(`${root}/${parent}`);
+      }
+    },
+  );
+
   it('removes the default /runj parent with its last container', () => {
     const ids = [uniqueId('cg'), uniqueId('cg')];
     for (const id of ids) expect(runjCreate(env, id, makeBundle(env, ['true'])).status).toBe(0);

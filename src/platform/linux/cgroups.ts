@@ -44,12 +44,23 @@ function mkdirs(dir: string, created: string[]): void {
   }
 }
 
-/** A new v1 cpuset cgroup starts empty: copy the parent's cpus and mems down. */
-function initCpuset(dir: string): void {
-  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    const f = path.join(dir, file);
-    if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').trim() === '') {
-      fs.writeFileSync(f, fs.readFileSync(path.join(path.dirname(dir), file), 'utf8').trim());
+/**
+ * A new v1 cpuset cgroup starts with empty cpus and mems, and a process
+ * cannot join it (ENOSPC). Every level from the hierarchy's root down to
+ * `dir` is filled from its parent when empty: not only the levels this
+ * create made, since a parent another create has just made (or one made
+ * by hand) may not be filled yet. Concurrent creates write the same values.
+ */
+function initCpuset(root: string, dir: string): void {
+  const levels = path.relative(root, dir).split(path.sep).filter(Boolean);
+  for (let i = 1, d = root; i <= levels.length; i++) {
+    const parent = d;
+    d = path.join(root, ...levels.slice(0, i));
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const f = path.join(d, file);
+      if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').trim() === '') {
+        fs.writeFileSync(f, fs.readFileSync(path.join(parent, file), 'utf8').trim());
+      }
     }
   }
 }
@@ -82,7 +93,9 @@ export function setUpCgroups(layout: CgroupLayout, cgPath: string, writes: reado
     for (const dir of state.dirs) {
       if (layout.mode === 'v2') enableControllers(layout, dir);
       mkdirs(dir, state.created);
-      if (dir.includes('/cpuset')) for (const d of state.created.filter((c) => c.includes('/cpuset'))) initCpuset(d);
+      const cpusetDir = layout.mode === 'v1' ? controllerDir(layout, '/', 'cpuset') : undefined;
+      const cpuset = cpusetDir && path.resolve(cpusetDir); // the hierarchy's mount, no trailing '/'
+      if (cpuset && dir.startsWith(`${cpuset}/`)) initCpuset(cpuset, dir);
     }
     state.freezer = layout.mode === 'v2' ? controllerDir(layout, cgPath, '') : controllerDir(layout, cgPath, 'freezer');
     for (const w of writes) {
