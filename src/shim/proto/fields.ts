@@ -122,7 +122,7 @@ export function readField(r: Reader, fd: Field<unknown>, wire: number, m: Record
   else {
     const span = r.span();
     if (fd.kind === 'string') value = text(r, span);
-    else if (fd.kind === 'bytes') value = r.buf.slice(span[0], span[1]);
+    else if (fd.kind === 'bytes') value = new Uint8Array(r.buf.subarray(span[0], span[1])); // a copy, not a view of the socket's buffer
     else if (fd.kind === 'message') {
       r.pos = span[0];
       value = fd.type!.read(r, span[1]);

@@ -95,7 +95,14 @@ export function message<S extends Shape>(name: string, shape: S): MessageType<Bu
     create(init) {
       const m: Record<string, unknown> = {};
       for (const [key, fd] of fields) m[key] = defaultOf(fd);
-      if (init) for (const [key, v] of Object.entries(init)) if (v !== undefined) m[key] = v;
+      if (init) {
+        for (const [key, fd] of fields) {
+          const v = (init as Record<string, unknown>)[key];
+          if (v === undefined) continue;
+          if (fd.kind !== 'message') m[key] = Array.isArray(v) ? [...v] : fd.kind === 'map' ? { ...v } : v;
+          else m[key] = fd.repeated ? (v as never[]).map((x) => fd.type!.create(x)) : fd.type!.create(v as never);
+        }
+      }
       return m as Built<S>;
     },
     write(w, value) {

@@ -83,8 +83,9 @@ export class Writer {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /** A plain Uint8Array view of the bytes written (values compare equal to decoded bytes). */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
   }
 }
 
