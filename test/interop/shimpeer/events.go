@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"time"
 
 	eventsapi "github.com/containerd/containerd/api/services/ttrpc/events/v1"
 	"github.com/containerd/containerd/namespaces"
@@ -19,7 +20,7 @@ type received struct {
 	Topic      string      `json:"topic"`
 	Namespace  string      `json:"namespace"`
 	CtxNS      string      `json:"ctxNamespace"`
-	Timestamp  int64       `json:"timestampUnixNano"`
+	Timestamp  string      `json:"timestamp"`
 	TypeURL    string      `json:"typeUrl"`
 	Event      interface{} `json:"event"`
 	DecodeFail string      `json:"decodeError,omitempty"`
@@ -29,7 +30,7 @@ type forwarder struct{ got chan received }
 
 func (f *forwarder) Forward(ctx context.Context, req *eventsapi.ForwardRequest) (*ptypes.Empty, error) {
 	env := req.Envelope
-	r := received{Topic: env.Topic, Namespace: env.Namespace, Timestamp: env.Timestamp.UnixNano()}
+	r := received{Topic: env.Topic, Namespace: env.Namespace, Timestamp: env.Timestamp.UTC().Format(time.RFC3339Nano)}
 	r.CtxNS, _ = namespaces.Namespace(ctx)
 	if env.Event != nil {
 		r.TypeURL = env.Event.TypeUrl
