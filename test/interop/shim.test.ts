@@ -29,7 +29,9 @@ beforeAll(() => {
   peer = shimPeer();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-interop-'));
 }, 900_000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A canned Task service: one task "c1" that runs until killed. */
 function cannedTask() {
