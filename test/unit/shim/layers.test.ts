@@ -16,7 +16,7 @@ function files(dir: string): string[] {
 /** Each relative import of a file, as the top-level folder of src/ it lands in. */
 function importedLayers(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/from '(\.[^']+)'/g)].map((m) => path.relative(SRC, path.resolve(path.dirname(file), m[1]!)).split(path.sep)[0]!);
+  return [...text.matchAll(/(?:from\s+|import\s*\(?\s*)'(\.[^']+)'/g)].map((m) => path.relative(SRC, path.resolve(path.dirname(file), m[1]!)).split(path.sep)[0]!);
 }
 
 describe('shim layering', () => {
