@@ -2,11 +2,18 @@
  * Protobuf wire format: the few primitives the shim's messages need (varint,
  * length-delimited, and fixed32/fixed64 for skipping fields we do not know).
  *
- * Own codec rather than @bufbuild/protobuf 2.17, chosen by measurement (Node
- * 20.20, esbuild minified CJS bundles as build/bundle.mjs makes them, hyperfine,
- * encode + decode of a CreateTaskRequest inside a ttrpc Request and a
- * StateResponse with a Timestamp):
- *   MEASUREMENT_PLACEHOLDER
+ * Own codec rather than @bufbuild/protobuf 2.17, chosen by measurement. Both
+ * describe the same 44 messages (the library's through protoc-gen-es 2.13
+ * output), bundled as build/bundle.mjs does (esbuild, minified CJS); the work
+ * is loading the bundle, then encoding a CreateTaskRequest inside a ttrpc
+ * Request, decoding both, and a StateResponse with a Timestamp both ways.
+ * Node 20.20 on a shared 2-core machine (load 8-30, so medians are inflated):
+ *                          bundle   in-process min/median   process user CPU
+ *   own codec              11.7 kB      5.9 / 18.5 ms          60.7 ms
+ *   @bufbuild/protobuf     78.7 kB     62.8 / 146 ms          123.8 ms
+ *   (empty script: 60.1 ms user CPU; a V8 code cache saves the library ~10%.)
+ * Most of the library's cost is building its registry from the embedded file
+ * descriptors at load (87 ms min for loading alone, vs 2.8 ms for ours).
  * Start-up is the shim's latency, and the message set is small (scalars,
  * nested, repeated, one string map, Any, Timestamp), so the codec is ours.
  */

@@ -93,7 +93,10 @@ export class TtrpcServer {
         } else {
           const abort = new AbortController();
           inFlight.set(frame.streamId, abort);
-          void this.dispatch(request, abort).then((response) => reply(frame.streamId, response));
+          void this.dispatch(request, abort).then(
+            (response) => reply(frame.streamId, response),
+            (err: unknown) => reply(frame.streamId, { status: toStatus(err) }),
+          );
         }
       }
     });
@@ -133,13 +136,19 @@ export class TtrpcServer {
       namespace: metadata.get(NAMESPACE_KEY)?.[0],
       signal: abort.signal,
     };
+    let res: Init<unknown>;
     try {
-      const res = await found.handle(req, ctx);
-      return { status: {}, payload: found.response.encode(res) };
+      res = await found.handle(req, ctx);
     } catch (err) {
       return { status: toStatus(err) };
     } finally {
       clearTimeout(timer);
+    }
+    try {
+      return { status: {}, payload: found.response.encode(res) };
+    } catch (err) {
+      // The handler's answer does not fit its message type: a bug on this side.
+      return { status: status(Code.Internal, `${request.method} response: ${(err as Error).message}`) };
     }
   }
 }

@@ -41,6 +41,7 @@ beforeEach(async () => {
       });
     }),
     Huge: method(StateRequest, StateResponse, () => ({ bundle: 'x'.repeat(MAX_MESSAGE) })),
+    Wrong: method(StateRequest, StateResponse, () => ({ pid: -1 })),
   });
   await server.listen(`unix://${sock}`);
   client = await TtrpcClient.connect(sock);
@@ -129,6 +130,11 @@ describe('ttrpc server and client', () => {
     failWith = err;
     const got = await rejection(echo('x'));
     expect([got.code, got.message]).toEqual([code, (err as Error).message]);
+  });
+
+  it('answers Internal when a handler returns what its message type cannot hold', async () => {
+    const err = await rejection(client.call(SVC, 'Wrong', StateRequest, {}, StateResponse));
+    expect([err.code, err.message]).toEqual([Code.Internal, 'Wrong response: protobuf: containerd.task.v2.StateResponse.pid: -1 out of uint32 range']);
   });
 
   it('aborts the handler when the caller times out or goes away', async () => {
