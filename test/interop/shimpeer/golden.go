@@ -8,6 +8,8 @@ import (
 	eventsapi "github.com/containerd/containerd/api/services/ttrpc/events/v1"
 	"github.com/containerd/containerd/api/types"
 	tasktypes "github.com/containerd/containerd/api/types/task"
+	runtimeoptions "github.com/containerd/containerd/pkg/runtimeoptions/v1"
+	runcoptions "github.com/containerd/containerd/runtime/v2/runc/options"
 	"github.com/containerd/containerd/runtime/v2/task"
 	"github.com/containerd/ttrpc"
 	"github.com/containerd/typeurl"
@@ -68,8 +70,13 @@ func goldenMessages() (map[string]proto.Message, error) {
 			Timestamp: exitedAt, Namespace: "default", Topic: "/tasks/exit", Event: exitAny}},
 		"Request": &ttrpc.Request{Service: "containerd.task.v2.Task", Method: "State", Payload: []byte{0x0a, 0x02, 'c', '1'},
 			TimeoutNano: 10_000_000_000, Metadata: []*ttrpc.KeyValue{{Key: "containerd-namespace-ttrpc", Value: "default"}, {Key: "k", Value: "v"}}},
-		"ResponseError": &ttrpc.Response{Status: &spb.Status{Code: 5, Message: "container c1: not found"}},
-		"ResponseOK":    &ttrpc.Response{Status: &spb.Status{}, Payload: []byte{0x08, 0x01}},
+		"ResponseError":  &ttrpc.Response{Status: &spb.Status{Code: 5, Message: "container c1: not found"}},
+		"ResponseOK":     &ttrpc.Response{Status: &spb.Status{}, Payload: []byte{0x08, 0x01}},
+		"RuntimeOptions": &runtimeoptions.Options{TypeUrl: "io.containerd.runj.v1.options", ConfigPath: "/etc/runj.toml"},
+		"RuncOptions": &runcoptions.Options{NoPivotRoot: true, NoNewKeyring: true, ShimCgroup: "/shim", IoUid: 1000, IoGid: 1001,
+			BinaryName: "runj", Root: "/run/runj", CriuPath: "/criu", SystemdCgroup: true, CriuImagePath: "/img", CriuWorkPath: "/work"},
+		"ProcessDetails": &runcoptions.ProcessDetails{ExecID: "e1"},
+		"Platform":       &types.Platform{OS: "freebsd", Architecture: "amd64", Variant: "v3"},
 	}, nil
 }
 

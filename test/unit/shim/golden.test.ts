@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ev from '../../../src/shim/proto/events.js';
 import type { Init, MessageType } from '../../../src/shim/proto/message.js';
+import * as o from '../../../src/shim/proto/options.js';
 import * as t from '../../../src/shim/proto/task.js';
 import { Request, Response } from '../../../src/shim/proto/ttrpc.js';
 import { Empty, packAny, timestamp } from '../../../src/shim/proto/wkt.js';
@@ -61,6 +62,10 @@ const cases: [string, MessageType<any>, Init<any>][] = [
   ['Request', Request, { service: 'containerd.task.v2.Task', method: 'State', payload: new Uint8Array([0x0a, 0x02, 0x63, 0x31]), timeoutNano: 10_000_000_000, metadata: [{ key: 'containerd-namespace-ttrpc', value: 'default' }, { key: 'k', value: 'v' }] }],
   ['ResponseError', Response, { status: { code: 5, message: 'container c1: not found' } }],
   ['ResponseOK', Response, { status: {}, payload: new Uint8Array([0x08, 0x01]) }],
+  ['RuntimeOptions', o.RuntimeOptions, { typeUrl: 'io.containerd.runj.v1.options', configPath: '/etc/runj.toml' }],
+  ['RuncOptions', o.RuncOptions, { noPivotRoot: true, noNewKeyring: true, shimCgroup: '/shim', ioUid: 1000, ioGid: 1001, binaryName: 'runj', root: '/run/runj', criuPath: '/criu', systemdCgroup: true, criuImagePath: '/img', criuWorkPath: '/work' }],
+  ['ProcessDetails', o.ProcessDetails, { execId: 'e1' }],
+  ['Platform', o.Platform, { os: 'freebsd', architecture: 'amd64', variant: 'v3' }],
 ];
 
 describe('encodings match containerd 1.6 Go code', () => {
