@@ -89,6 +89,9 @@ type Built<S extends Shape> = { -readonly [K in keyof S]: S[K] extends Field<inf
 export function message<S extends Shape>(name: string, shape: S): MessageType<Built<S>> {
   const fields = Object.entries(shape).sort((a, b) => a[1].no - b[1].no);
   const byNo = new Map<number, readonly [string, Field<unknown>]>(fields.map((e) => [e[1].no, e]));
+  if (byNo.size !== fields.length || fields.some(([, fd]) => !Number.isInteger(fd.no) || fd.no < 1 || fd.no >= 2 ** 29)) {
+    throw new Error(`${name}: field numbers must be distinct integers from 1 to 2^29-1`);
+  }
   const type: MessageType<Built<S>> = {
     name,
     fields,

@@ -138,6 +138,11 @@ describe('protobuf codec', () => {
     expect(jsonAny(undefined, 'Process')).toBeUndefined();
   });
 
+  it('refuses a message definition with clashing or invalid field numbers', () => {
+    expect(() => message('test.Clash', { a: f.string(1), b: f.bool(1) })).toThrow('test.Clash: field numbers must be distinct');
+    expect(() => message('test.Zero', { a: f.string(0) })).toThrow(/test\.Zero/);
+  });
+
   it('converts timestamps both ways, before 1970 too', () => {
     expect(timestamp(1700000000123)).toEqual({ seconds: 1700000000, nanos: 123000000 });
     expect(timestampMs({ seconds: 1700000000, nanos: 123456789 })).toBe(1700000000123);
