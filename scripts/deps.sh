@@ -13,6 +13,10 @@ command -v ps >/dev/null || need+=(procps)
 # Independent descriptions of FreeBSD's ABI for scripts/abi-check.mjs (make abi-check).
 ls -d /usr/share/cargo/registry/libc-0.2.* >/dev/null 2>&1 || need+=(librust-libc-dev)
 [ -e /usr/share/gocode/src/golang.org/x/sys/unix/ztypes_freebsd_amd64.go ] || need+=(golang-golang-x-sys-dev)
+# containerd's own Go code for the shim's interop tests (test/interop/shimpeer).
+command -v go >/dev/null || need+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/containerd/containerd/runtime/v2/task ] || need+=(golang-github-containerd-containerd-dev)
+[ -d /usr/share/gocode/src/github.com/containerd/ttrpc ] || need+=(golang-github-containerd-ttrpc-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing packages: ${need[*]} (run as root or install them)" >&2
