@@ -4,7 +4,7 @@
  * both key and value even when empty, a present nested message is written even
  * when empty. Decode accepts packed and unpacked repeated numbers alike.
  */
-import type { Field, Scalar } from './message.js';
+import type { Field, Scalar } from './types.js';
 import { type Reader, WIRE_LEN, WIRE_VARINT, Writer, protoError } from './wire.js';
 
 const U32 = 0xffff_ffff;
