@@ -2,8 +2,9 @@
  * The native helper binary (native/README.md): where it is and what this
  * build of it can do. The runtime spawns it; backends ask its features.
  */
-import { spawnSync } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../core/errors.js';
@@ -29,6 +30,9 @@ let features: HelperFeatures | undefined;
 /** What this build of the helper can do (`runj-helper --features`). */
 export function helperFeatures(): HelperFeatures {
   if (features) return features;
+  // Required here, not imported: node:child_process costs ~10 ms to load, and the
+  // backends that import this file serve delete, kill and ps too, which never spawn.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
   const r = spawnSync(helperPath(), ['--features'], { encoding: 'utf8', timeout: 5000 });
   try {
     const f = JSON.parse(r.stdout) as Partial<HelperFeatures>;

@@ -13,8 +13,7 @@ import { type HostPolicy, loadPolicy } from '../plan/policy.js';
 import type { Hook } from '../plan/spec.js';
 import { loadSandbox, processInfoFor } from './backends.js';
 import { type FifoResult, releaseExecFifo } from './fifo.js';
-import { Helper, type HelperChannel } from './helper.js';
-import { runHook } from './hooks.js';
+import type { HelperChannel } from './helper.js';
 import { Store } from './store.js';
 
 export const DEFAULT_ROOT = '/var/run/runj';
@@ -32,7 +31,7 @@ export interface RuntimeContext {
   signal(pid: number, signal: number | NodeJS.Signals): void;
   clock: Clock;
   /** Starts the native helper (create, exec); fds 3.. up to preserveFds are passed on. */
-  spawnHelper(preserveFds: number): HelperChannel;
+  spawnHelper(preserveFds: number): Promise<HelperChannel>;
   /** Runs one runtime-side hook (prestart, createRuntime, poststart, poststop). */
   runHook(stage: string, hook: Hook, state: string): Promise<void>;
   /** Opens exec.fifo and reads the helper's answer (start). */
@@ -60,8 +59,10 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     processInfo: opts.processInfo ?? (await processInfoFor(platform)),
     signal: opts.signal ?? ((pid, sig) => void process.kill(pid, sig)),
     clock: opts.clock ?? systemClock,
-    spawnHelper: opts.spawnHelper ?? ((n) => Helper.spawn(n)),
-    runHook: opts.runHook ?? runHook,
+    // Loaded when first used: node:child_process alone costs ~10 ms of start-up,
+    // and state, kill, list, delete without hooks... never start a process.
+    spawnHelper: opts.spawnHelper ?? (async (n) => (await import('./helper.js')).Helper.spawn(n)),
+    runHook: opts.runHook ?? (async (stage, hook, state) => (await import('./hooks.js')).runHook(stage, hook, state)),
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),
     owner: opts.owner ?? (() => os.userInfo().username),

@@ -14,7 +14,7 @@ import { readBundle } from './bundle.js';
 import type { RuntimeContext } from './context.js';
 import { RuntimeError, alreadyExists, invalid, unsupported } from '../core/errors.js';
 import type { HelperChannel } from './helper.js';
-import { runHooks } from './hooks.js';
+import { runHooks } from './hookList.js';
 import { validateId } from './ids.js';
 import { killInit } from './liveness.js';
 import { OCI_VERSION, hookState } from './ociState.js';
@@ -89,7 +89,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     const setup = await sandbox.setUp(prepared.plan);
     record.sandbox = setup;
     ctx.store.save(record);
-    helper = ctx.spawnHelper(preserveFds);
+    helper = await ctx.spawnHelper(preserveFds);
     helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...sandbox.records(prepared.plan, setup)]));
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';

@@ -13,7 +13,7 @@ import type { Sandbox } from '../backend/sandbox.js';
 import { pollUntil } from '../core/time.js';
 import type { RuntimeContext } from './context.js';
 import { RuntimeError } from '../core/errors.js';
-import { runAllHooks } from './hooks.js';
+import { runAllHooks } from './hookList.js';
 import { validateId } from './ids.js';
 import { currentStatus, isAlive, waitGone } from './liveness.js';
 import { lockContainer } from './lock.js';

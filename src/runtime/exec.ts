@@ -97,7 +97,7 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   const sandbox = await ctx.backend(record.platform);
   const planned = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
   for (const w of planned.warnings) ctx.log.warn(`${id}: exec: ${w}`);
-  const helper = ctx.spawnHelper(preserveFds);
+  const helper = await ctx.spawnHelper(preserveFds);
   helper.send(helperPlan({ mode: o.detach ? 'create' : 'run', exec: true, preserveFds }, [...terminal, ...planned.records]));
   let pid = 0;
   for (;;) {

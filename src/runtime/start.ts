@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import type { RuntimeContext } from './context.js';
 import { RuntimeError } from '../core/errors.js';
-import { runHooks } from './hooks.js';
+import { runHooks } from './hookList.js';
 import { validateId } from './ids.js';
 import { currentStatus, isAlive, killInit } from './liveness.js';
 import { lockContainer } from './lock.js';

@@ -116,7 +116,7 @@ export class FakeHost {
     if (what === 'timeout') throw new RuntimeError('EHOOK', `${stage} hook ${hook.path}: timed out after ${hook.timeout}s`);
   };
 
-  spawnHelper = (preserveFds: number): HelperChannel => {
+  spawnHelper = async (preserveFds: number): Promise<HelperChannel> => {
     const h = new FakeHelper(this, this.script, preserveFds);
     this.script = {};
     this.helpers.push(h);

@@ -7,7 +7,6 @@ import { systemClock } from '../../../src/core/time.js';
 import { emptyPolicy } from '../../../src/plan/policy.js';
 import { loadSandbox } from '../../../src/runtime/backends.js';
 import { DEFAULT_ROOT, createContext } from '../../../src/runtime/context.js';
-import { runHook } from '../../../src/runtime/hooks.js';
 
 const savedPolicy = process.env.RUNJ_POLICY;
 const savedHelper = process.env.RUNJ_HELPER;
@@ -28,9 +27,13 @@ describe('createContext: the real defaults', () => {
     expect(ctx.systemdCgroup).toBe(false);
     expect(ctx.log).toBe(silentLogger);
     expect(ctx.clock).toBe(systemClock);
-    expect(ctx.runHook).toBe(runHook);
     expect(ctx.backend).toBe(loadSandbox);
     expect(ctx.owner()).toBe(os.userInfo().username);
+  });
+  it('the default hook runner runs the hook process (loaded on first use)', async () => {
+    const ctx = await createContext();
+    await expect(ctx.runHook('prestart', { path: '/bin/true' }, '{}')).resolves.toBeUndefined();
+    await expect(ctx.runHook('prestart', { path: '/bin/false' }, '{}')).rejects.toMatchObject({ code: 'EHOOK', message: 'prestart hook /bin/false: exit status 1' });
   });
   it("the platform's process lookup: this process is alive, not a zombie", async () => {
     const ctx = await createContext();
@@ -56,7 +59,7 @@ describe('createContext: the real defaults', () => {
     fs.writeFileSync(file, `#!/bin/sh\necho "{\\"type\\":\\"pid\\",\\"pid\\":$1}" >&$1\n`, { mode: 0o755 });
     process.env.RUNJ_HELPER = file;
     const ctx = await createContext();
-    const h = ctx.spawnHelper(0);
+    const h = await ctx.spawnHelper(0);
     expect(await h.next()).toEqual({ type: 'pid', pid: 3 });
     expect(await h.exited()).toEqual({ code: 0, signal: null });
   });

@@ -182,8 +182,8 @@ describe('create: hooks', () => {
   it('prestart then createRuntime run with status "creating" and the init pid; the helper gets its answer only after both', async () => {
     const host = new FakeHost();
     const ctx = await host.context({
-      spawnHelper: (n): HelperChannel => {
-        const h = host.spawnHelper(n);
+      spawnHelper: async (n): Promise<HelperChannel> => {
+        const h = await host.spawnHelper(n);
         const send = h.send.bind(h);
         h.send = (records) => {
           host.events.push(`to helper ${records.map((r) => r[0]).join(',')}`);
@@ -604,7 +604,7 @@ describe('create: rollback', () => {
   it('the helper cannot be spawned: its error, jail torn down, nothing left', async () => {
     const host = new FakeHost();
     const ctx = await host.context({
-      spawnHelper: () => {
+      spawnHelper: async () => {
         throw new RuntimeError('ESYSTEM', 'spawn runj-helper: EACCES');
       },
     });

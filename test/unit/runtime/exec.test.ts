@@ -280,7 +280,7 @@ describe('exec: messages the exec protocol does not expect', () => {
       kill: () => {},
       exited: async () => ({ code: 0, signal: null }),
     };
-    const ctx2 = { ...ctx, spawnHelper: () => channel };
+    const ctx2 = { ...ctx, spawnHelper: async () => channel };
     const pidFile = path.join(tmp(), 'exec.pid');
     expect(await exec(ctx2, opts({ pidFile }))).toBe(0);
     expect(fs.readFileSync(pidFile, 'utf8')).toBe('4242');

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../../src/core/errors.js';
 import { HOOK_OUTPUT_MAX } from '../../../src/core/readLimited.js';
 import type { Hook } from '../../../src/plan/spec.js';
-import { type HookRunner, runAllHooks, runHook, runHooks } from '../../../src/runtime/hooks.js';
+import { type HookRunner, runAllHooks, runHooks } from '../../../src/runtime/hookList.js';
+import { runHook } from '../../../src/runtime/hooks.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-hooks-'));
 let n = 0;
