@@ -11,6 +11,7 @@ import { run } from '../../../src/runtime/run.js';
 import { state } from '../../../src/runtime/state.js';
 import { hook, makeBundle } from '../fakes/bundle.js';
 import { type FakeHelper, FakeHost } from '../fakes/host.js';
+import { failure } from '../fakes/assert.js';
 import { capturingLogger } from '../fakes/log.js';
 
 const NOTHING = { processes: [], jails: [], dirs: [] };
@@ -23,15 +24,6 @@ async function until(cond: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
   throw new Error(`never happened: ${what}`);
-}
-
-async function failure(p: Promise<unknown>): Promise<RuntimeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RuntimeError);
-  return err as RuntimeError;
 }
 
 /** Starts a foreground run and waits until its init runs; returns the run's promise and the helper. */
