@@ -91,6 +91,11 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
   for (const w of checkLabelFlags(o, ctx.policy())) ctx.log.warn(`${id}: exec: ${w}`);
   const proc = o.processFile ? await readProcessFile(o.processFile) : processFromFlags(record.execDefaults?.process, o);
   if (o.processFile && o.tty) proc.terminal = true;
+  // The file's own labels are refused (or ignored by policy) like the flags: never dropped.
+  if (o.processFile) {
+    const labels = { apparmor: proc.apparmorProfile, processLabel: proc.selinuxLabel };
+    for (const w of checkLabelFlags(labels, ctx.policy(), o.processFile)) ctx.log.warn(`${id}: exec: ${w}`);
+  }
   const preserveFds = o.preserveFds ?? 0;
   checkPreservedFds(preserveFds);
   const terminal = terminalRecords(proc.terminal === true, proc.consoleSize, o.consoleSocket, !o.detach);

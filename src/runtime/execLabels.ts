@@ -20,15 +20,20 @@ const FLAGS: readonly [string, keyof LabelFlags, string, string][] = [
   ['--process-label', 'processLabel', 'process.selinuxLabel', 'SELinux labels are'],
 ];
 
-/** Throws EUNSUPPORTED for a flag the policy does not ignore; returns the warnings for those it does. */
-export function checkLabelFlags(o: LabelFlags, policy: HostPolicy): string[] {
+/**
+ * Throws EUNSUPPORTED for a flag the policy does not ignore; returns the
+ * warnings for those it does. `file`: the labels came from an
+ * `exec --process` file's apparmorProfile / selinuxLabel, named as fields of it.
+ */
+export function checkLabelFlags(o: LabelFlags, policy: HostPolicy, file?: string): string[] {
   const warnings: string[] = [];
   for (const [flag, key, field, what] of FLAGS) {
     if (!o[key]) continue;
+    const name = file ? `${file}: /${field.slice('process.'.length)}` : flag;
     if (!policy.ignore.has(field)) {
-      throw unsupported(`exec: ${flag}: ${what} not supported by this backend; list "${field}" under "ignore" in the host policy to run without it`);
+      throw unsupported(`exec: ${name}: ${what} not supported by this backend; list "${field}" under "ignore" in the host policy to run without it`);
     }
-    warnings.push(`ignoring ${flag} as the host policy (${policy.file}) allows`);
+    warnings.push(`ignoring ${name} as the host policy (${policy.file}) allows`);
   }
   return warnings;
 }

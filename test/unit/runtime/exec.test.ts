@@ -360,3 +360,32 @@ describe('exec --apparmor and --process-label: no backend applies them', () => {
     ]);
   });
 });
+
+describe('exec --process FILE with apparmorProfile or selinuxLabel', () => {
+  const processFile = (extra: Record<string, unknown>) => {
+    const file = path.join(tmp(), 'process.json');
+    fs.writeFileSync(file, JSON.stringify({ args: ['/bin/ps'], cwd: '/', user: { uid: 0, gid: 0 }, ...extra }));
+    return file;
+  };
+  it.each([
+    ['apparmorProfile', 'AppArmor is'],
+    ['selinuxLabel', 'SELinux labels are'],
+  ])('%s is refused naming the file and the field, not dropped', async (field, what) => {
+    const { host, ctx } = await running();
+    const helpers = host.helpers.length;
+    const file = processFile({ [field]: 'x' });
+    await rejects(exec(ctx, opts({ processFile: file })), 'EUNSUPPORTED', new RegExp(`^exec: ${file}: /${field}: ${what} not supported by this backend`));
+    expect(host.helpers.length).toBe(helpers);
+  });
+  it('ignored by the host policy: exec runs and warns naming the field', async () => {
+    const host = new FakeHost();
+    const log = capturingLogger();
+    const policy = { file: '/p.json', ignore: new Set(['process.apparmorProfile']), sections: {} };
+    const ctx = await host.context({ log, policy: () => policy });
+    await create(ctx, { id: 'c1', bundle: makeBundle() });
+    await start(ctx, 'c1');
+    const file = processFile({ apparmorProfile: 'docker-default' });
+    expect(await exec(ctx, opts({ processFile: file }))).toBe(0);
+    expect(log.lines).toContain(`warn c1: exec: ignoring ${file}: /apparmorProfile as the host policy (/p.json) allows`);
+  });
+});
