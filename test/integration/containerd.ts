@@ -18,7 +18,7 @@ export interface Containerd {
   dir: string;
   shimRoot: string;
   namespace: string;
-  ctr(args: string[], timeoutMs?: number): { status: number | null; stdout: string; stderr: string };
+  ctr(args: string[], input?: string): { status: number | null; stdout: string; stderr: string };
   /** Shim processes serving this containerd, running now. */
   shims(): number[];
   stop(): Promise<void>;
@@ -61,8 +61,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
   });
   fs.closeSync(log);
   const env = { ...process.env, CONTAINERD_ADDRESS: sock, CONTAINERD_NAMESPACE: namespace };
-  const ctr: Containerd['ctr'] = (args, timeoutMs = 30_000) => {
-    const r = spawnSync('ctr', args, { env, encoding: 'utf8', timeout: timeoutMs });
+  const ctr: Containerd['ctr'] = (args, input = '') => {
+    const r = spawnSync('ctr', args, { env, encoding: 'utf8', timeout: 30_000, input });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   for (let i = 0; ctr(['version']).status !== 0; i++) {

@@ -52,4 +52,15 @@ describe.skipIf(!isRoot || !haveContainerd)('containerd-shim-runj-v1 with contai
     expect(c.ctr(['containers', 'rm', 'd1']).status).toBe(0);
     await expectNothingLeft();
   });
+
+  it('a shim killed with SIGKILL: containerd runs the delete action and the task is deleted cleanly', async () => {
+    expect(c.ctr(['run', '-d', '--runtime', SHIM, IMAGE, 'k1', 'sleep', '600']).status).toBe(0);
+    const [shim] = c.shims();
+    process.kill(shim as number, 'SIGKILL');
+    await waitFor(() => !/k1\s+\d+\s+RUNNING/.test(c.ctr(['task', 'ls']).stdout), 10_000);
+    c.ctr(['task', 'delete', 'k1']);
+    expect(c.ctr(['task', 'ls', '-q']).stdout.trim()).toBe('');
+    expect(c.ctr(['containers', 'rm', 'k1']).status).toBe(0);
+    await expectNothingLeft();
+  });
 });
