@@ -64,7 +64,7 @@ describe('shim Task handlers', () => {
     expect(await h.Start!(ids('c1'), call)).toEqual({ pid });
     expect((await h.State!(ids('c1'), call)).status).toBe(TaskStatus.RUNNING);
     const waited = h.Wait!(ids('c1'), call);
-    host.exit(host.procs.get(pid)!, { code: 3, signal: null });
+    host.exit(host.procs.get(pid as number)!, { code: 3, signal: null });
     expect((await waited).exitStatus).toBe(3);
     const state = await h.State!(ids('c1'), call);
     expect([state.status, state.exitStatus, state.stdout, state.exitedAt?.seconds]).toEqual([TaskStatus.STOPPED, 3, '/f/out', host.clock.t / 1000]);
@@ -89,7 +89,7 @@ describe('shim Task handlers', () => {
     const release = ctx.releaseFifo;
     ctx.releaseFifo = (file, alive) => {
       const r = release(file, alive);
-      host.exit(host.procs.get(pid)!, { code: 0, signal: null });
+      host.exit(host.procs.get(pid as number)!, { code: 0, signal: null });
       return r;
     };
     await h.Start!(ids('c1'), call);
