@@ -94,6 +94,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
     async Start(req) {
       const t = get(req.id, req.execId);
       await start(ctx, t.id);
+      t.stdio.started();
       t.started = true;
       publish(ev.TaskStart, { containerId: t.id, pid: t.pid });
       publishExit(t); // an init that ended before Start returned

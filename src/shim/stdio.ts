@@ -4,9 +4,10 @@
  * Output fifos are opened read-write and passed to the helper as its fds 1
  * and 2: that never blocks (containerd may not have opened its end yet) and
  * a departed reader cannot SIGPIPE the container. stdin is copied from the
- * fifo into a pipe: the fifo is held read-write (no open that blocks, no
- * early EOF before containerd's writer arrives), so its end is what CloseIO
- * says, and only then does the container read EOF.
+ * fifo into a pipe, so the container reads EOF when containerd's writer
+ * closes (or at CloseIO). Until Start, the shim holds a writer of its own:
+ * containerd's open of its end completes only once ours exists, and a read
+ * before it had would see a spurious EOF.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -25,6 +26,8 @@ export interface OpenStdio {
   attach(stdin: Writable | null): void;
   /** Closes the shim's copies of the output fds once the helper has its own. */
   release(): void;
+  /** After Start: containerd's writer is there; its close is the container's EOF. */
+  started(): void;
   /** CloseIO: the container reads EOF. */
   closeStdin(): void;
 }
@@ -47,6 +50,7 @@ export function openStdio(p: StdioPaths): OpenStdio {
   };
   let source: net.Socket | undefined;
   let sink: Writable | null = null;
+  let holder: number | undefined;
   try {
     const output = (uri: string, name: string): number => {
       const fd = fs.openSync(uri === '' ? '/dev/null' : pathOf(uri, name), fs.constants.O_RDWR);
@@ -56,10 +60,17 @@ export function openStdio(p: StdioPaths): OpenStdio {
     let stdin: number | 'pipe';
     if (p.stdin === '') stdin = output('', 'stdin');
     else {
-      const fd = fs.openSync(pathOf(p.stdin, 'stdin'), fs.constants.O_RDWR);
+      const file = pathOf(p.stdin, 'stdin');
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       source = new net.Socket({ fd, readable: true, writable: false });
+      holder = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
       stdin = 'pipe';
     }
+    const dropHolder = () => {
+      if (holder === undefined) return;
+      fs.closeSync(holder);
+      holder = undefined;
+    };
     const fds: OpenStdio['fds'] = [stdin, output(p.stdout, 'stdout'), output(p.stderr, 'stderr')];
     return {
       fds,
@@ -70,7 +81,9 @@ export function openStdio(p: StdioPaths): OpenStdio {
         source.pipe(s);
       },
       release,
+      started: dropHolder,
       closeStdin() {
+        dropHolder();
         source?.unpipe();
         source?.destroy();
         sink?.end();
@@ -79,6 +92,7 @@ export function openStdio(p: StdioPaths): OpenStdio {
   } catch (err) {
     release();
     source?.destroy();
+    if (holder !== undefined) fs.closeSync(holder);
     throw err;
   }
 }

@@ -53,6 +53,12 @@ describe.skipIf(!isRoot || !haveContainerd)('containerd-shim-runj-v1 with contai
     await expectNothingLeft();
   });
 
+  it('stdin reaches the container, and its end is the container EOF', async () => {
+    const r = c.ctr(['run', '--rm', '--runtime', SHIM, IMAGE, 'i1', 'sh', '-c', 'tr a-z A-Z; echo done'], 'piped in\n');
+    expect([r.status, r.stdout]).toEqual([0, 'PIPED IN\ndone\n']);
+    await expectNothingLeft();
+  });
+
   it('a shim killed with SIGKILL: containerd runs the delete action and the task is deleted cleanly', async () => {
     expect(c.ctr(['run', '-d', '--runtime', SHIM, IMAGE, 'k1', 'sleep', '600']).status).toBe(0);
     const [shim] = c.shims();

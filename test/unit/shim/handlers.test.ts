@@ -28,6 +28,7 @@ async function setUp() {
     fds: [0, 1, 2],
     attach() {},
     release: () => log.push('stdio released'),
+    started: () => stdin.push('started'),
     closeStdin: () => stdin.push('closed'),
   });
   let shutdowns = 0;
@@ -139,7 +140,7 @@ describe('shim Task handlers', () => {
     const { pid } = await create();
     await h.Start!(ids('c1'), call);
     h.CloseIO!({ id: 'c1', execId: '', stdin: true }, call);
-    expect(stdin).toEqual(['closed']);
+    expect(stdin).toEqual(['started', 'closed']);
     expect((await h.Pids!({ id: 'c1' }, call)).processes).toEqual([{ pid }]);
     expect(await h.Connect!({ id: 'c1' }, call)).toEqual({ shimPid: process.pid, taskPid: pid, version: '' });
     await h.Kill!({ id: 'c1', execId: '', signal: 15, all: true }, call);
