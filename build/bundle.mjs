@@ -60,6 +60,18 @@ await build({
   banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },
 });
+// containerd-shim-runj-v1 runs directly (a long-lived server: the code cache would
+// save ~2 ms once per shim); it shares dist/validators.cjs with the CLI.
+await build({
+  ...common,
+  entryPoints: ['src/shim/main.ts'],
+  outfile: 'dist/containerd-shim-runj-v1.cjs',
+  external: ['koffi'],
+  plugins: [validatorsExternal, builtinsOnce],
+  banner: { js: '#!/usr/bin/env node\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__import_meta_url' },
+});
+chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);
 await build({ ...common, entryPoints: ['src/generated/validators.js'], outfile: 'dist/validators.cjs' });
 copyFileSync('build/launcher.cjs', 'dist/runj.cjs');
 chmodSync('dist/runj.cjs', 0o755);

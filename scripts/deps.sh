@@ -17,6 +17,9 @@ ls -d /usr/share/cargo/registry/libc-0.2.* >/dev/null 2>&1 || need+=(librust-lib
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/containerd/containerd/runtime/v2/task ] || need+=(golang-github-containerd-containerd-dev)
 [ -d /usr/share/gocode/src/github.com/containerd/ttrpc ] || need+=(golang-github-containerd-ttrpc-dev)
+# containerd 1.6 and ctr for the shim's integration test, umoci to make its image.
+command -v containerd >/dev/null || need+=(containerd)
+command -v umoci >/dev/null || need+=(umoci)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing packages: ${need[*]} (run as root or install them)" >&2

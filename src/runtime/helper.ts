@@ -61,13 +61,19 @@ export class Helper implements HelperChannel {
     socket.on('error', () => this.push({ type: 'eof' }));
   }
 
-  /** stdio 0-2 and fds 3..3+preserveFds-1 are the caller's; the sync socket follows them. */
-  static spawn(preserveFds: number): Helper {
+  /**
+   * stdio 0-2 and fds 3..3+preserveFds-1 are the caller's; the sync socket follows them.
+   * A long-lived caller (the containerd shim) passes the container's stdio fds and
+   * `detached: false`, so the helper stays in its session as its child.
+   */
+  static spawn(preserveFds: number, opts: { stdio?: readonly (number | 'pipe')[]; detached?: boolean } = {}): Helper {
     const passed = Array.from({ length: preserveFds }, (_, i) => 3 + i);
     const syncFd = 3 + preserveFds;
+    const parent: readonly (number | 'inherit' | 'pipe')[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
+    const stdio: (number | 'inherit' | 'pipe')[] = [...parent, ...passed, 'pipe'];
     const child = spawn(helperPath(), [String(syncFd)], {
-      stdio: ['inherit', 'inherit', 'inherit', ...passed, 'pipe'],
-      detached: true,
+      stdio,
+      detached: opts.detached ?? true,
     });
     const socket = child.stdio[syncFd] as Socket | null;
     if (!socket) throw new RuntimeError('ESYSTEM', 'could not create the helper sync socket');

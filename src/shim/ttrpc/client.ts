@@ -5,7 +5,7 @@
  * status, ResourceExhausted for a request past 4 MiB (never sent),
  * DeadlineExceeded on timeout, Unavailable when the connection goes away.
  */
-import net from 'node:net';
+import * as net from 'node:net';
 import { systemError } from '../../core/errors.js';
 import type { Init, MessageType } from '../proto/message.js';
 import { Request, Response } from '../proto/ttrpc.js';

@@ -5,7 +5,7 @@
  * completes, on the request's stream id.
  */
 import { unlinkSync } from 'node:fs';
-import net from 'node:net';
+import * as net from 'node:net';
 import { systemError } from '../../core/errors.js';
 import type { Init } from '../proto/message.js';
 import { Request, Response, type Status } from '../proto/ttrpc.js';

@@ -1,0 +1,162 @@
+/**
+ * The Task service over the runtime library, in this process: Create, Start,
+ * State, Kill, Delete, Wait, Pids, Pause, Resume, Connect and Shutdown.
+ * Events go out in the order containerd requires (create → start → exit →
+ * delete). Exec, IO beyond fifos, terminals, Update, Stats and Checkpoint
+ * answer Unimplemented for now.
+ */
+import { RuntimeError } from '../core/errors.js';
+import type { RuntimeContext } from '../runtime/context.js';
+import { create } from '../runtime/create.js';
+import { deleteContainer } from '../runtime/delete.js';
+import type { HelperChannel } from '../runtime/helper.js';
+import { kill } from '../runtime/kill.js';
+import { pause, resume } from '../runtime/pause.js';
+import { pids } from '../runtime/ps.js';
+import { start } from '../runtime/start.js';
+import { state } from '../runtime/state.js';
+import * as ev from './proto/events.js';
+import type { Init, MessageType } from './proto/message.js';
+import { type Mount, TaskStatus } from './proto/task.js';
+import { timestamp } from './proto/wkt.js';
+import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { type OpenStdio, openStdio } from './stdio.js';
+import { Task } from './task.js';
+import type { TaskHandlers } from './taskApi.js';
+import { Code, StatusError, unimplemented } from './ttrpc/status.js';
+
+export interface TaskDeps {
+  ctx: RuntimeContext;
+  publish<T>(type: MessageType<T>, event: Init<T>): void;
+  /** The helper for one container, with its stdio; the shim's child, never detached. */
+  spawnHelper(preserveFds: number, stdio: OpenStdio): Promise<HelperChannel>;
+  /** Called when Shutdown finds nothing left to serve. */
+  shutdown(): void;
+  mount?: (bundle: string, mounts: readonly Mount[]) => Promise<void>;
+  unmount?: (bundle: string) => Promise<void>;
+  open?: typeof openStdio;
+}
+
+const STATUS: Record<string, TaskStatus> = {
+  creating: TaskStatus.CREATED,
+  created: TaskStatus.CREATED,
+  running: TaskStatus.RUNNING,
+  paused: TaskStatus.PAUSED,
+  stopped: TaskStatus.STOPPED,
+};
+
+export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string, Task> } {
+  const { ctx, publish } = deps;
+  const tasks = new Map<string, Task>();
+  const mount = deps.mount ?? mountRootfs;
+  const unmount = deps.unmount ?? unmountRootfs;
+  const now = () => ctx.clock.now();
+  const get = (id: string, execId = ''): Task => {
+    if (execId) throw unimplemented('exec processes are not implemented');
+    const t = tasks.get(id);
+    if (!t) throw new StatusError(Code.NotFound, `container ${id}: not found`);
+    return t;
+  };
+  const publishExit = (t: Task) => {
+    if (!t.exit || !t.started || t.exitPublished) return;
+    t.exitPublished = true;
+    publish(ev.TaskExit, { containerId: t.id, id: t.id, pid: t.pid, exitStatus: t.exit.status, exitedAt: timestamp(t.exit.at) });
+  };
+
+  return {
+    tasks,
+    async Create(req) {
+      if (req.terminal) throw unimplemented('terminal: not implemented yet');
+      if (req.checkpoint) throw unimplemented('checkpoint restore is not implemented');
+      if (tasks.has(req.id)) throw new StatusError(Code.AlreadyExists, `container ${req.id}: already exists`);
+      await mount(req.bundle, req.rootfs);
+      const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr };
+      let stdio: OpenStdio | undefined;
+      try {
+        const opened = (deps.open ?? openStdio)(io);
+        stdio = opened;
+        let helper: HelperChannel | undefined;
+        const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
+        const { record } = await create({ ...ctx, spawnHelper }, { id: req.id, bundle: req.bundle }, 'run');
+        const t = new Task(req.id, req.bundle, record.pid, io, opened, req.rootfs.length > 0, helper as HelperChannel, now, publishExit);
+        tasks.set(req.id, t);
+        publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io: { ...io, terminal: false }, pid: t.pid });
+        return { pid: t.pid };
+      } catch (err) {
+        stdio?.closeStdin();
+        await unmount(req.bundle).catch((e: Error) => ctx.log.warn(`${req.id}: unmounting the rootfs: ${e.message}`));
+        if (err instanceof RuntimeError) throw new RuntimeError(err.code, `OCI runtime create failed: ${err.message}`, err.details);
+        throw err;
+      } finally {
+        stdio?.release();
+      }
+    },
+    async Start(req) {
+      const t = get(req.id, req.execId);
+      await start(ctx, t.id);
+      t.stdio.started();
+      t.started = true;
+      publish(ev.TaskStart, { containerId: t.id, pid: t.pid });
+      publishExit(t); // an init that ended before Start returned
+      return { pid: t.pid };
+    },
+    State(req) {
+      const t = get(req.id, req.execId);
+      const status = t.exit ? TaskStatus.STOPPED : (STATUS[state(ctx, t.id).status] ?? TaskStatus.UNKNOWN);
+      return {
+        id: t.id,
+        bundle: t.bundle,
+        pid: t.pid,
+        status,
+        ...t.io,
+        exitStatus: t.exit?.status ?? 0,
+        exitedAt: t.exit ? timestamp(t.exit.at) : undefined,
+      };
+    },
+    async Kill(req) {
+      const t = get(req.id, req.execId);
+      if (t.exit && !req.all) throw new StatusError(Code.NotFound, 'process already finished');
+      await kill(ctx, t.id, String(req.signal), req.all);
+      return {};
+    },
+    async Wait(req) {
+      const e = await get(req.id, req.execId).exited;
+      return { exitStatus: e.status, exitedAt: timestamp(e.at) };
+    },
+    async Delete(req) {
+      const t = get(req.id, req.execId);
+      await deleteContainer(ctx, t.id, !t.started || t.exit !== undefined);
+      const e = await t.exited; // the helper ends with its init, which delete has killed
+      if (t.mounted) await unmount(t.bundle);
+      tasks.delete(t.id);
+      publishExit(t);
+      publish(ev.TaskDelete, { containerId: t.id, id: t.id, pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) });
+      return { pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) };
+    },
+    async Pids(req) {
+      return { processes: (await pids(ctx, get(req.id).id)).map((pid) => ({ pid })) };
+    },
+    async Pause(req) {
+      await pause(ctx, get(req.id).id);
+      publish(ev.TaskPaused, { containerId: req.id });
+      return {};
+    },
+    async Resume(req) {
+      await resume(ctx, get(req.id).id);
+      publish(ev.TaskResumed, { containerId: req.id });
+      return {};
+    },
+    CloseIO(req) {
+      const t = get(req.id, req.execId);
+      if (req.stdin) t.stdio.closeStdin();
+      return {};
+    },
+    Connect(req) {
+      return { shimPid: process.pid, taskPid: tasks.get(req.id)?.pid ?? 0, version: '' };
+    },
+    Shutdown(req) {
+      if (req.now || tasks.size === 0) setImmediate(() => deps.shutdown());
+      return {};
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * containerd-shim-runj-v1: containerd's runtime v2 shim for runj. containerd
+ * runs it as `-namespace NS -address A -publish-binary B -id ID [-bundle P]
+ * [-debug] start|delete`; `start` prints the address of the (daemonised)
+ * server, `delete` a DeleteResponse. stdout carries only that reply, so Node
+ * warnings are silenced and errors go to stderr, which containerd shows.
+ */
+import * as fs from 'node:fs';
+import { cleanupShim } from './cleanup.js';
+import { parseFlags } from './flags.js';
+import { READY_FD, startShim } from './launch.js';
+import { reportReady, serve } from './serve.js';
+
+const VERSION = '0.1.0';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const flags = parseFlags(argv);
+  switch (flags.action) {
+    case 'version':
+      fs.writeSync(1, `containerd-shim-runj-v1 ${VERSION}\n`);
+      return;
+    case 'start':
+      fs.writeSync(1, await startShim(flags, process.argv[1] as string));
+      return;
+    case 'delete':
+      fs.writeSync(1, await cleanupShim(flags));
+      return;
+    case 'serve':
+      await serve(flags, reportReady(READY_FD));
+      process.exit(0);
+  }
+}
+
+process.removeAllListeners('warning');
+process.on('warning', () => {});
+main(process.argv.slice(2)).catch((err: Error) => {
+  try {
+    fs.writeSync(2, `containerd-shim-runj-v1: ${err.message}\n`);
+  } catch {}
+  process.exitCode = 1;
+});

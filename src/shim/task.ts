@@ -1,0 +1,48 @@
+/**
+ * One container the shim serves: what Create was given, and its init's exit.
+ * The helper runs in `mode run` as the shim's own child, so its exit is the
+ * container's (the helper's parent half waits for the init and exits with
+ * its status, or 128+signal): libuv reports it, no wait4(-1) that would
+ * steal other children's exits.
+ */
+import { constants } from 'node:os';
+import type { HelperChannel, HelperExit } from '../runtime/helper.js';
+import type { OpenStdio, StdioPaths } from './stdio.js';
+
+export interface Exit {
+  status: number;
+  /** ms since the epoch */
+  at: number;
+}
+
+export function exitStatus(e: HelperExit): number {
+  if (e.signal) return 128 + (constants.signals[e.signal] ?? 0);
+  return e.code ?? 0;
+}
+
+export class Task {
+  exit: Exit | undefined;
+  /** Start has published TaskStart: TaskExit may follow (containerd requires the order). */
+  started = false;
+  exitPublished = false;
+  readonly exited: Promise<Exit>;
+
+  constructor(
+    readonly id: string,
+    readonly bundle: string,
+    readonly pid: number,
+    readonly io: StdioPaths,
+    readonly stdio: OpenStdio,
+    readonly mounted: boolean,
+    helper: HelperChannel,
+    now: () => number,
+    onExit: (t: Task) => void,
+  ) {
+    this.exited = helper.exited().then((e) => {
+      this.exit = { status: exitStatus(e), at: now() };
+      stdio.closeStdin(); // nothing reads it any more
+      onExit(this);
+      return this.exit;
+    });
+  }
+}
