@@ -4,12 +4,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { type HelperMessage, type HelperRecord, encodeRecords, parseMessage } from '../backend/protocol.js';
+import { type HelperRecord, encodeRecords, parseMessage } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError } from '../core/errors.js';
 import { HELPER_MESSAGE_MAX } from '../core/readLimited.js';
+import { type HelperEvent, HelperEvents } from './helperEvents.js';
 
-export type HelperEvent = HelperMessage | { type: 'eof' };
+export type { HelperEvent };
 
 export interface HelperExit {
   code: number | null;
@@ -33,9 +34,7 @@ export interface HelperChannel {
 export class Helper implements HelperChannel {
   private buffer = '';
   private overflowed = false;
-  private queue: HelperEvent[] = [];
-  private waiter: ((e: HelperEvent) => void) | undefined;
-  private ended = false;
+  private readonly events = new HelperEvents();
 
   private constructor(
     readonly child: ChildProcess,
@@ -88,22 +87,11 @@ export class Helper implements HelperChannel {
   }
 
   private push(e: HelperEvent): void {
-    if (this.ended) return;
-    if (e.type === 'eof') this.ended = true;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w(e);
-    } else this.queue.push(e);
+    this.events.push(e);
   }
 
   next(): Promise<HelperEvent> {
-    const e = this.queue.shift();
-    if (e) return Promise.resolve(e);
-    if (this.ended) return Promise.resolve({ type: 'eof' });
-    return new Promise((r) => {
-      this.waiter = r;
-    });
+    return this.events.next();
   }
 
   send(records: readonly HelperRecord[]): void {

@@ -18,6 +18,7 @@ import type { Hook } from '../../../src/plan/spec.js';
 import { type RuntimeContext, createContext } from '../../../src/runtime/context.js';
 import type { FifoResult } from '../../../src/runtime/fifo.js';
 import type { HelperChannel, HelperEvent, HelperExit } from '../../../src/runtime/helper.js';
+import { HelperEvents } from '../../../src/runtime/helperEvents.js';
 import { FakeSandbox } from './sandbox.js';
 
 export interface FakeProcess {
@@ -179,9 +180,7 @@ export class FakeHelper implements HelperChannel {
   fifo: string | undefined;
   started = false;
   detached = false;
-  private readonly queue: HelperEvent[] = [];
-  private waiter: ((e: HelperEvent) => void) | undefined;
-  private ended = false;
+  private readonly events = new HelperEvents();
   private container: string | undefined;
 
   constructor(
@@ -191,12 +190,7 @@ export class FakeHelper implements HelperChannel {
   ) {}
 
   private push(e: HelperEvent): void {
-    if (this.ended) return;
-    if (e.type === 'eof' || e.type === 'error') this.ended = e.type === 'eof';
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w) w(e);
-    else this.queue.push(e);
+    this.events.push(e);
   }
 
   /** Sends `type` unless the script says to die or fail there; false when the conversation is over. */
@@ -243,12 +237,7 @@ export class FakeHelper implements HelperChannel {
   }
 
   next(): Promise<HelperEvent> {
-    const e = this.queue.shift();
-    if (e) return Promise.resolve(e);
-    if (this.ended) return Promise.resolve({ type: 'eof' });
-    return new Promise((r) => {
-      this.waiter = r;
-    });
+    return this.events.next();
   }
 
   detach(): void {
