@@ -112,6 +112,8 @@ export async function benchContainerd({ n = 15 } = {}) {
   }
   const left = [...pidsWith('containerd-shim-runj-v1', cd.sock), ...pidsWith('containerd-shim-runc-v2', cd.sock)];
   if (left.length) console.log(`WARNING: shim processes left behind: ${left.join(' ')}`);
+  const cgroups = fs.readdirSync('/sys/fs/cgroup').filter((h) => fs.existsSync(`/sys/fs/cgroup/${h}/${cd.namespace}`));
+  if (cgroups.length) console.log(`WARNING: cgroup ${cd.namespace} left behind in ${cgroups.join(' ')}`);
 
   const fmt = (x) => x.toFixed(1);
   const group = process.env.RUNJ_SHIM_GROUP ? ` (RUNJ_SHIM_GROUP=${process.env.RUNJ_SHIM_GROUP})` : '';

@@ -49,6 +49,26 @@ export function pidsWith(...parts) {
   return out;
 }
 
+// ctr gives every container the cgroupsPath /<namespace>/<id>. Runtimes
+// remove the container's own cgroup but not the namespace's parent (runc
+// leaves it in every v1 hierarchy); once the tasks are gone it is empty.
+function removeNamespaceCgroups(namespace) {
+  const base = '/sys/fs/cgroup';
+  const dirs = [path.join(base, namespace)];
+  try {
+    for (const h of fs.readdirSync(base)) dirs.push(path.join(base, h, namespace));
+  } catch {
+    return;
+  }
+  for (const d of dirs) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      // absent, or not a hierarchy
+    }
+  }
+}
+
 /**
  * @param {{ namespace?: string, env?: Record<string, string> }} [opts]
  *   env: extra environment for the daemon (and so for every shim it starts).
@@ -100,6 +120,7 @@ disabled_plugins = [${DISABLED.map((p) => `"${p}"`).join(', ')}]
       await exited;
     }
     fs.rmSync(dir, { recursive: true, force: true });
+    removeNamespaceCgroups(namespace);
   };
   try {
     for (let i = 0; ctr(['version']).status !== 0; i++) {
