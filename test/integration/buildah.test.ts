@@ -52,6 +52,19 @@ describe.skipIf(!isRoot || !haveBuildah())('buildah bud with runj as the OCI run
     expect(leftInRoot()).toEqual([]);
   });
 
+  it('stages built in parallel (--jobs 3): concurrent RUN containers under one runj root', () => {
+    const stage = (n: string) => `FROM ${BASE} AS ${n}\nRUN sleep 1 && echo ${n} > /${n}\n`;
+    const file = `${stage('a')}${stage('b')}${stage('c')}FROM ${BASE}\nCOPY --from=a /a /a\nCOPY --from=b /b /b\nCOPY --from=c /c /c\nRUN cat /a /b /c\n`;
+    fs.rmSync(argvLog, { force: true });
+    const ctx = b.context('jobs', file);
+    const r = b.buildah(b.budArgs(runtime, ctx, 'localhost/jobs', ['--jobs', '3', '--runtime-flag', `root=${root}`]));
+    expect(r.stderr).not.toContain('runj:');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('a\nb\nc\n');
+    expect(calls().filter((l) => l.includes(' create '))).toHaveLength(4);
+    expect(leftInRoot()).toEqual([]);
+  });
+
   it("a RUN step runj cannot start fails the build with runj's reason, and later steps do not run", () => {
     const r = bud('nocmd', `FROM ${BASE}\nRUN echo a > /a\nRUN ["/no/such/cmd"]\nRUN echo never > /never\n`);
     expect(r.status).not.toBe(0);
