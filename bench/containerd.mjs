@@ -64,13 +64,14 @@ function runOnce(cd, runtime, id) {
   return ms;
 }
 
-function memory(cd, name, runtime, shimBinary) {
+async function memory(cd, name, runtime, shimBinary) {
   const ids = Array.from({ length: DETACHED }, (_, i) => `mem-${name}-${i}`);
   try {
     for (const id of ids) {
       const r = cd.ctr(['run', '-d', '--runtime', runtime, IMAGE, id, 'sleep', '1000']);
       if (r.status !== 0) throw new Error(`ctr run -d --runtime ${runtime}: ${r.stderr.trim()}`);
     }
+    await new Promise((r) => setTimeout(r, 1000)); // let the last shim settle after its Start
     const shims = pidsWith(shimBinary, cd.sock);
     const helpers = helpersOf(shims);
     const sum = (pids) => pids.reduce((a, p) => a + rssKiB(p), 0);
@@ -106,7 +107,7 @@ export async function benchContainerd({ n = 15 } = {}) {
       const order = i % 2 ? [...runtimes].reverse() : runtimes;
       for (const [name, runtime] of order) times[name].push(runOnce(cd, runtime, `run-${name}-${i}`));
     }
-    for (const [name, runtime, bin] of runtimes) mem[name] = memory(cd, name, runtime, bin);
+    for (const [name, runtime, bin] of runtimes) mem[name] = await memory(cd, name, runtime, bin);
   } finally {
     await cd.stop();
   }
