@@ -5,6 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchBuildah } from './buildah.mjs';
+import { benchContainerd } from './containerd.mjs';
 
 const N = Number(process.argv[2] ?? 15);
 const repo = path.resolve(import.meta.dirname, '..');
@@ -100,3 +102,7 @@ for (const op of ['create', 'start', 'state', 'kill', 'delete', 'run']) {
   row.push(`+${fmt(results.runj[op] - nodeMs)}`);
   console.log(`| ${row.join(' | ')} |`);
 }
+
+// The containerd and buildah sections print their own tables (or why they were skipped).
+await benchContainerd({ n: N });
+await benchBuildah({ builds: Math.max(3, Math.ceil(N / 3)) });

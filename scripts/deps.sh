@@ -20,6 +20,11 @@ command -v go >/dev/null || need+=(golang-go)
 # containerd 1.6 and ctr for the shim's integration test, umoci to make its image.
 command -v containerd >/dev/null || need+=(containerd)
 command -v umoci >/dev/null || need+=(umoci)
+# runc (containerd's runc shim runs it) and crun: make bench's baselines beside runj.
+command -v runc >/dev/null || [ -x /usr/sbin/runc ] || need+=(runc)
+command -v crun >/dev/null || need+=(crun)
+# buildah (unmodified, Debian's) driving runj: test/integration/buildah.test.ts, make bench.
+command -v buildah >/dev/null || need+=(buildah)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing packages: ${need[*]} (run as root or install them)" >&2
