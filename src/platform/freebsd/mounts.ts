@@ -15,7 +15,7 @@ import { checkFsOptions } from './fsOptions.js';
 export { MNT } from './abi.js';
 
 /** [set?, bits]: set ORs the bits in, otherwise they are cleared. */
-const FLAGS: Record<string, [boolean, number]> = {
+export const FLAGS: Readonly<Record<string, readonly [boolean, number]>> = {
   ro: [true, MNT.RDONLY],
   rdonly: [true, MNT.RDONLY],
   rw: [false, MNT.RDONLY],
