@@ -54,7 +54,7 @@ export function planRootfs(mounts: readonly RootfsMount[]): RootfsStep[] {
     const options: string[] = [];
     const own = FS_OPTIONS[m.type] ?? [];
     for (const opt of m.options) {
-      const flag = FLAGS[opt];
+      const flag = Object.hasOwn(FLAGS, opt) ? FLAGS[opt] : undefined;
       if (flag) flags = flag[0] ? flags | flag[1] : flags & ~flag[1];
       else if (own.includes(opt)) options.push(opt);
       else {
