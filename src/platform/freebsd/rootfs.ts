@@ -25,7 +25,7 @@ import type { Host } from './host.js';
 import type { IovPair } from './iov.js';
 import { FS_OPTIONS } from './fsOptions.js';
 import { fsKey } from './mountpoint.js';
-import { FLAGS } from './mounts.js';
+import { FLAGS, flagOf } from './mounts.js';
 import { unmountPatiently } from './system.js';
 
 /** The file systems containerd's FreeBSD snapshotters hand, and the nmount option that names the source. */
@@ -54,7 +54,7 @@ export function planRootfs(mounts: readonly RootfsMount[]): RootfsStep[] {
     const options: string[] = [];
     const own = FS_OPTIONS[m.type] ?? [];
     for (const opt of m.options) {
-      const flag = Object.hasOwn(FLAGS, opt) ? FLAGS[opt] : undefined;
+      const flag = flagOf(opt);
       if (flag) flags = flag[0] ? flags | flag[1] : flags & ~flag[1];
       else if (own.includes(opt)) options.push(opt);
       else {
