@@ -199,4 +199,14 @@ describe('a container under the shim with the FreeBSD backend', () => {
     expect(calls(/^unmount/).at(-1)).toBe('unmount "FSID:4097:58" flags=0x8000000');
     expect(state()).toBe('');
   });
+
+  it('the delete action when the shim died before the container existed still unmounts the rootfs', async () => {
+    const { fh, ctx, bundle, snap } = await shim();
+    await (await ctx.backend('freebsd')).mountRootfs(rootfs, [{ type: 'nullfs', source: snap, options: ['rw'] }]);
+    const flags = { namespace: 'default', address: '/run/containerd/containerd.sock', publishBinary: '', id: 'c1', bundle, debug: false, action: 'delete' };
+    const over = { root: ctx.store.root, platform: 'freebsd', backend: ctx.backend, processInfo: freebsdProcessInfo, clock: fh.clock };
+    expect(DeleteResponse.decode(await cleanupShim(flags, over)).pid).toBe(0);
+    expect(calls(/^(jail_remove|unmount)/)).toEqual(['unmount "FSID:4097:58" flags=0x8000000']);
+    expect(state()).toBe('');
+  });
 });
