@@ -3,12 +3,13 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 export NODE_EXTRA_CA_CERTS :=
 
-.PHONY: all build deps native validators typecheck bundle test unit integration coverage conformance security validation lint abi-check demo bench clean help
+.PHONY: all build deps native validators typecheck bundle install uninstall test unit integration coverage conformance security validation lint abi-check demo bench clean help
 
 all: build
 
 help:
 	@echo "make build        typecheck, compile validators, bundle the CLI, build the helper"
+	@echo "make install      runj and containerd-shim-runj-v1 in \$$(PREFIX)/bin (/usr/local/bin): links into this build"
 	@echo "make demo         build and run a busybox container that prints its hostname"
 	@echo "make test         build and run every test (needs root for the integration tests)"
 	@echo "make conformance  runj's black-box cases, containerd and podman driving runj (installs them)"
@@ -46,6 +47,22 @@ bundle: validators
 	node build/bundle.mjs
 
 build: node_modules native validators typecheck bundle
+
+# runj and the containerd shim, by the names containerd and people call them:
+# containerd turns a runtime name into `containerd-shim-<last two dot-separated
+# parts>` looked up on PATH, so wtf.sbk.runj.v1 and io.containerd.runj.v1 both
+# run containerd-shim-runj-v1. Symbolic links into this tree: the bundles load
+# dist/validators.cjs, node_modules/koffi and native/runj-helper from beside
+# themselves (Node resolves a linked script to its real path).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+install: build
+	install -d $(DESTDIR)$(BINDIR)
+	ln -sf $(CURDIR)/dist/runj.cjs $(DESTDIR)$(BINDIR)/runj
+	ln -sf $(CURDIR)/dist/containerd-shim-runj-v1.cjs $(DESTDIR)$(BINDIR)/containerd-shim-runj-v1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/runj $(DESTDIR)$(BINDIR)/containerd-shim-runj-v1
 
 test: deps build
 	$(NODE_BIN)/vitest run

@@ -149,7 +149,11 @@ int unmount(const char *dir, int flags)
 	/* sys/kern/vfs_mount.c, kern_unmount(): with MNT_BYFSID the path is
 	 * "FSID:<val0>:<val1>" (decimal) and names the mount by its fsid, which
 	 * reaches a mount whatever its path became; otherwise the path is looked
-	 * up (symlinks followed) and must be a mount's root. */
+	 * up (symlinks followed) and must be a mount's root. Either way the
+	 * mount list is searched last mounted first (TAILQ_FOREACH_REVERSE), so
+	 * of mounts stacked on one path the top one goes. No such mount is
+	 * ENOENT by fsid and EINVAL by path (sys_unmount: a path cannot tell a
+	 * missing directory from one that is not a mount point). */
 	int byfsid = (flags & F_MNT_BYFSID) != 0, fsid[2] = {0, 0};
 	char real[1024];
 	if (byfsid && sscanf(dir, "FSID:%d:%d", &fsid[0], &fsid[1]) != 2)
@@ -164,7 +168,7 @@ int unmount(const char *dir, int flags)
 		jt_logf("  -> 0\n");
 		return 0;
 	}
-	return jt_fail(NULL, F_EINVAL, NULL);
+	return jt_fail(NULL, byfsid ? F_ENOENT : F_EINVAL, NULL);
 }
 
 void jt_mount_reset(void)

@@ -79,6 +79,26 @@ export interface Sandbox<Plan = unknown, SetUp = unknown> {
   explain(plan: ContainerPlan, policy: HostPolicy): { plan: unknown; text: string };
   /** The backend's part of the `features` document: mount options and platform sections. */
   features(): BackendFeatures;
+  /**
+   * A container root given as mounts (containerd's snapshot, Create's rootfs):
+   * each is mounted on `target` in order, stacked, as containerd's mount
+   * package does. A failure unmounts what this call mounted before it throws.
+   */
+  mountRootfs(target: string, mounts: readonly RootfsMount[]): Promise<void>;
+  /**
+   * Unmounts everything mountRootfs put on `target` (and anything left
+   * mounted below it), last mounted first; nothing mounted there is no error.
+   */
+  unmountRootfs(target: string): Promise<void>;
+}
+
+/** One mount of a container root, as containerd describes it (containerd.types.Mount). */
+export interface RootfsMount {
+  type: string;
+  source: string;
+  /** A subdirectory of the target to mount on; containerd's FreeBSD snapshotters leave it empty. */
+  target?: string;
+  options: readonly string[];
 }
 
 export interface BackendFeatures {

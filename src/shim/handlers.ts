@@ -19,7 +19,7 @@ import * as ev from './proto/events.js';
 import type { Init, MessageType } from './proto/message.js';
 import { type Mount, TaskStatus } from './proto/task.js';
 import { timestamp } from './proto/wkt.js';
-import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { mountBundleRootfs, unmountBundleRootfs } from './rootfs.js';
 import { type OpenStdio, openStdio } from './stdio.js';
 import { Task } from './task.js';
 import type { TaskHandlers } from './taskApi.js';
@@ -48,8 +48,8 @@ const STATUS: Record<string, TaskStatus> = {
 export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string, Task> } {
   const { ctx, publish } = deps;
   const tasks = new Map<string, Task>();
-  const mount = deps.mount ?? mountRootfs;
-  const unmount = deps.unmount ?? unmountRootfs;
+  const mount = deps.mount ?? ((bundle: string, mounts: readonly Mount[]) => mountBundleRootfs(ctx, bundle, mounts));
+  const unmount = deps.unmount ?? ((bundle: string) => unmountBundleRootfs(ctx, bundle));
   const now = () => ctx.clock.now();
   const get = (id: string, execId = ''): Task => {
     if (execId) throw unimplemented('exec processes are not implemented');
@@ -84,7 +84,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
         return { pid: t.pid };
       } catch (err) {
         stdio?.closeStdin();
-        await unmount(req.bundle).catch((e: Error) => ctx.log.warn(`${req.id}: unmounting the rootfs: ${e.message}`));
+        if (req.rootfs.length) await unmount(req.bundle).catch((e: Error) => ctx.log.warn(`${req.id}: unmounting the rootfs: ${e.message}`));
         if (err instanceof RuntimeError) throw new RuntimeError(err.code, `OCI runtime create failed: ${err.message}`, err.details);
         throw err;
       } finally {

@@ -86,6 +86,14 @@ describe('mount options', () => {
   });
 });
 
+describe('option names that are Object.prototype members', () => {
+  it('are options like any other, not flags: a nullfs mount refuses them', () => {
+    for (const opt of ['constructor', 'toString', 'rconstructor']) {
+      expect(() => one({ destination: '/d', source: '/s', options: ['bind', opt] })).toThrow(`mount option "${opt}" is not a nullfs option`);
+    }
+  });
+});
+
 describe('devfs options', () => {
   it('ruleset=N becomes an include, rule= options become rules; neither reaches nmount', () => {
     const t = one({ destination: '/dev', type: 'devfs', source: 'devfs', options: ['ruleset=4', "rule=path 'bpf*' unhide", 'rule=path pf unhide mode 0600'] });

@@ -15,7 +15,7 @@ import { checkFsOptions } from './fsOptions.js';
 export { MNT } from './abi.js';
 
 /** [set?, bits]: set ORs the bits in, otherwise they are cleared. */
-const FLAGS: Record<string, [boolean, number]> = {
+export const FLAGS: Readonly<Record<string, readonly [boolean, number]>> = {
   ro: [true, MNT.RDONLY],
   rdonly: [true, MNT.RDONLY],
   rw: [false, MNT.RDONLY],
@@ -89,8 +89,13 @@ export const FREEBSD_MOUNT_OPTIONS: readonly string[] = [
   'rbind',
 ];
 
+/** The flag an option name sets or clears; own names only ("constructor" is an option, not Object's). */
+export function flagOf(opt: string): readonly [boolean, number] | undefined {
+  return Object.hasOwn(FLAGS, opt) ? FLAGS[opt] : undefined;
+}
+
 function recursiveVariant(opt: string): string | undefined {
-  return opt.startsWith('r') && FLAGS[opt.slice(1)] ? opt.slice(1) : undefined;
+  return opt.startsWith('r') && flagOf(opt.slice(1)) ? opt.slice(1) : undefined;
 }
 
 export function translateMount(m: Mount, i: number, out: MountTranslation): void {
@@ -101,7 +106,7 @@ export function translateMount(m: Mount, i: number, out: MountTranslation): void
   const devfsOpts: { ruleset?: string; rules: string[] } = { rules: [] };
   const isDevfs = m.type === 'devfs';
   for (const opt of m.options ?? []) {
-    const flag = FLAGS[opt] ?? FLAGS[recursiveVariant(opt) ?? ''];
+    const flag = flagOf(opt) ?? flagOf(recursiveVariant(opt) ?? '');
     if (flag) {
       flags = flag[0] ? flags | flag[1] : flags & ~flag[1];
       if (opt === 'sync') flags &= ~MNT.ASYNC;

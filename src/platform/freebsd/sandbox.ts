@@ -25,6 +25,7 @@ import { SZOMB, startToken } from './kinfo.js';
 import { fsKey } from './mountpoint.js';
 import { type Host, jailPids, setUpFreeBSD, signalJail, tearDownFreeBSD, unmountPatiently } from './system.js';
 import { FREEBSD_MOUNT_OPTIONS } from './mounts.js';
+import { mountRootfsFreeBSD, unmountRootfsFreeBSD } from './rootfs.js';
 import { type FreeBSDSetUp, readFreeBSDRecovery, readFreeBSDSetUp } from './saved.js';
 import { DEFAULT_RUNDIR, type FreeBSDPlan, explainedFreeBSDPlan, formatFreeBSDPlan, freebsdRecords, jailDir, planFreeBSD } from './translate.js';
 
@@ -184,6 +185,12 @@ export function makeFreeBSDSandbox(host: () => Host = defaultHost): Sandbox<Free
     },
     features() {
       return { mountOptions: [...FREEBSD_MOUNT_OPTIONS], sections: {} };
+    },
+    async mountRootfs(target, mounts) {
+      mountRootfsFreeBSD(host(), target, mounts);
+    },
+    async unmountRootfs(target) {
+      unmountRootfsFreeBSD(host(), target);
     },
   };
 }

@@ -22,6 +22,7 @@ import { MOUNT_OPTION_NAMES } from './mountOptions.js';
 import { type CgroupLayout, cgroupDirs, containerCgroupPath } from './cgroupLayout.js';
 import type { CgroupWrite } from './cgroupResources.js';
 import { RLIMITS } from './rlimits.js';
+import { mountRootfsLinux, unmountRootfsLinux } from './rootfs.js';
 import type { Seccomp } from './seccomp.js';
 import { type LinuxSetUp, readLinuxRecovery, readLinuxSetUp } from './saved.js';
 import { capabilityRecords, seccompFor, translateLinux } from './translate.js';
@@ -189,6 +190,12 @@ export const linuxSandbox: Sandbox<LinuxPlan, LinuxSetUp> = {
   },
   exitReason(record) {
     return oomKilled(cgroupOf(record));
+  },
+  mountRootfs(target, mounts) {
+    return mountRootfsLinux(target, mounts);
+  },
+  unmountRootfs(target) {
+    return unmountRootfsLinux(target);
   },
   explain(plan, policy) {
     // The host's own last capability where there is one (this can run on any OS).

@@ -6,7 +6,7 @@
  */
 import type { PlanRecord } from '../../../src/backend/protocol.js';
 import type { ContainerRecord } from '../../../src/backend/record.js';
-import type { BackendFeatures, ExecRecords, Prepared, Sandbox } from '../../../src/backend/sandbox.js';
+import type { BackendFeatures, ExecRecords, Prepared, RootfsMount, Sandbox } from '../../../src/backend/sandbox.js';
 import { RuntimeError } from '../../../src/core/errors.js';
 import type { HostPolicy } from '../../../src/plan/policy.js';
 import type { ContainerPlan, ProcessPlan } from '../../../src/plan/types.js';
@@ -39,6 +39,8 @@ export class FakeSandbox implements Sandbox<FakePlan, FakeSetUp> {
   /** setUp makes its jail and then fails, as a setUp that dies half-way without undoing (the worst case). */
   setUpLeavesJail = false;
   exitReasonText: string | undefined;
+  /** Container roots mounted through mountRootfs: what is stacked on each target, in order. */
+  readonly rootfs = new Map<string, RootfsMount[]>();
   private nextJid = 1;
 
   constructor(private readonly host: FakeHost) {}
@@ -151,5 +153,15 @@ export class FakeSandbox implements Sandbox<FakePlan, FakeSetUp> {
 
   features(): BackendFeatures {
     return { mountOptions: ['bind'], sections: {} };
+  }
+
+  async mountRootfs(target: string, mounts: readonly RootfsMount[]): Promise<void> {
+    this.call('mountRootfs', `${target} ${mounts.map((m) => `${m.type}:${m.source}`).join(',')}`);
+    this.rootfs.set(target, [...mounts]);
+  }
+
+  async unmountRootfs(target: string): Promise<void> {
+    this.call('unmountRootfs', target);
+    this.rootfs.delete(target);
   }
 }
