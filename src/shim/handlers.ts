@@ -37,6 +37,8 @@ export interface TaskDeps {
   mount?: (bundle: string, mounts: readonly Mount[]) => Promise<void>;
   unmount?: (bundle: string) => Promise<void>;
   open?: (p: StdioPaths, meta: LoggerMeta) => OpenStdio | Promise<OpenStdio>;
+  /** The shim's -namespace (a binary:// logger's CONTAINER_NAMESPACE; containerd 1.6 sends Create none). */
+  namespace?: string;
 }
 
 const STATUS: Record<string, TaskStatus> = {
@@ -76,7 +78,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr };
       let stdio: OpenStdio | undefined;
       try {
-        const opened = await (deps.open ?? openStdio)(io, { id: req.id, namespace: call.namespace ?? '', signal: call.signal, log: ctx.log });
+        const opened = await (deps.open ?? openStdio)(io, { id: req.id, namespace: deps.namespace || call.namespace || '', signal: call.signal, log: ctx.log });
         stdio = opened;
         let helper: HelperChannel | undefined;
         const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
