@@ -1,8 +1,8 @@
 /**
  * The Task service over the runtime library, in this process: Create, Start,
- * State, Kill, Delete, Wait, Pids, Pause, Resume, Connect and Shutdown.
- * Events go out in the order containerd requires (create → start → exit →
- * delete). Exec, IO beyond fifos, terminals, Update, Stats and Checkpoint
+ * State, Kill, Delete, Wait, Pids, Pause, Resume, Connect and Shutdown;
+ * Update, Stats and Checkpoint are resources.ts's. Events go out in the order
+ * containerd requires (create → start → exit → delete). Exec and terminals
  * answer Unimplemented for now.
  */
 import { RuntimeError } from '../core/errors.js';
@@ -19,8 +19,10 @@ import * as ev from './proto/events.js';
 import type { Init, MessageType } from './proto/message.js';
 import { type Mount, TaskStatus } from './proto/task.js';
 import { timestamp } from './proto/wkt.js';
+import type { LoggerMeta } from './loggers.js';
+import { resourceHandlers } from './resources.js';
 import { mountBundleRootfs, unmountBundleRootfs } from './rootfs.js';
-import { type OpenStdio, openStdio } from './stdio.js';
+import { type OpenStdio, type StdioPaths, openStdio } from './stdio.js';
 import { Task } from './task.js';
 import type { TaskHandlers } from './taskApi.js';
 import { Code, StatusError, unimplemented } from './ttrpc/status.js';
@@ -34,7 +36,9 @@ export interface TaskDeps {
   shutdown(): void;
   mount?: (bundle: string, mounts: readonly Mount[]) => Promise<void>;
   unmount?: (bundle: string) => Promise<void>;
-  open?: typeof openStdio;
+  open?: (p: StdioPaths, meta: LoggerMeta) => OpenStdio | Promise<OpenStdio>;
+  /** The shim's -namespace (a binary:// logger's CONTAINER_NAMESPACE; containerd 1.6 sends Create none). */
+  namespace?: string;
 }
 
 const STATUS: Record<string, TaskStatus> = {
@@ -65,7 +69,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
 
   return {
     tasks,
-    async Create(req) {
+    ...resourceHandlers(ctx, (id) => get(id).id),
+    async Create(req, call) {
       if (req.terminal) throw unimplemented('terminal: not implemented yet');
       if (req.checkpoint) throw unimplemented('checkpoint restore is not implemented');
       if (tasks.has(req.id)) throw new StatusError(Code.AlreadyExists, `container ${req.id}: already exists`);
@@ -73,7 +78,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr };
       let stdio: OpenStdio | undefined;
       try {
-        const opened = (deps.open ?? openStdio)(io);
+        const opened = await (deps.open ?? openStdio)(io, { id: req.id, namespace: deps.namespace || call.namespace || '', signal: call.signal, log: ctx.log });
         stdio = opened;
         let helper: HelperChannel | undefined;
         const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
@@ -83,7 +88,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
         publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io: { ...io, terminal: false }, pid: t.pid });
         return { pid: t.pid };
       } catch (err) {
-        stdio?.closeStdin();
+        await stdio?.close(true);
         if (req.rootfs.length) await unmount(req.bundle).catch((e: Error) => ctx.log.warn(`${req.id}: unmounting the rootfs: ${e.message}`));
         if (err instanceof RuntimeError) throw new RuntimeError(err.code, `OCI runtime create failed: ${err.message}`, err.details);
         throw err;
@@ -127,6 +132,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       const t = get(req.id, req.execId);
       await deleteContainer(ctx, t.id, !t.started || t.exit !== undefined);
       const e = await t.exited; // the helper ends with its init, which delete has killed
+      await t.stdio.close();
       if (t.mounted) await unmount(t.bundle);
       tasks.delete(t.id);
       publishExit(t);

@@ -33,6 +33,7 @@ export async function serve(flags: ShimFlags, ready: (error?: string) => void): 
     });
     const handlers = taskHandlers({
       ctx,
+      namespace: flags.namespace,
       publish(type, event) {
         const sent = publisher.publish(type, event).catch((e: Error) => log.warn(`publishing ${type.name}: ${e.message}`));
         pending = pending.then(() => sent);

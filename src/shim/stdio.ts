@@ -7,12 +7,14 @@
  * fifo into a pipe, so the container reads EOF when containerd's writer
  * closes (or at CloseIO). Until Start, the shim holds a writer of its own:
  * containerd's open of its end completes only once ours exists, and a read
- * before it had would see a spurious EOF.
+ * before it had would see a spurious EOF. A `binary://` or `file://` stdout
+ * (and with it stderr) is loggers.ts's.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Writable } from 'node:stream';
-import { unimplemented } from './ttrpc/status.js';
+import { type LoggerMeta, openOutput } from './loggers.js';
+import { Code, StatusError } from './ttrpc/status.js';
 
 export interface StdioPaths {
   stdin: string;
@@ -30,16 +32,18 @@ export interface OpenStdio {
   started(): void;
   /** CloseIO: the container reads EOF. */
   closeStdin(): void;
+  /** Delete, or a failed Create (`now`): stdin closed, a logger ended, nothing left open. */
+  close(now?: boolean): Promise<void>;
 }
 
 function pathOf(uri: string, name: string): string {
   if (uri.startsWith('/')) return uri;
   if (uri.startsWith('fifo://')) return uri.slice('fifo://'.length);
-  // binary:// loggers and file:// are part of the IO work still to come.
-  throw unimplemented(`${name} ${JSON.stringify(uri)}: only fifo paths are supported`);
+  throw new StatusError(Code.InvalidArgument, `${name} ${JSON.stringify(uri)}: not a fifo path (a file:// or binary:// stdout takes stderr with it)`);
 }
 
-export function openStdio(p: StdioPaths): OpenStdio {
+export async function openStdio(p: StdioPaths, meta: LoggerMeta): Promise<OpenStdio> {
+  const logger = await openOutput(p.stdout, meta);
   const opened: number[] = [];
   const release = () => {
     for (const fd of opened.splice(0)) {
@@ -71,7 +75,13 @@ export function openStdio(p: StdioPaths): OpenStdio {
       fs.closeSync(holder);
       holder = undefined;
     };
-    const fds: OpenStdio['fds'] = [stdin, output(p.stdout, 'stdout'), output(p.stderr, 'stderr')];
+    const fds: OpenStdio['fds'] = [stdin, logger?.stdout ?? output(p.stdout, 'stdout'), logger?.stderr ?? output(p.stderr, 'stderr')];
+    const closeStdin = () => {
+      dropHolder();
+      source?.unpipe();
+      source?.destroy();
+      sink?.end();
+    };
     return {
       fds,
       attach(s) {
@@ -80,19 +90,23 @@ export function openStdio(p: StdioPaths): OpenStdio {
         s.on('error', () => {}); // the container closed its stdin: nothing to deliver
         source.pipe(s);
       },
-      release,
+      release() {
+        release();
+        logger?.release();
+      },
       started: dropHolder,
-      closeStdin() {
-        dropHolder();
-        source?.unpipe();
-        source?.destroy();
-        sink?.end();
+      closeStdin,
+      async close(now) {
+        closeStdin();
+        release();
+        await logger?.close(now);
       },
     };
   } catch (err) {
     release();
     source?.destroy();
     if (holder !== undefined) fs.closeSync(holder);
+    await logger?.close(true);
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import { RuntimeError, unsupported } from '../../core/errors.js';
 import { controllerDir } from './cgroupLayout.js';
 import { planResources } from './cgroupResources.js';
 import { type CgroupState, hostLayout } from './cgroups.js';
+import { statsFromFiles } from './cgroupStats.js';
 
 export function updateCgroup(cg: CgroupState, resources: Record<string, unknown>): void {
   const layout = hostLayout();
@@ -30,23 +31,8 @@ function read(dir: string | undefined, file: string): string | undefined {
   }
 }
 
-const n = (s: string | undefined) => (s === undefined || s === 'max' ? 0 : Number(s));
-
 export function cgroupStats(cg: CgroupState): Record<string, unknown> {
   const layout = hostLayout();
-  const dir = (c: string) => controllerDir(layout, cg.path, cg.mode === 'v2' ? '' : c);
   const v2 = cg.mode === 'v2';
-  const cpuTotal = v2
-    ? n(read(dir('cpu'), 'cpu.stat')?.match(/usage_usec (\d+)/)?.[1]) * 1000
-    : n(read(dir('cpuacct'), 'cpuacct.usage'));
-  return {
-    cpu: { usage: { total: cpuTotal } },
-    memory: {
-      usage: {
-        usage: n(read(dir('memory'), v2 ? 'memory.current' : 'memory.usage_in_bytes')),
-        limit: n(read(dir('memory'), v2 ? 'memory.max' : 'memory.limit_in_bytes')),
-      },
-    },
-    pids: { current: n(read(dir('pids'), 'pids.current')), limit: n(read(dir('pids'), 'pids.max')) },
-  };
+  return statsFromFiles((controller, file) => read(controllerDir(layout, cg.path, v2 ? '' : controller), file), v2);
 }

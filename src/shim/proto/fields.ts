@@ -28,6 +28,12 @@ function writeScalar(w: Writer, kind: Scalar, v: unknown, where: string): void {
       w.varint(v ? 1 : 0);
       return;
     default: {
+      // A uint64 past 2^53 goes out exactly when the double holds it exactly (cgroup v1's
+      // "no limit", 2^63-4096, does): varint's division by 128 is exact for any integral double.
+      if (kind === 'uint64' && typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 64) {
+        w.varint(v);
+        return;
+      }
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(where, 'expected an integer');
       if (kind === 'uint32' && (v < 0 || v > U32)) fail(where, `${v} out of uint32 range`);
       if ((kind === 'int32' || kind === 'enum') && (v < -0x8000_0000 || v > 0x7fff_ffff)) fail(where, `${v} out of int32 range`);

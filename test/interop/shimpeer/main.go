@@ -5,6 +5,8 @@
 //	shimpeer golden          print reference encodings of Task API, event and ttrpc messages (JSON)
 //	shimpeer client SOCKET   call a Task service at SOCKET as containerd does and print what came back (JSON)
 //	shimpeer events SOCKET N serve containerd's events Forward at SOCKET, print N envelopes (JSON lines), exit
+//	shimpeer metrics-golden  print reference encodings of cgroup metrics and Update's resources Any (JSON)
+//	shimpeer update ADDRESS NS ID JSON  ask containerd (gRPC at ADDRESS) to update a task's LinuxResources
 package main
 
 import (
@@ -36,6 +38,13 @@ func main() {
 			usage()
 		}
 		err = serveEvents(os.Args[2], n)
+	case "metrics-golden":
+		err = printMetricsGolden()
+	case "update":
+		if len(os.Args) != 6 {
+			usage()
+		}
+		err = runUpdate(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
 	default:
 		usage()
 	}
@@ -46,7 +55,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: shimpeer golden | client SOCKET | events SOCKET N")
+	fmt.Fprintln(os.Stderr, "usage: shimpeer golden | client SOCKET | events SOCKET N | metrics-golden | update ADDRESS NS ID JSON")
 	os.Exit(2)
 }
 

@@ -30,6 +30,7 @@ async function setUp() {
     release: () => log.push('stdio released'),
     started: () => stdin.push('started'),
     closeStdin: () => stdin.push('closed'),
+    close: async (now) => void stdin.push(now ? 'closed now' : 'closed at delete'),
   });
   let shutdowns = 0;
   const deps: TaskDeps = {
@@ -125,10 +126,11 @@ describe('shim Task handlers', () => {
   });
 
   it('a failed create is reported as runc reports it and leaves nothing behind', async () => {
-    const { host, h, log, create } = await setUp();
+    const { host, h, log, stdin, create } = await setUp();
     host.script = { errorAt: 'hooks' };
     const e = await err(() => create());
     expect(e?.message).toBe('OCI runtime create failed: helper failed at hooks');
+    expect(stdin).toEqual(['closed now']); // a logger is killed, not given a grace
     expect(log).toContain('unmount');
     expect(log).toContain('stdio released');
     expect(host.leftovers()).toEqual({ processes: [], jails: [], dirs: [] });
@@ -146,5 +148,6 @@ describe('shim Task handlers', () => {
     await h.Kill!({ id: 'c1', execId: '', signal: 15, all: true }, call);
     expect((await h.Wait!(ids('c1'), call)).exitStatus).toBe(143);
     await h.Delete!(ids('c1'), call);
+    expect(stdin.at(-1)).toBe('closed at delete');
   });
 });
