@@ -120,7 +120,7 @@ describe('Create\'s rootfs on FreeBSD', () => {
 
 describe('a container under the shim with the FreeBSD backend', () => {
   const call = {} as CallContext;
-  const stdio = (): OpenStdio => ({ fds: [0, 1, 2], attach() {}, release() {}, started() {}, closeStdin() {} });
+  const stdio = (): OpenStdio => ({ fds: [0, 1, 2], attach() {}, release() {}, started() {}, closeStdin() {}, close: async () => {} });
 
   async function shim() {
     const fh = new FakeHost();

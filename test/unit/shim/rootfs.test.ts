@@ -24,7 +24,7 @@ afterEach(() => {
 async function setUp() {
   const host = new FakeHost();
   const ctx = await host.context();
-  const stdio = (): OpenStdio => ({ fds: [0, 1, 2], attach() {}, release() {}, started() {}, closeStdin() {} });
+  const stdio = (): OpenStdio => ({ fds: [0, 1, 2], attach() {}, release() {}, started() {}, closeStdin() {}, close: async () => {} });
   const h = taskHandlers({ ctx, publish() {}, spawnHelper: (n) => host.spawnHelper(n), shutdown() {}, open: stdio });
   const bundle = makeBundle();
   dirs.push(bundle, host.root);
