@@ -29,6 +29,8 @@ export interface CreateOptions {
   noPivot?: boolean | undefined;
   noNewKeyring?: boolean | undefined;
   policy?: HostPolicy | undefined;
+  /** The caller sets the relayed pty's size itself (the shim's ResizePty; HelperChannel.resize). */
+  winsizeChannel?: boolean | undefined;
 }
 
 export interface Created {
@@ -43,7 +45,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
   if (ctx.store.exists(id)) throw alreadyExists();
   const { bundle, spec } = await readBundle(opts.bundle);
-  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run');
+  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run', opts.winsizeChannel);
   if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
     throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
   }

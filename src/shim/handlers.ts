@@ -2,8 +2,9 @@
  * The Task service over the runtime library, in this process: Create, Start,
  * State, Kill, Delete, Wait, Pids, Pause, Resume, Connect and Shutdown.
  * Events go out in the order containerd requires (create → start → exit →
- * delete). Exec, IO beyond fifos, terminals, Update, Stats and Checkpoint
- * answer Unimplemented for now.
+ * delete). Exec'd processes (requests with an exec_id) are execs.ts's;
+ * ResizePty and terminals go through the helper's relay. IO beyond fifos,
+ * Update, Stats and Checkpoint answer Unimplemented for now.
  */
 import { RuntimeError } from '../core/errors.js';
 import type { RuntimeContext } from '../runtime/context.js';
@@ -18,12 +19,15 @@ import { state } from '../runtime/state.js';
 import * as ev from './proto/events.js';
 import type { Init, MessageType } from './proto/message.js';
 import { type Mount, TaskStatus } from './proto/task.js';
-import { timestamp } from './proto/wkt.js';
+import { packAny, timestamp } from './proto/wkt.js';
+import { execHandlers } from './execs.js';
+import { ProcessDetails } from './proto/details.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { type OpenStdio, openStdio } from './stdio.js';
 import { Task } from './task.js';
 import type { TaskHandlers } from './taskApi.js';
 import { Code, StatusError, unimplemented } from './ttrpc/status.js';
+import { resizePty } from './tty.js';
 
 export interface TaskDeps {
   ctx: RuntimeContext;
@@ -51,8 +55,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
   const mount = deps.mount ?? mountRootfs;
   const unmount = deps.unmount ?? unmountRootfs;
   const now = () => ctx.clock.now();
-  const get = (id: string, execId = ''): Task => {
-    if (execId) throw unimplemented('exec processes are not implemented');
+  const execs = execHandlers(deps);
+  const get = (id: string): Task => {
     const t = tasks.get(id);
     if (!t) throw new StatusError(Code.NotFound, `container ${id}: not found`);
     return t;
@@ -66,21 +70,20 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
   return {
     tasks,
     async Create(req) {
-      if (req.terminal) throw unimplemented('terminal: not implemented yet');
       if (req.checkpoint) throw unimplemented('checkpoint restore is not implemented');
       if (tasks.has(req.id)) throw new StatusError(Code.AlreadyExists, `container ${req.id}: already exists`);
       await mount(req.bundle, req.rootfs);
-      const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr };
+      const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, terminal: req.terminal };
       let stdio: OpenStdio | undefined;
       try {
         const opened = (deps.open ?? openStdio)(io);
         stdio = opened;
         let helper: HelperChannel | undefined;
         const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
-        const { record } = await create({ ...ctx, spawnHelper }, { id: req.id, bundle: req.bundle }, 'run');
+        const { record } = await create({ ...ctx, spawnHelper }, { id: req.id, bundle: req.bundle, winsizeChannel: req.terminal }, 'run');
         const t = new Task(req.id, req.bundle, record.pid, io, opened, req.rootfs.length > 0, helper as HelperChannel, now, publishExit);
         tasks.set(req.id, t);
-        publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io: { ...io, terminal: false }, pid: t.pid });
+        publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io, pid: t.pid });
         return { pid: t.pid };
       } catch (err) {
         stdio?.closeStdin();
@@ -92,7 +95,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       }
     },
     async Start(req) {
-      const t = get(req.id, req.execId);
+      const t = get(req.id);
+      if (req.execId) return execs.start(t, execs.get(t, req.execId));
       await start(ctx, t.id);
       t.stdio.started();
       t.started = true;
@@ -101,7 +105,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       return { pid: t.pid };
     },
     State(req) {
-      const t = get(req.id, req.execId);
+      const t = get(req.id);
+      if (req.execId) return execs.state(t, execs.get(t, req.execId));
       const status = t.exit ? TaskStatus.STOPPED : (STATUS[state(ctx, t.id).status] ?? TaskStatus.UNKNOWN);
       return {
         id: t.id,
@@ -114,18 +119,23 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       };
     },
     async Kill(req) {
-      const t = get(req.id, req.execId);
+      const t = get(req.id);
+      if (req.execId) return execs.kill(execs.get(t, req.execId), req.signal);
       if (t.exit && !req.all) throw new StatusError(Code.NotFound, 'process already finished');
       await kill(ctx, t.id, String(req.signal), req.all);
       return {};
     },
     async Wait(req) {
-      const e = await get(req.id, req.execId).exited;
+      const t = get(req.id);
+      const e = await (req.execId ? execs.get(t, req.execId) : t).exited;
       return { exitStatus: e.status, exitedAt: timestamp(e.at) };
     },
     async Delete(req) {
-      const t = get(req.id, req.execId);
-      await deleteContainer(ctx, t.id, !t.started || t.exit !== undefined);
+      const t = get(req.id);
+      if (req.execId) return execs.delete(t, execs.get(t, req.execId));
+      const force = !t.started || t.exit !== undefined;
+      if (force) await execs.killAll(t); // their exits go out before the init's delete, as runc's shim does
+      await deleteContainer(ctx, t.id, force);
       const e = await t.exited; // the helper ends with its init, which delete has killed
       if (t.mounted) await unmount(t.bundle);
       tasks.delete(t.id);
@@ -134,7 +144,15 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       return { pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) };
     },
     async Pids(req) {
-      return { processes: (await pids(ctx, get(req.id).id)).map((pid) => ({ pid })) };
+      const t = get(req.id);
+      // The helpers' relaying parent halves joined the cgroup or jail before they forked: not the container's.
+      const relays = new Set([t.helper.pid, ...[...t.execs.values()].map((e) => e.helper?.pid)]);
+      const byPid = new Map([...t.execs.values()].filter((e) => e.started).map((e) => [e.pid, e.id]));
+      const info = (pid: number) => {
+        const execId = byPid.get(pid);
+        return execId === undefined ? undefined : packAny(ProcessDetails, { execId });
+      };
+      return { processes: (await pids(ctx, t.id)).filter((pid) => !relays.has(pid)).map((pid) => ({ pid, info: info(pid) })) };
     },
     async Pause(req) {
       await pause(ctx, get(req.id).id);
@@ -147,9 +165,16 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       return {};
     },
     CloseIO(req) {
-      const t = get(req.id, req.execId);
-      if (req.stdin) t.stdio.closeStdin();
+      const t = get(req.id);
+      if (req.stdin) (req.execId ? execs.get(t, req.execId).stdio : t.stdio)?.closeStdin();
       return {};
+    },
+    async Exec(req) {
+      return execs.exec(get(req.id), req);
+    },
+    ResizePty(req) {
+      const t = get(req.id);
+      return resizePty(req.execId ? execs.get(t, req.execId) : t, req.width, req.height);
     },
     Connect(req) {
       return { shimPid: process.pid, taskPid: tasks.get(req.id)?.pid ?? 0, version: '' };

@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:os';
 import type { HelperChannel, HelperExit } from '../runtime/helper.js';
+import type { ExecProcess } from './execProcess.js';
 import type { OpenStdio, StdioPaths } from './stdio.js';
 
 export interface Exit {
@@ -26,15 +27,18 @@ export class Task {
   started = false;
   exitPublished = false;
   readonly exited: Promise<Exit>;
+  /** Its exec'd processes by exec id (execs.ts). */
+  readonly execs = new Map<string, ExecProcess>();
 
   constructor(
     readonly id: string,
     readonly bundle: string,
     readonly pid: number,
-    readonly io: StdioPaths,
+    readonly io: StdioPaths & { terminal: boolean },
     readonly stdio: OpenStdio,
     readonly mounted: boolean,
-    helper: HelperChannel,
+    /** The init's helper: its parent half relays the exit (and the terminal: ResizePty). */
+    readonly helper: HelperChannel,
     now: () => number,
     onExit: (t: Task) => void,
   ) {
