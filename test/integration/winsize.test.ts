@@ -5,15 +5,22 @@
  * `stty size` inside; malformed records are ignored, an over-long one ends
  * the channel but not the relay, and the exit status still comes through.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { HelperRecord } from '../../src/backend/protocol.js';
 import { Helper } from '../../src/runtime/helper.js';
 import { isRoot } from './harness.js';
+
+const spawned: Helper[] = [];
+afterEach(() => {
+  // A failed test leaves no relay behind (its process gets SIGHUP when the master closes).
+  for (const h of spawned.splice(0)) if (h.child.exitCode === null && h.child.signalCode === null) h.kill();
+});
 
 const SCRIPT = 'stty size; for i in 1 2 3; do read x; stty size; done; exit 5';
 
 function spawnRelay(extra: HelperRecord[]) {
   const helper = Helper.spawn(0, { stdio: ['pipe', 'pipe', 'pipe'], detached: false });
+  spawned.push(helper);
   let out = '';
   helper.child.stdout?.setEncoding('utf8');
   helper.child.stdout?.on('data', (s: string) => (out += s.replace(/\r/g, '')));
