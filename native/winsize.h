@@ -22,8 +22,8 @@ struct winsize_channel {
 void winsize_channel_read(struct winsize_channel *c, int master);
 
 /* Parses one record without its newline: 0 and the size when it is
- * `winsize R C` with R and C in 1..65535 (decimal, no sign, no leading
- * zeros beyond "0"), -1 otherwise. */
+ * `winsize R C` with R and C in 1..65535 (plain decimal: no sign, no
+ * leading zero), -1 otherwise. */
 int winsize_parse(const char *line, size_t n, unsigned short *rows, unsigned short *cols);
 
 #endif

@@ -8,7 +8,7 @@
 import type { Process } from '../plan/spec.js';
 import type { HelperChannel } from '../runtime/helper.js';
 import type { OpenStdio, StdioPaths } from './stdio.js';
-import { type Exit, exitStatus } from './task.js';
+import { type Exit, exitStatus } from './exit.js';
 
 export class ExecProcess {
   pid = 0;

@@ -6,14 +6,15 @@
  * Events keep containerd's order: exec-added → exec-started → exit.
  */
 import { constants } from 'node:os';
+import type { RuntimeContext } from '../runtime/context.js';
 import type { HelperChannel } from '../runtime/helper.js';
 import { checkDocumentLabels, launchExec, processFromDocument, runningRecord } from '../runtime/execLaunch.js';
 import { ExecProcess } from './execProcess.js';
-import type { TaskDeps } from './handlers.js';
 import * as ev from './proto/events.js';
+import type { Init, MessageType } from './proto/message.js';
 import { TaskStatus } from './proto/task.js';
 import { type Any, timestamp } from './proto/wkt.js';
-import { openStdio } from './stdio.js';
+import { type OpenStdio, openStdio } from './stdio.js';
 import type { Task } from './task.js';
 import { Code, StatusError } from './ttrpc/status.js';
 
@@ -43,7 +44,15 @@ async function specProcess(spec: Any | undefined) {
   return processFromDocument(doc, 'exec spec');
 }
 
-export function execHandlers(deps: TaskDeps) {
+/** What execs need of the Task handlers' dependencies (handlers.ts TaskDeps). */
+export interface ExecDeps {
+  ctx: RuntimeContext;
+  publish<T>(type: MessageType<T>, event: Init<T>): void;
+  spawnHelper(preserveFds: number, stdio: OpenStdio): Promise<HelperChannel>;
+  open?: typeof openStdio;
+}
+
+export function execHandlers(deps: ExecDeps) {
   const { ctx, publish } = deps;
   const now = () => ctx.clock.now();
   const publishExit = (t: Task, e: ExecProcess) => {

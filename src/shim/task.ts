@@ -5,21 +5,12 @@
  * its status, or 128+signal): libuv reports it, no wait4(-1) that would
  * steal other children's exits.
  */
-import { constants } from 'node:os';
-import type { HelperChannel, HelperExit } from '../runtime/helper.js';
+import type { HelperChannel } from '../runtime/helper.js';
+import { type Exit, exitStatus } from './exit.js';
 import type { ExecProcess } from './execProcess.js';
 import type { OpenStdio, StdioPaths } from './stdio.js';
 
-export interface Exit {
-  status: number;
-  /** ms since the epoch */
-  at: number;
-}
-
-export function exitStatus(e: HelperExit): number {
-  if (e.signal) return 128 + (constants.signals[e.signal] ?? 0);
-  return e.code ?? 0;
-}
+export { type Exit, exitStatus };
 
 export class Task {
   exit: Exit | undefined;

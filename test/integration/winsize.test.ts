@@ -47,7 +47,7 @@ describe.skipIf(!isRoot)('winsize channel', () => {
     expect(ready).toEqual(['pid']);
     expect(await until(1)).toEqual(['0 0']); // no size asked, none copied (fd 0 is a pipe)
     helper.resize(33, 101);
-    helper.send([['winsize', 0, 5], ['winsize', 70000, 5], ['winsize', '7x', 5], ['winsize', 9] as unknown as HelperRecord, ['end']]);
+    helper.send([['winsize', 0, 5], ['winsize', 70000, 5], ['winsize', '7x', 5] as unknown as HelperRecord, ['winsize', 9] as unknown as HelperRecord, ['end']]);
     await settle();
     type('\n');
     expect(await until(2)).toEqual(['0 0', '33 101']);

@@ -81,7 +81,9 @@ describe('shim exec', () => {
       () => h.ResizePty!({ id: 'c1', execId: 'nope', width: 80, height: 24 }, call),
     ];
     for (const f of missing) expect((await err(f))?.message).toBe('exec nope of container c1: not found');
-    expect((await err(() => exec('e2').then(() => h.Exec!({ id: 'c9', execId: 'e1', terminal: false, stdin: '', stdout: '', stderr: '', spec: processSpec() }, call))))?.code).toBe(Code.NotFound);
+    await exec('e2');
+    const noTask = await err(() => h.Exec!({ id: 'c9', execId: 'e1', terminal: false, stdin: '', stdout: '', stderr: '', spec: processSpec() }, call));
+    expect(noTask?.code).toBe(Code.NotFound);
     const early = await err(() => h.Kill!({ id: 'c1', execId: 'e1', signal: 9, all: false }, call));
     expect([early?.code, early?.message]).toEqual([Code.FailedPrecondition, 'exec e1: not started']);
     await h.Start!(ids('c1', 'e1'), call);
@@ -114,7 +116,7 @@ describe('shim exec', () => {
   it('exec on a stopped container fails precondition, at Exec and at Start', async () => {
     const { host, h, exec } = await setUp();
     await exec('late');
-    host.exit(host.procs.get((await h.State!(ids('c1'), call)).pid)!, { code: 0, signal: null });
+    host.exit(host.procs.get((await h.State!(ids('c1'), call)).pid as number)!, { code: 0, signal: null });
     await h.Wait!(ids('c1'), call);
     const e = await err(() => exec('e1'));
     expect([e?.code, e?.message]).toEqual([Code.FailedPrecondition, 'container c1 has stopped: cannot exec in a stopped container']);
@@ -142,7 +144,7 @@ describe('shim exec', () => {
     await exec('e2');
     const p1 = (await h.Start!(ids('c1', 'e1'), call)).pid as number;
     await h.Start!(ids('c1', 'e2'), call);
-    host.exit(host.procs.get((await h.State!(ids('c1'), call)).pid)!, { code: 0, signal: null }); // no pid namespace: the execs live on
+    host.exit(host.procs.get((await h.State!(ids('c1'), call)).pid as number)!, { code: 0, signal: null }); // no pid namespace: the execs live on
     await h.Wait!(ids('c1'), call);
     await h.Delete!(ids('c1'), call);
     expect(host.procs.get(p1)?.signals).toEqual([9]);

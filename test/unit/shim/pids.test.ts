@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessDetails } from '../../../src/shim/proto/details.js';
+import { PidsResponse } from '../../../src/shim/proto/task.js';
 import { unpackAny } from '../../../src/shim/proto/wkt.js';
 import { call, ids, shimFixture } from './shimFakes.js';
 
@@ -29,11 +30,12 @@ describe('shim Pids', () => {
     // The backend does list them (as the cgroup and the jail do).
     const record = ctx.store.load('c1');
     expect(host.sandbox.listPids(record).sort()).toEqual([init, e1, ...(relays as number[])].sort());
-    const { processes } = await h.Pids!({ id: 'c1' }, call);
+    // As containerd reads it: through the wire codec.
+    const { processes } = PidsResponse.decode(PidsResponse.encode(await h.Pids!({ id: 'c1' }, call)));
     expect(processes.map((p) => p.pid).sort()).toEqual([init, e1].sort());
     expect(processes.find((p) => p.pid === init)?.info).toBeUndefined();
     const info = processes.find((p) => p.pid === e1)?.info;
     expect(info?.typeUrl).toBe('containerd.runc.v1.ProcessDetails');
-    expect(unpackAny(ProcessDetails, info!)).toEqual({ execId: 'e1' });
+    expect(info && unpackAny(ProcessDetails, info)).toEqual({ execId: 'e1' });
   });
 });
