@@ -18,7 +18,7 @@ import { runHooks } from './hookList.js';
 import { validateId } from './ids.js';
 import { killInit } from './liveness.js';
 import { OCI_VERSION, hookState } from './ociState.js';
-import { terminalRecords } from './terminal.js';
+import { relayFork, terminalRecords } from './terminal.js';
 
 export interface CreateOptions {
   id: string;
@@ -92,7 +92,8 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     record.sandbox = setup;
     ctx.store.save(record);
     helper = await ctx.spawnHelper(preserveFds);
-    helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...sandbox.records(prepared.plan, setup)]));
+    const body = sandbox.records(prepared.plan, setup);
+    helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
     ctx.store.save(record);

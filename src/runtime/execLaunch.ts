@@ -18,7 +18,7 @@ import { currentStatus } from './liveness.js';
 import { checkPreservedFds } from './preservedFds.js';
 import { check } from './status.js';
 import type { ContainerRecord } from './store.js';
-import { terminalRecords } from './terminal.js';
+import { relayFork, terminalRecords } from './terminal.js';
 
 export interface ExecLaunch {
   proc: Process;
@@ -70,7 +70,7 @@ export async function launchExec(ctx: RuntimeContext, record: ContainerRecord, l
   const planned = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
   for (const w of planned.warnings) ctx.log.warn(`${id}: exec: ${w}`);
   const helper = await ctx.spawnHelper(preserveFds);
-  helper.send(helperPlan({ mode: l.mode, exec: true, preserveFds }, [...terminal, ...planned.records]));
+  helper.send(helperPlan({ mode: l.mode, exec: true, preserveFds }, [...terminal, ...relayFork(terminal, planned.records), ...planned.records]));
   let pid = 0;
   for (;;) {
     const m = await helper.next();

@@ -31,3 +31,14 @@ export function terminalRecords(
   if (winsizeChannel && !consoleSocket) records.push(['winsize-channel']);
   return records;
 }
+
+/**
+ * The relaying parent half (a terminal without a console socket) waits for
+ * the process as its child: the plan needs `fork`. The Linux backend forks
+ * for a pid namespace (and always for exec); FreeBSD's does not, so the
+ * record is added once when the backend's records lack it.
+ */
+export function relayFork(terminal: readonly PlanRecord[], body: readonly PlanRecord[]): PlanRecord[] {
+  const relayed = terminal.some((r) => r[0] === 'terminal') && !terminal.some((r) => r[0] === 'console-socket');
+  return relayed && !body.some((r) => r[0] === 'fork') ? [['fork']] : [];
+}
