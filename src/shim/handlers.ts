@@ -13,15 +13,14 @@ import { deleteContainer } from '../runtime/delete.js';
 import type { HelperChannel } from '../runtime/helper.js';
 import { kill } from '../runtime/kill.js';
 import { pause, resume } from '../runtime/pause.js';
-import { pids } from '../runtime/ps.js';
 import { start } from '../runtime/start.js';
 import { state } from '../runtime/state.js';
 import * as ev from './proto/events.js';
 import type { Init, MessageType } from './proto/message.js';
 import { type Mount, TaskStatus } from './proto/task.js';
-import { packAny, timestamp } from './proto/wkt.js';
+import { timestamp } from './proto/wkt.js';
 import { execHandlers } from './execs.js';
-import { ProcessDetails } from './proto/details.js';
+import { taskPids } from './pids.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { type OpenStdio, openStdio } from './stdio.js';
 import { Task } from './task.js';
@@ -143,16 +142,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       publish(ev.TaskDelete, { containerId: t.id, id: t.id, pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) });
       return { pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) };
     },
-    async Pids(req) {
-      const t = get(req.id);
-      // The helpers' relaying parent halves joined the cgroup or jail before they forked: not the container's.
-      const relays = new Set([t.helper.pid, ...[...t.execs.values()].map((e) => e.helper?.pid)]);
-      const byPid = new Map([...t.execs.values()].filter((e) => e.started).map((e) => [e.pid, e.id]));
-      const info = (pid: number) => {
-        const execId = byPid.get(pid);
-        return execId === undefined ? undefined : packAny(ProcessDetails, { execId });
-      };
-      return { processes: (await pids(ctx, t.id)).filter((pid) => !relays.has(pid)).map((pid) => ({ pid, info: info(pid) })) };
+    Pids(req) {
+      return taskPids(ctx, get(req.id));
     },
     async Pause(req) {
       await pause(ctx, get(req.id).id);
