@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Containerd, IMAGE, SHIM, startContainerd } from './containerd.js';
 import { isRoot, waitFor } from './harness.js';
 
@@ -39,6 +39,10 @@ describe.skipIf(!isRoot || !haveTools)('containerd-shim-runj-v1: exec and termin
   });
   afterAll(async () => {
     await c?.stop();
+  });
+  const undo: (() => void)[] = [];
+  afterEach(() => {
+    for (const f of undo.splice(0)) f();
   });
 
   /**
@@ -92,9 +96,21 @@ describe.skipIf(!isRoot || !haveTools)('containerd-shim-runj-v1: exec and termin
 
   it('ctr task exec: the exit status, stdout and stderr, stdin, a duplicate exec id; ps lists execs, not relays', async () => {
     expect(c.ctr(['run', '-d', '--runtime', SHIM, IMAGE, 'x1', 'sleep', '600']).status).toBe(0);
+    // containerd's event stream, as a client sees it: the exec's events in order.
+    const env = { ...process.env, CONTAINERD_ADDRESS: path.join(c.dir, 'containerd.sock'), CONTAINERD_NAMESPACE: c.namespace };
+    const events = spawn('ctr', ['events'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    undo.push(() => events.kill());
+    let seen = '';
+    events.stdout.setEncoding('utf8');
+    events.stdout.on('data', (s: string) => (seen += s));
+    await new Promise((r) => setTimeout(r, 300)); // subscribed
     const r = c.ctr(['task', 'exec', '--exec-id', 'e1', 'x1', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect([r.status, r.stdout]).toEqual([3, 'out\n']);
     expect(r.stderr).toContain('err');
+    await waitFor(() => /\/tasks\/exit.*"e1"/.test(seen), 10_000);
+    const e1 = seen.split('\n').filter((l) => l.includes('"e1"') || l.includes('ExecID":"e1') || l.includes('exec_id":"e1'));
+    expect(e1.map((l) => l.split(/\s+/).find((w) => w.startsWith('/tasks/')))).toEqual(['/tasks/exec-added', '/tasks/exec-started', '/tasks/exit']);
+    expect(e1[2]).toMatch(/"exit_status":3/);
     const piped = c.ctr(['task', 'exec', '--exec-id', 'e2', 'x1', 'sh', '-c', 'tr a-z A-Z; echo done'], 'from stdin\n');
     expect([piped.status, piped.stdout]).toEqual([0, 'FROM STDIN\ndone\n']);
 
