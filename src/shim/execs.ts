@@ -83,19 +83,21 @@ export function execHandlers(deps: ExecDeps) {
     async start(t: Task, e: ExecProcess) {
       if (e.starting || e.started) throw new StatusError(Code.FailedPrecondition, `exec ${e.id}: already started`);
       e.starting = true;
-      const stdio = (deps.open ?? openStdio)(e.io);
+      let stdio: OpenStdio | undefined;
       let helper: HelperChannel | undefined;
       try {
         const record = runningRecord(ctx, t.id);
-        const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, stdio));
+        const opened = (deps.open ?? openStdio)(e.io);
+        stdio = opened;
+        const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
         const launched = await launchExec({ ...ctx, spawnHelper }, record, { proc: e.proc, mode: 'run', winsizeChannel: e.terminal });
-        stdio.started();
-        e.running(launched.helper, launched.pid, stdio, now, (x) => publishExit(t, x));
+        opened.started();
+        e.running(launched.helper, launched.pid, opened, now, (x) => publishExit(t, x));
         publish(ev.TaskExecStarted, { containerId: t.id, execId: e.id, pid: e.pid });
         publishExit(t, e); // a process that ended before Start returned
         return { pid: e.pid };
       } catch (err) {
-        stdio.closeStdin();
+        stdio?.closeStdin();
         if (helper) {
           helper.kill();
           await helper.exited();
@@ -103,7 +105,7 @@ export function execHandlers(deps: ExecDeps) {
         throw err;
       } finally {
         e.starting = false;
-        stdio.release();
+        stdio?.release();
       }
     },
     state(t: Task, e: ExecProcess) {

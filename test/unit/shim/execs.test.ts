@@ -138,6 +138,16 @@ describe('shim exec', () => {
     await h.Delete!(ids('c1', 'e1'), call);
   });
 
+  it('a Start whose IO cannot be opened fails and leaves the exec deletable, nothing spawned', async () => {
+    const { host, h, exec } = await setUp();
+    await exec('e1', { stdout: 'binary:///usr/bin/logger' });
+    const helpers = host.helpers.length;
+    const e = await err(() => h.Start!(ids('c1', 'e1'), call));
+    expect(e?.code).toBe(Code.Unimplemented);
+    expect(host.helpers).toHaveLength(helpers);
+    expect(await h.Delete!(ids('c1', 'e1'), call)).toEqual({ pid: 0, exitStatus: 0, exitedAt: undefined });
+  });
+
   it('deleting the init while execs run: they are killed and their exits published before its delete', async () => {
     const { host, h, exec, events, log } = await setUp();
     await exec('e1');

@@ -9,7 +9,7 @@ import { PROCESS_TYPE_URL } from '../../../src/shim/execs.js';
 import type { Any } from '../../../src/shim/proto/wkt.js';
 import type { OpenStdio, StdioPaths } from '../../../src/shim/stdio.js';
 import type { CallContext } from '../../../src/shim/ttrpc/service.js';
-import { toStatus } from '../../../src/shim/ttrpc/status.js';
+import { toStatus, unimplemented } from '../../../src/shim/ttrpc/status.js';
 import { makeBundle } from '../fakes/bundle.js';
 import { FakeHost } from '../fakes/host.js';
 
@@ -30,6 +30,8 @@ export async function shimFixture(config: (c: Record<string, unknown>) => void =
   const log: string[] = [];
   const stdio: { io: StdioPaths; stdin: string[] }[] = [];
   const open = (io: StdioPaths): OpenStdio => {
+    // As stdio.ts: only fifo paths (and empty) are served so far.
+    for (const uri of [io.stdin, io.stdout, io.stderr]) if (uri.includes('://')) throw unimplemented(`${uri}: only fifo paths are supported`);
     const s = { io, stdin: [] as string[] };
     stdio.push(s);
     return { fds: [0, 1, 2], attach() {}, release() {}, started: () => void s.stdin.push('started'), closeStdin: () => void s.stdin.push('closed') };
@@ -47,8 +49,8 @@ export async function shimFixture(config: (c: Record<string, unknown>) => void =
   const h = taskHandlers(deps);
   const create = (terminal = false, id = 'c1') =>
     h.Create!({ id, bundle, rootfs: [], terminal, stdin: '', stdout: '/f/out', stderr: terminal ? '' : '/f/err', checkpoint: '', parentCheckpoint: '', options: undefined }, call);
-  const exec = (execId: string, over: { terminal?: boolean; spec?: Any | undefined; stdin?: string } = {}) =>
-    h.Exec!({ id: 'c1', execId, terminal: over.terminal ?? false, stdin: over.stdin ?? '', stdout: `/f/${execId}.out`, stderr: '', spec: 'spec' in over ? over.spec : processSpec() }, call);
+  const exec = (execId: string, over: { terminal?: boolean; spec?: Any | undefined; stdin?: string; stdout?: string } = {}) =>
+    h.Exec!({ id: 'c1', execId, terminal: over.terminal ?? false, stdin: over.stdin ?? '', stdout: over.stdout ?? `/f/${execId}.out`, stderr: '', spec: 'spec' in over ? over.spec : processSpec() }, call);
   /** Event names, in the order published. */
   const events = () => log.map((l) => l.split(' ')[0]);
   const cleanup = () => {
