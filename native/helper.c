@@ -142,12 +142,16 @@ static void fork_container(const struct plan *p, int sync, int *tty)
 	close(go[0]);
 	chan_send_pid(pid);
 	close(go[1]);
-	close(sync);  /* Node sees end of file once the child is done with it */
+	/* Node sees end of file once the child is done with it; with
+	 * `winsize-channel` only once the relay ends too. */
+	int control = p->mode == MODE_RUN && p->winsize_channel ? sync : -1;
+	if (control < 0)
+		close(sync);
 	if (p->mode == MODE_CREATE)
 		_exit(0);
 	if (pair[1] >= 0)
 		close(pair[1]);
-	relay_run(pid, pair[0], &old);
+	relay_run(pid, pair[0], control, &old);
 }
 
 /* While parked on the fifo the helper may be pid 1 of a new pid namespace,

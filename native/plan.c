@@ -18,7 +18,7 @@ enum kw {
 	K_CWD, K_USER, K_GROUPS, K_UMASK, K_RLIMIT, K_NO_NEW_PRIVS, K_HOOK,
 	K_EXEC, K_JOIN_ROOT, K_CGROUP_PROCS, K_CONSOLE_SOCKET, K_TERMINAL,
 	K_SECCOMP_DEFAULT, K_SECCOMP_ARCH, K_SECCOMP_FLAG, K_SECCOMP_RULE, K_UID_MAP, K_GID_MAP,
-	K_END,
+	K_WINSIZE_CHANNEL, K_END,
 };
 static const struct { const char *name; int min, max, once; } kws[] = {
 	[K_VERSION] = {"version", 1, 1, 1},     [K_MODE] = {"mode", 1, 1, 1},
@@ -43,6 +43,7 @@ static const struct { const char *name; int min, max, once; } kws[] = {
 	[K_SECCOMP_DEFAULT] = {"seccomp-default", 2, 2, 1}, [K_SECCOMP_ARCH] = {"seccomp-arch", 1, 1, 0},
 	[K_SECCOMP_FLAG] = {"seccomp-flag", 1, 1, 0}, [K_SECCOMP_RULE] = {"seccomp-rule", 4, -1, 0},
 	[K_UID_MAP] = {"uid-map", 3, 3, 0},     [K_GID_MAP] = {"gid-map", 3, 3, 0},
+	[K_WINSIZE_CHANNEL] = {"winsize-channel", 0, 0, 1},
 	[K_END] = {"end", 0, 0, 1},
 };
 
@@ -233,6 +234,7 @@ static int record(struct plan *p, char **f, size_t nf, unsigned long long *seen)
 			record_bad("size must be at least 1");
 		break;
 	}
+	case K_WINSIZE_CHANNEL: p->winsize_channel = 1; break;
 	case K_END: return 1;
 	}
 	return 0;
@@ -271,6 +273,9 @@ void plan_read(struct plan *p, int fd)
 	/* Without a console socket the parent half relays the terminal. */
 	if (p->has_terminal && !p->console_socket && (p->mode != MODE_RUN || !p->fork))
 		die("plan", 0, "\"terminal\" without \"console-socket\" needs \"mode run\" and \"fork\"");
+	/* Only a relayed terminal has a master in the parent half to resize. */
+	if (p->winsize_channel && (!p->has_terminal || p->console_socket))
+		die("plan", 0, "\"winsize-channel\" needs \"terminal\" without \"console-socket\"");
 	if (!p->has_seccomp && (p->nseccomp_archs || p->nseccomp_flags || p->nseccomp_rules))
 		die("plan", 0, "seccomp records need a \"seccomp-default\" record");
 	if (!p->argc)

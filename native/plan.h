@@ -78,6 +78,7 @@ struct plan {
 	char *console_socket;
 	int has_terminal;
 	unsigned rows, cols;
+	int winsize_channel;            /* the relay reads `winsize` records on the sync socket */
 
 	/* Linux */
 	struct ns_rec *ns;             size_t nns;

@@ -8,6 +8,7 @@
 #include "channel.h"
 #include "helper.h"
 #include "tty.h"
+#include "winsize.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@ static int wake[2] = {-1, -1};  /* SIGCHLD and SIGWINCH wake the relay's poll */
 static volatile sig_atomic_t winch;
 static struct termios saved;
 static int raw;
+static struct winsize_channel ctl = {.fd = -1};  /* `winsize-channel` */
 
 static void on_signal(int sig)
 {
@@ -145,12 +147,13 @@ static _Noreturn void relay_tty(int master)
 			winch = 0;
 			copy_winsize(master);
 		}
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{wake[0], POLLIN, 0},
 			{in_open && !inlen ? 0 : -1, POLLIN, 0},
 			{master_open ? master : -1, (short)(POLLIN | (inlen ? POLLOUT : 0)), 0},
+			{ctl.fd, POLLIN, 0},
 		};
-		if (poll(fds, 3, -1) < 0)
+		if (poll(fds, 4, -1) < 0)
 			continue;  /* EINTR: check the child again */
 		char b[64];
 		if (fds[0].revents)
@@ -176,6 +179,8 @@ static _Noreturn void relay_tty(int master)
 		}
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
 			master_open = pump_out(master, fds[2].revents);
+		if (fds[3].revents)
+			winsize_channel_read(&ctl, master);
 	}
 	/* The child is gone; what it wrote last may still be in the pty. A
 	 * process it left behind may hold the slave: stop when it is quiet. */
@@ -191,14 +196,16 @@ static _Noreturn void relay_tty(int master)
 	finish(st);
 }
 
-void relay_run(pid_t child, int tty, const sigset_t *old)
+void relay_run(pid_t child, int tty, int control, const sigset_t *old)
 {
 	child_pid = child;
 	tty_mode = tty >= 0;
-	/* Only stdio, the socketpair and the wake pipe: nothing else of the
-	 * helper's (the state dir, a console socket, preserved fds) stays open. */
-	int keep[] = {tty, wake[0], wake[1]};
-	fds_close_except(keep, 3);
+	/* Only stdio, the socketpair, the wake pipe and the window-size channel:
+	 * nothing else of the helper's (the state dir, a console socket,
+	 * preserved fds) stays open. */
+	int keep[] = {tty, wake[0], wake[1], control};
+	fds_close_except(keep, 4);
+	ctl.fd = tty_mode ? control : -1;
 	if (tty_mode) {
 		/* Raw mode from a background process group must not stop us. */
 		signal(SIGTTOU, SIG_IGN);

@@ -16,7 +16,9 @@ void relay_child(const sigset_t *old);
 /* After the fork, in the parent half: forwards signals to the container
  * process `child`; with tty >= 0 (the socketpair the child sends its pty
  * master on) relays that terminal to fds 0 and 1. Exits with the child's
- * status, or 128 + signal. */
-_Noreturn void relay_run(pid_t child, int tty, const sigset_t *old);
+ * status, or 128 + signal. `control` (-1: none) is the sync socket kept
+ * for `winsize-channel`: read once the master has arrived (the child reads
+ * nothing from the socket after it sent the master). */
+_Noreturn void relay_run(pid_t child, int tty, int control, const sigset_t *old);
 
 #endif

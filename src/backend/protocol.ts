@@ -30,6 +30,8 @@ export type PlanRecord =
   | readonly ['new-keyring']
   | readonly ['console-socket', string]
   | readonly ['terminal', rows: number, cols: number]
+  // The relaying parent half reads WinsizeRecords on the sync socket (native/README.md, "Terminal").
+  | readonly ['winsize-channel']
   // Linux
   | readonly ['ns-join', type: string, path: string]
   | readonly ['ns-new', type: string]
@@ -69,7 +71,10 @@ export type PlanRecord =
 /** Node's answer to the helper's `hooks` message. */
 export type AnswerRecord = readonly ['state-creating' | 'state-created', json: string] | readonly ['continue'];
 
-export type HelperRecord = PlanRecord | AnswerRecord;
+/** After `ready`, with `winsize-channel`: the relayed pty's new size. */
+export type WinsizeRecord = readonly ['winsize', rows: number, cols: number];
+
+export type HelperRecord = PlanRecord | AnswerRecord | WinsizeRecord;
 
 export type PlanHeader = { mode: 'create' | 'run'; preserveFds: number } & (
   | { fifoDir: string; exec?: undefined }

@@ -18,7 +18,7 @@ import { runHooks } from './hookList.js';
 import { validateId } from './ids.js';
 import { killInit } from './liveness.js';
 import { OCI_VERSION, hookState } from './ociState.js';
-import { terminalRecords } from './terminal.js';
+import { relayFork, terminalRecords } from './terminal.js';
 
 export interface CreateOptions {
   id: string;
@@ -29,6 +29,8 @@ export interface CreateOptions {
   noPivot?: boolean | undefined;
   noNewKeyring?: boolean | undefined;
   policy?: HostPolicy | undefined;
+  /** The caller sets the relayed pty's size itself (the shim's ResizePty; HelperChannel.resize). */
+  winsizeChannel?: boolean | undefined;
 }
 
 export interface Created {
@@ -43,7 +45,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
   if (ctx.store.exists(id)) throw alreadyExists();
   const { bundle, spec } = await readBundle(opts.bundle);
-  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run');
+  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run', opts.winsizeChannel);
   if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
     throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
   }
@@ -90,7 +92,8 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     record.sandbox = setup;
     ctx.store.save(record);
     helper = await ctx.spawnHelper(preserveFds);
-    helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...sandbox.records(prepared.plan, setup)]));
+    const body = sandbox.records(prepared.plan, setup);
+    helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
     ctx.store.save(record);

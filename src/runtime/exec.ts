@@ -4,21 +4,15 @@
  * own process with the command line's changes. Without --detach runj waits
  * and returns the process's exit status (128+signal when killed).
  */
-import { helperPlan } from '../backend/protocol.js';
-import { processPlan } from '../plan/build.js';
 import type { Process } from '../plan/spec.js';
 import type { RuntimeContext } from './context.js';
-import { RuntimeError, invalid, usage } from '../core/errors.js';
+import { invalid, usage } from '../core/errors.js';
 import { forwardUntilExit } from './forward.js';
-import { validateId } from './ids.js';
-import { checkPreservedFds } from './preservedFds.js';
 import { readJsonFile } from '../core/json.js';
 import { PROCESS_MAX } from '../core/readLimited.js';
 import { type LabelFlags, checkLabelFlags } from './execLabels.js';
-import { currentStatus } from './liveness.js';
-import { check } from './status.js';
 import { writeFileAtomic } from './store.js';
-import { terminalRecords } from './terminal.js';
+import { launchExec, processFromDocument, runningRecord } from './execLaunch.js';
 
 export interface ExecOptions extends LabelFlags {
   id: string;
@@ -38,9 +32,7 @@ export interface ExecOptions extends LabelFlags {
 }
 
 async function readProcessFile(file: string): Promise<Process> {
-  const doc = readJsonFile(file, { max: PROCESS_MAX, what: 'process file' });
-  const { validateProcessDocument } = await import('../plan/validate.js');
-  return validateProcessDocument(doc, file);
+  return processFromDocument(readJsonFile(file, { max: PROCESS_MAX, what: 'process file' }), file);
 }
 
 /** 4294967295 is (uid_t)-1, which setuid/setgid take as "no change": the process would stay root. */
@@ -85,33 +77,18 @@ export function processFromFlags(base: Process | undefined, o: ExecOptions): Pro
 }
 
 export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number> {
-  const id = validateId(o.id);
-  const record = ctx.store.load(id);
-  check('exec', currentStatus(ctx, record), id);
+  const record = runningRecord(ctx, o.id);
+  const { id } = record;
   for (const w of checkLabelFlags(o, ctx.policy())) ctx.log.warn(`${id}: exec: ${w}`);
   const proc = o.processFile ? await readProcessFile(o.processFile) : processFromFlags(record.execDefaults?.process, o);
   if (o.processFile && o.tty) proc.terminal = true;
-  // The file's own labels are refused (or ignored by policy) like the flags: never dropped.
-  if (o.processFile) {
-    const labels = { apparmor: proc.apparmorProfile, processLabel: proc.selinuxLabel };
-    for (const w of checkLabelFlags(labels, ctx.policy(), o.processFile)) ctx.log.warn(`${id}: exec: ${w}`);
-  }
-  const preserveFds = o.preserveFds ?? 0;
-  checkPreservedFds(preserveFds);
-  const terminal = terminalRecords(proc.terminal === true, proc.consoleSize, o.consoleSocket, !o.detach);
-  const sandbox = await ctx.backend(record.platform);
-  const planned = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
-  for (const w of planned.warnings) ctx.log.warn(`${id}: exec: ${w}`);
-  const helper = await ctx.spawnHelper(preserveFds);
-  helper.send(helperPlan({ mode: o.detach ? 'create' : 'run', exec: true, preserveFds }, [...terminal, ...planned.records]));
-  let pid = 0;
-  for (;;) {
-    const m = await helper.next();
-    if (m.type === 'pid') pid = m.pid;
-    else if (m.type === 'ready') break;
-    else if (m.type === 'error') throw new RuntimeError('EHELPER', m.msg, { stage: m.stage });
-    else if (m.type === 'eof') throw new RuntimeError('EHELPER', 'exec: the process exited before it started');
-  }
+  const { helper, pid } = await launchExec(ctx, record, {
+    proc,
+    document: o.processFile,
+    mode: o.detach ? 'create' : 'run',
+    preserveFds: o.preserveFds,
+    consoleSocket: o.consoleSocket,
+  });
   if (o.pidFile) writeFileAtomic(o.pidFile, String(pid));
   if (o.detach) {
     helper.detach();

@@ -29,6 +29,18 @@ export interface HelperChannel {
   kill(): void;
   /** Resolves with the helper's own exit status (run: the container's, relayed). */
   exited(): Promise<HelperExit>;
+  /**
+   * The relayed pty's window size (a plan with `winsize-channel`, after `ready`).
+   * Sizes outside 1..65535 are not sent: the helper would ignore them anyway.
+   */
+  resize(rows: number, cols: number): void;
+  /** The helper's own pid: in `mode run`, the parent half that waits for the process. */
+  readonly pid: number | undefined;
+}
+
+/** A size the helper's `winsize` record accepts. */
+export function validWinsize(rows: number, cols: number): boolean {
+  return [rows, cols].every((n) => Number.isInteger(n) && n >= 1 && n <= 65535);
 }
 
 export class Helper implements HelperChannel {
@@ -100,6 +112,15 @@ export class Helper implements HelperChannel {
 
   kill(): void {
     this.child.kill('SIGKILL');
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  resize(rows: number, cols: number): void {
+    if (!validWinsize(rows, cols) || this.socket.destroyed) return;
+    this.send([['winsize', rows, cols]]);
   }
 
   detach(): void {

@@ -1,9 +1,10 @@
 /**
  * The Task service over the runtime library, in this process: Create, Start,
  * State, Kill, Delete, Wait, Pids, Pause, Resume, Connect and Shutdown;
- * Update, Stats and Checkpoint are resources.ts's. Events go out in the order
- * containerd requires (create → start → exit → delete). Exec and terminals
- * answer Unimplemented for now.
+ * Update, Stats and Checkpoint are resources.ts's, exec'd processes
+ * (requests with an exec_id) execs.ts's. Events go out in the order
+ * containerd requires (create → start → exit → delete). ResizePty and
+ * terminals go through the helper's relay.
  */
 import { RuntimeError } from '../core/errors.js';
 import type { RuntimeContext } from '../runtime/context.js';
@@ -12,20 +13,22 @@ import { deleteContainer } from '../runtime/delete.js';
 import type { HelperChannel } from '../runtime/helper.js';
 import { kill } from '../runtime/kill.js';
 import { pause, resume } from '../runtime/pause.js';
-import { pids } from '../runtime/ps.js';
 import { start } from '../runtime/start.js';
 import { state } from '../runtime/state.js';
 import * as ev from './proto/events.js';
 import type { Init, MessageType } from './proto/message.js';
 import { type Mount, TaskStatus } from './proto/task.js';
 import { timestamp } from './proto/wkt.js';
+import { execHandlers } from './execs.js';
 import type { LoggerMeta } from './loggers.js';
+import { taskPids } from './pids.js';
 import { resourceHandlers } from './resources.js';
 import { mountBundleRootfs, unmountBundleRootfs } from './rootfs.js';
 import { type OpenStdio, type StdioPaths, openStdio } from './stdio.js';
 import { Task } from './task.js';
 import type { TaskHandlers } from './taskApi.js';
 import { Code, StatusError, unimplemented } from './ttrpc/status.js';
+import { resizePty } from './tty.js';
 
 export interface TaskDeps {
   ctx: RuntimeContext;
@@ -55,8 +58,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
   const mount = deps.mount ?? ((bundle: string, mounts: readonly Mount[]) => mountBundleRootfs(ctx, bundle, mounts));
   const unmount = deps.unmount ?? ((bundle: string) => unmountBundleRootfs(ctx, bundle));
   const now = () => ctx.clock.now();
-  const get = (id: string, execId = ''): Task => {
-    if (execId) throw unimplemented('exec processes are not implemented');
+  const execs = execHandlers(deps);
+  const get = (id: string): Task => {
     const t = tasks.get(id);
     if (!t) throw new StatusError(Code.NotFound, `container ${id}: not found`);
     return t;
@@ -71,21 +74,20 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
     tasks,
     ...resourceHandlers(ctx, (id) => get(id).id),
     async Create(req, call) {
-      if (req.terminal) throw unimplemented('terminal: not implemented yet');
       if (req.checkpoint) throw unimplemented('checkpoint restore is not implemented');
       if (tasks.has(req.id)) throw new StatusError(Code.AlreadyExists, `container ${req.id}: already exists`);
       await mount(req.bundle, req.rootfs);
-      const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr };
+      const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, terminal: req.terminal };
       let stdio: OpenStdio | undefined;
       try {
         const opened = await (deps.open ?? openStdio)(io, { id: req.id, namespace: deps.namespace || call.namespace || '', signal: call.signal, log: ctx.log });
         stdio = opened;
         let helper: HelperChannel | undefined;
         const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
-        const { record } = await create({ ...ctx, spawnHelper }, { id: req.id, bundle: req.bundle }, 'run');
+        const { record } = await create({ ...ctx, spawnHelper }, { id: req.id, bundle: req.bundle, winsizeChannel: req.terminal }, 'run');
         const t = new Task(req.id, req.bundle, record.pid, io, opened, req.rootfs.length > 0, helper as HelperChannel, now, publishExit);
         tasks.set(req.id, t);
-        publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io: { ...io, terminal: false }, pid: t.pid });
+        publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io, pid: t.pid });
         return { pid: t.pid };
       } catch (err) {
         await stdio?.close(true);
@@ -97,7 +99,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       }
     },
     async Start(req) {
-      const t = get(req.id, req.execId);
+      const t = get(req.id);
+      if (req.execId) return execs.start(t, execs.get(t, req.execId));
       await start(ctx, t.id);
       t.stdio.started();
       t.started = true;
@@ -106,7 +109,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       return { pid: t.pid };
     },
     State(req) {
-      const t = get(req.id, req.execId);
+      const t = get(req.id);
+      if (req.execId) return execs.state(t, execs.get(t, req.execId));
       const status = t.exit ? TaskStatus.STOPPED : (STATUS[state(ctx, t.id).status] ?? TaskStatus.UNKNOWN);
       return {
         id: t.id,
@@ -119,18 +123,23 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       };
     },
     async Kill(req) {
-      const t = get(req.id, req.execId);
+      const t = get(req.id);
+      if (req.execId) return execs.kill(execs.get(t, req.execId), req.signal);
       if (t.exit && !req.all) throw new StatusError(Code.NotFound, 'process already finished');
       await kill(ctx, t.id, String(req.signal), req.all);
       return {};
     },
     async Wait(req) {
-      const e = await get(req.id, req.execId).exited;
+      const t = get(req.id);
+      const e = await (req.execId ? execs.get(t, req.execId) : t).exited;
       return { exitStatus: e.status, exitedAt: timestamp(e.at) };
     },
     async Delete(req) {
-      const t = get(req.id, req.execId);
-      await deleteContainer(ctx, t.id, !t.started || t.exit !== undefined);
+      const t = get(req.id);
+      if (req.execId) return execs.delete(t, execs.get(t, req.execId));
+      const force = !t.started || t.exit !== undefined;
+      if (force) await execs.killAll(t); // their exits go out before the init's delete, as runc's shim does
+      await deleteContainer(ctx, t.id, force);
       const e = await t.exited; // the helper ends with its init, which delete has killed
       await t.stdio.close();
       if (t.mounted) await unmount(t.bundle);
@@ -139,8 +148,8 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       publish(ev.TaskDelete, { containerId: t.id, id: t.id, pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) });
       return { pid: t.pid, exitStatus: e.status, exitedAt: timestamp(e.at) };
     },
-    async Pids(req) {
-      return { processes: (await pids(ctx, get(req.id).id)).map((pid) => ({ pid })) };
+    Pids(req) {
+      return taskPids(ctx, get(req.id));
     },
     async Pause(req) {
       await pause(ctx, get(req.id).id);
@@ -153,9 +162,16 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       return {};
     },
     CloseIO(req) {
-      const t = get(req.id, req.execId);
-      if (req.stdin) t.stdio.closeStdin();
+      const t = get(req.id);
+      if (req.stdin) (req.execId ? execs.get(t, req.execId).stdio : t.stdio)?.closeStdin();
       return {};
+    },
+    async Exec(req) {
+      return execs.exec(get(req.id), req);
+    },
+    ResizePty(req) {
+      const t = get(req.id);
+      return resizePty(req.execId ? execs.get(t, req.execId) : t, req.width, req.height);
     },
     Connect(req) {
       return { shimPid: process.pid, taskPid: tasks.get(req.id)?.pid ?? 0, version: '' };

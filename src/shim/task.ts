@@ -5,20 +5,12 @@
  * its status, or 128+signal): libuv reports it, no wait4(-1) that would
  * steal other children's exits.
  */
-import { constants } from 'node:os';
-import type { HelperChannel, HelperExit } from '../runtime/helper.js';
+import type { HelperChannel } from '../runtime/helper.js';
+import { type Exit, exitStatus } from './exit.js';
+import type { ExecProcess } from './execProcess.js';
 import type { OpenStdio, StdioPaths } from './stdio.js';
 
-export interface Exit {
-  status: number;
-  /** ms since the epoch */
-  at: number;
-}
-
-export function exitStatus(e: HelperExit): number {
-  if (e.signal) return 128 + (constants.signals[e.signal] ?? 0);
-  return e.code ?? 0;
-}
+export { type Exit, exitStatus };
 
 export class Task {
   exit: Exit | undefined;
@@ -26,15 +18,18 @@ export class Task {
   started = false;
   exitPublished = false;
   readonly exited: Promise<Exit>;
+  /** Its exec'd processes by exec id (execs.ts). */
+  readonly execs = new Map<string, ExecProcess>();
 
   constructor(
     readonly id: string,
     readonly bundle: string,
     readonly pid: number,
-    readonly io: StdioPaths,
+    readonly io: StdioPaths & { terminal: boolean },
     readonly stdio: OpenStdio,
     readonly mounted: boolean,
-    helper: HelperChannel,
+    /** The init's helper: its parent half relays the exit (and the terminal: ResizePty). */
+    readonly helper: HelperChannel,
     now: () => number,
     onExit: (t: Task) => void,
   ) {

@@ -26,6 +26,7 @@ const cases: [PlanRecord, string][] = [
   [['new-keyring'], 'new-keyring'],
   [['console-socket', '/tmp/s.sock'], 'console-socket /tmp/s.sock'],
   [['terminal', 24, 80], 'terminal 24 80'],
+  [['winsize-channel'], 'winsize-channel'],
   [['ns-join', 'net', '/proc/9/ns/net'], 'ns-join net /proc/9/ns/net'],
   [['ns-new', 'pid'], 'ns-new pid'],
   [['join-root', 9], 'join-root 9'],
@@ -95,6 +96,10 @@ describe('helper records', () => {
   it('the hooks answer (plan.c reads it after the hooks message)', () => {
     const answer: HelperRecord[] = [['state-creating', '{"id":"c 1"}'], ['state-created', '{}'], ['continue']];
     expect(encodeRecords(answer)).toBe('state-creating {"id":"c%201"}\nstate-created {}\ncontinue\n');
+  });
+
+  it('the winsize records (the relay reads them after ready, winsize.c)', () => {
+    expect(encodeRecords([['winsize', 40, 120]])).toBe('winsize 40 120\n');
   });
 
   it('formatRecord shows the fields unencoded, as runj check prints them', () => {

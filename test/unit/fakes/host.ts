@@ -68,6 +68,11 @@ export class FakeHost {
   readonly clock = new FakeClock();
   readonly sandbox: FakeSandbox;
   readonly helpers: FakeHelper[] = [];
+  /**
+   * `mode run` helpers get a relaying parent half of their own, in the container
+   * (the real one joins the cgroup or jail before it forks), alive until the process ends.
+   */
+  relayHalves = false;
   /** What the next helper does; reset after each spawn unless `sticky`. */
   script: HelperScript = {};
   /** Hooks: by path, what a run does ('ok', 'fail', 'timeout'); the default is ok. */
@@ -180,6 +185,10 @@ export class FakeHelper implements HelperChannel {
   fifo: string | undefined;
   started = false;
   detached = false;
+  /** The relaying parent half (FakeHost.relayHalves), whose pid is the helper's. */
+  relay: FakeProcess | undefined;
+  /** `winsize` records sent by resize(). */
+  readonly sizes: [number, number][] = [];
   private readonly events = new HelperEvents();
   private container: string | undefined;
 
@@ -223,7 +232,13 @@ export class FakeHelper implements HelperChannel {
         this.fifo = path.join(String(fifoDir), 'exec.fifo');
         fs.writeFileSync(this.fifo, '');
       }
-      this.init = this.host.spawn(exec && typeof jail === 'number' ? this.host.sandbox.byJid(jail) : this.container);
+      const container = exec && typeof jail === 'number' ? this.host.sandbox.byJid(jail) : this.container;
+      if (this.host.relayHalves && records.some((r) => r[0] === 'mode' && r[1] === 'run')) {
+        this.relay = this.host.spawn(container);
+      }
+      this.init = this.host.spawn(container);
+      const { relay, init } = this;
+      if (relay) init.onExit.push(() => this.host.exit(relay, init.exit ?? { code: 0, signal: null }));
       this.host.events.push(`helper ${exec ? 'exec' : 'create'} ${this.init.pid}`);
       if (!this.step('pid', { type: 'pid', pid: this.init.pid })) return;
       if (exec) {
@@ -248,6 +263,14 @@ export class FakeHelper implements HelperChannel {
     this.host.events.push('helper killed');
     if (this.init) this.host.exit(this.init, { code: null, signal: 'SIGKILL' });
     this.push({ type: 'eof' });
+  }
+
+  get pid(): number | undefined {
+    return this.relay?.pid;
+  }
+
+  resize(rows: number, cols: number): void {
+    this.sizes.push([rows, cols]);
   }
 
   exited(): Promise<HelperExit> {

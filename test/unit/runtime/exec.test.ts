@@ -279,6 +279,8 @@ describe('exec: messages the exec protocol does not expect', () => {
       },
       kill: () => {},
       exited: async () => ({ code: 0, signal: null }),
+      resize: () => {},
+      pid: undefined,
     };
     const ctx2 = { ...ctx, spawnHelper: async () => channel };
     const pidFile = path.join(tmp(), 'exec.pid');

@@ -22,6 +22,8 @@ function helper() {
           finish = resolve;
           fail = reject;
         }),
+      resize: () => {},
+      pid: undefined,
     } satisfies HelperChannel,
   };
   return h;

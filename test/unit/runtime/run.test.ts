@@ -185,6 +185,8 @@ function controlledHelper() {
     detach: () => void calls.push('detach'),
     kill: () => void calls.push('kill'),
     exited: () => exited,
+    resize: () => {},
+    pid: undefined,
   };
   return { helper, calls, finish, fail };
 }
