@@ -86,7 +86,7 @@ export async function serve(flags: ShimFlags, ready: (answer: ReadyAnswer) => vo
         return (Connect as NonNullable<typeof Connect>)(req, call);
       },
       Shutdown(req) {
-        life.shutdown(req.now);
+        setImmediate(() => life.shutdown(req.now)); // after this reply is on its way
         return {};
       },
     });
