@@ -29,7 +29,8 @@ const sh = (cmd: string, cwd: string) => {
   if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
 };
 
-export async function startContainerd(): Promise<Containerd> {
+/** `env`: more of containerd's environment, which its shims inherit (RUNJ_SHIM_GROUP). */
+export async function startContainerd(opts: { env?: Record<string, string> } = {}): Promise<Containerd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-ctrd-'));
   const shimRoot = path.join(dir, 'shim');
   const sock = path.join(dir, 'containerd.sock');
@@ -57,7 +58,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
   const log = fs.openSync(path.join(dir, 'containerd.log'), 'a');
   const daemon: ChildProcess = spawn('containerd', ['--config', path.join(dir, 'containerd.toml'), '--log-level', 'debug'], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, RUNJ_SHIM_ROOT: shimRoot },
+    env: { ...process.env, RUNJ_SHIM_ROOT: shimRoot, ...opts.env },
   });
   fs.closeSync(log);
   const env = { ...process.env, CONTAINERD_ADDRESS: sock, CONTAINERD_NAMESPACE: namespace };

@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BootstrapParams, BootstrapResult } from '../../src/shim/proto/options.js';
 import { ShutdownRequest } from '../../src/shim/proto/task.js';
 import { Empty } from '../../src/shim/proto/wkt.js';
+import { socketAddress } from '../../src/shim/paths.js';
+import { removeIfDead } from '../../src/shim/socket.js';
 import { socketPath } from '../../src/shim/ttrpc/address.js';
 import { TtrpcClient } from '../../src/shim/ttrpc/client.js';
 import { SHIM } from './containerd.js';
@@ -29,7 +31,10 @@ const bundle = (id: string) => {
 };
 const argv = (id: string, namespace = ns) => ['-namespace', namespace, '-address', address, '-publish-binary', '/bin/false', '-id', id, 'start'];
 
+const seen = new Set<string>();
 function start(id: string, opts: { env?: NodeJS.ProcessEnv; input?: Uint8Array; namespace?: string } = {}): SpawnSyncReturns<Buffer> {
+  const namespace = opts.namespace ?? ns;
+  for (const group of [id, `runj:namespace:${namespace}`]) seen.add(socketAddress(address, namespace, group));
   return spawnSync(SHIM, argv(id, opts.namespace), { cwd: bundle(id), env: { ...baseEnv, ...opts.env }, input: opts.input ?? Buffer.alloc(0), timeout: 30_000 });
 }
 function startAsync(id: string, namespace: string): Promise<string> {
@@ -67,7 +72,10 @@ async function shutdown(addr: string, namespace = ns): Promise<void> {
 afterAll(async () => {
   for (const namespace of [ns, `${ns}race`, `${ns}b`]) {
     for (const pid of shims(namespace)) process.kill(Number(pid), 'SIGKILL');
+    for (const id of ['r1', 'r2']) seen.add(socketAddress(address, namespace, id)).add(socketAddress(address, namespace, `runj:namespace:${namespace}`));
   }
+  await waitFor(() => shims().length === 0, 10_000);
+  for (const a of seen) await removeIfDead(a); // what a failed run's killed shims left
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
