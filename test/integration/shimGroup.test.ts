@@ -59,6 +59,10 @@ describe.skipIf(!isRoot || !haveContainerd)('one shim for the containers of a na
     const shims = c.shims();
     expect(shims).toHaveLength(1);
     for (const id of ['g1', 'g2', 'g3']) expect(h.running(id)).toBe(true);
+    // containerd runs at debug level, so it passes -debug: the shim's debug lines reach its log through the fifo.
+    const logged = fs.readFileSync(`${c.dir}/containerd.log`, 'utf8');
+    expect(logged).toMatch(/g2: joins shim \d+/);
+    expect(logged).toMatch(/g3: create in shim \d+ \(2 served\)/);
     await h.remove('g1');
     await h.remove('g2');
     expect(c.shims()).toEqual(shims);
