@@ -46,12 +46,16 @@ export async function serve(flags: ShimFlags, ready: (answer: ReadyAnswer) => vo
       if (leaving) return;
       leaving = true;
       log.debug(`shim ${process.pid}: no container left, exiting`);
-      // Events already queued (the last delete) reach containerd before the shim goes.
-      void pending.then(async () => {
-        publisher.close();
-        await server.close();
-        done();
-      });
+      // The socket goes first, so a `start` for the group spawns a new shim at
+      // once; events already queued (the last delete) still reach containerd,
+      // on the publisher's own connection, before this process goes.
+      void server
+        .close()
+        .then(() => pending)
+        .then(() => {
+          publisher.close();
+          done();
+        });
     };
     const handlers = taskHandlers({
       ctx,
