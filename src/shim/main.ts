@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { cleanupShim } from './cleanup.js';
 import { parseFlags } from './flags.js';
 import { READY_FD, startShim } from './launch.js';
+import { shimLogger } from './log.js';
 import { readSetup, readStdin, startReply } from './reply.js';
 import { reportReady, serve } from './serve.js';
 
@@ -28,6 +29,9 @@ async function main(argv: readonly string[]): Promise<void> {
       // stdin first: containerd writes it (options or bootstrap) before reading the reply.
       const setup = readSetup({ id: flags.id, namespace: flags.namespace, env: process.env, stdin: readStdin() });
       const address = await startShim(flags, process.argv[1] as string);
+      const protocol = setup.bootstrap ? `bootstrap (containerd ${setup.bootstrap.containerdVersion})` : 'legacy';
+      const options = setup.options ? `runtime options ${setup.options.typeUrl} (ignored)` : 'no runtime options';
+      shimLogger(flags.bundle || process.cwd(), flags.debug).debug(`${flags.id}: start, ${protocol}, ${options}: ${address}`);
       fs.writeSync(1, startReply(address, setup, process.env));
       return;
     }

@@ -72,6 +72,16 @@ describe.skipIf(!isRoot || !haveContainerd)('one shim for the containers of a na
     await h.nothingLeft(['g1', 'g2', 'g3']);
   });
 
+  it('runtime options on start stdin (ctr --runtime-config-path) are read and ignored', async () => {
+    const h = helpers(c);
+    const r = c.ctr(['run', '-d', '--runtime', SHIM, '--runtime-config-path', '/etc/runj/runj.toml', IMAGE, 'opt1', 'sleep', '600']);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(h.running('opt1')).toBe(true);
+    expect(fs.readFileSync(`${c.dir}/containerd.log`, 'utf8')).toMatch(/opt1: start, legacy, runtime options runtimeoptions\.v1\.Options \(ignored\)/);
+    await h.remove('opt1');
+    await h.nothingLeft(['opt1']);
+  });
+
   it('SIGKILL of the shared shim: ctr task delete works for each container', async () => {
     const h = helpers(c);
     for (const id of ['k1', 'k2', 'k3']) h.run(id);
