@@ -71,16 +71,25 @@ export async function serve(flags: ShimFlags, ready: (answer: ReadyAnswer) => vo
       shutdown: leave,
     });
     const life = new ShimLife(() => handlers.tasks.size, leave);
-    const { Create, Connect } = handlers;
+    const { Create, Connect, Delete } = handlers;
     registerTaskService(server, {
       ...handlers,
       async Create(req, call) {
         log.debug(`${req.id}: create in shim ${process.pid} (${handlers.tasks.size} served)`);
         try {
-          return await (Create as NonNullable<typeof Create>)(req, call);
+          const created = await (Create as NonNullable<typeof Create>)(req, call);
+          log.attach(req.bundle);
+          return created;
         } finally {
           life.created(req.id);
         }
+      },
+      async Delete(req, call) {
+        const bundle = req.execId ? undefined : handlers.tasks.get(req.id)?.bundle;
+        const deleted = await (Delete as NonNullable<typeof Delete>)(req, call);
+        log.debug(`${req.id}: deleted, shim ${process.pid} serves ${handlers.tasks.size} more`);
+        if (bundle) log.detach(bundle); // containerd stops reading it now
+        return deleted;
       },
       Connect(req, call) {
         if (call.metadata.has(JOIN_KEY)) {

@@ -69,6 +69,8 @@ describe.skipIf(!isRoot || !haveContainerd)('one shim for the containers of a na
     expect(h.running('g3')).toBe(true);
     expect(c.ctr(['task', 'ps', 'g3']).stdout).toMatch(/\d+/);
     await h.remove('g3');
+    // The log moved on from g1's fifo (the container that started the shim) once g1 went.
+    expect(fs.readFileSync(`${c.dir}/containerd.log`, 'utf8')).toMatch(/g3: deleted, shim \d+ serves 0 more/);
     await h.nothingLeft(['g1', 'g2', 'g3']);
   });
 

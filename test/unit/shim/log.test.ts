@@ -52,6 +52,32 @@ describe('shim log', () => {
     loud.close();
   });
 
+  it('a shim serving several containers writes to the oldest one still served, then the next', () => {
+    const a = bundleWithFifo();
+    const b = bundleWithFifo();
+    const log = shimLogger(a.bundle, false).attach(b.bundle).attach(a.bundle);
+    log.info('one');
+    expect([a.read(), b.read()].map((t) => t.includes('one'))).toEqual([true, false]);
+    log.detach(a.bundle);
+    log.info('two');
+    expect([a.read(), b.read()].map((t) => t.includes('two'))).toEqual([false, true]);
+    log.detach(b.bundle);
+    expect(log.toFile).toBe(false);
+    log.error('nowhere'); // no fifo left: dropped, not thrown
+    a.close();
+    b.close();
+  });
+
+  it('moves on when containerd stopped reading a fifo (EPIPE)', () => {
+    const a = bundleWithFifo();
+    const b = bundleWithFifo();
+    const log = shimLogger(a.bundle, false).attach(b.bundle);
+    a.close(); // containerd's end of the first container's log is gone
+    log.warn('still logged');
+    expect(b.read()).toMatch(/level=warning msg="still logged"/);
+    b.close();
+  });
+
   it('logs nothing anywhere when the bundle has no log fifo', () => {
     const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-log-'));
     dirs.push(bundle);
