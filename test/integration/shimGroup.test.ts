@@ -4,11 +4,15 @@
  * it exits after the last delete; RUNJ_SHIM_GROUP=container gives one shim
  * each; SIGKILL of the shared shim leaves every task deletable with
  * `ctr task delete` (containerd runs the delete action per container); nothing
- * is left behind (tasks, shims, mounts, runtime state, sockets).
+ * is left behind (tasks, shims, mounts, runtime state, sockets). Also: the
+ * events fallback through `containerd publish` reaches containerd in order.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketAddress } from '../../src/shim/paths.js';
+import { TaskOOM, TaskStart } from '../../src/shim/proto/events.js';
+import { EventPublisher } from '../../src/shim/publisher.js';
 import { socketPath } from '../../src/shim/ttrpc/address.js';
 import { type Containerd, IMAGE, SHIM, startContainerd } from './containerd.js';
 import { isRoot, waitFor } from './harness.js';
@@ -82,6 +86,28 @@ describe.skipIf(!isRoot || !haveContainerd)('one shim for the containers of a na
     expect(fs.readFileSync(`${c.dir}/containerd.log`, 'utf8')).toMatch(/opt1: start, legacy, runtime options runtimeoptions\.v1\.Options \(ignored\)/);
     await h.remove('opt1');
     await h.nothingLeft(['opt1']);
+  });
+
+  it("the publish-binary fallback reaches containerd through its own `containerd publish`", async () => {
+    const sock = `${c.dir}/containerd.sock`;
+    const events = spawn('ctr', ['events'], { env: { ...process.env, CONTAINERD_ADDRESS: sock } });
+    let seen = '';
+    events.stdout.on('data', (d: Buffer) => {
+      seen += d.toString();
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // subscribed
+      const pub = new EventPublisher({ address: `${c.dir}/absent.ttrpc`, namespace: c.namespace, publishBinary: 'containerd', grpcAddress: sock });
+      await pub.publish(TaskStart, { containerId: 'via-binary', pid: 4242 });
+      await pub.publish(TaskOOM, { containerId: 'via-binary' });
+      await waitFor(() => seen.includes('/tasks/oom'), 10_000);
+      const lines = seen.split('\n').filter((l) => l.includes('via-binary'));
+      expect(lines.map((l) => /\/tasks\/\w+/.exec(l)?.[0])).toEqual(['/tasks/start', '/tasks/oom']);
+      expect(lines[0]).toContain(c.namespace);
+      expect(lines[0]).toContain('4242');
+    } finally {
+      events.kill();
+    }
   });
 
   it('SIGKILL of the shared shim: ctr task delete works for each container', async () => {
