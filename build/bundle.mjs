@@ -62,13 +62,15 @@ await build({
 });
 // containerd-shim-runj-v1 runs directly (a long-lived server: the code cache would
 // save ~2 ms once per shim); it shares dist/validators.cjs with the CLI.
+// --no-warnings: containerd merges the shim's stderr into `start`'s reply, and
+// some warnings (NODE_OPTIONS' --experimental-loader) print before any of our code runs.
 await build({
   ...common,
   entryPoints: ['src/shim/main.ts'],
   outfile: 'dist/containerd-shim-runj-v1.cjs',
   external: ['koffi'],
   plugins: [validatorsExternal, builtinsOnce],
-  banner: { js: '#!/usr/bin/env node\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+  banner: { js: '#!/usr/bin/env -S node --no-warnings\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },
 });
 chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);

@@ -14,16 +14,18 @@ export interface ShimFlags {
   id: string;
   bundle: string;
   debug: boolean;
+  /** The socket to serve (Go shims' -socket; `start` gives it to the daemon it spawns: the group's socket). */
+  socket: string;
   /** `start`, `delete`, or `serve` (the daemon `start` re-spawns; internal). */
   action: string;
 }
 
-const STRINGS = { namespace: 'namespace', address: 'address', 'publish-binary': 'publishBinary', id: 'id', bundle: 'bundle' } as const;
+const STRINGS = { namespace: 'namespace', address: 'address', 'publish-binary': 'publishBinary', id: 'id', bundle: 'bundle', socket: 'socket' } as const;
 const BOOLS = { debug: 'debug' } as const;
 const ACTIONS = new Set(['start', 'delete', 'serve']);
 
 export function parseFlags(argv: readonly string[]): ShimFlags {
-  const out: ShimFlags = { namespace: '', address: '', publishBinary: '', id: '', bundle: '', debug: false, action: '' };
+  const out: ShimFlags = { namespace: '', address: '', publishBinary: '', id: '', bundle: '', debug: false, socket: '', action: '' };
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -67,6 +69,7 @@ export function toArgv(f: ShimFlags, action: string): string[] {
   const argv = ['-namespace', f.namespace, '-id', f.id, '-address', f.address];
   if (f.publishBinary) argv.push('-publish-binary', f.publishBinary);
   if (f.bundle) argv.push('-bundle', f.bundle);
+  if (f.socket) argv.push('-socket', f.socket);
   if (f.debug) argv.push('-debug');
   argv.push(action);
   return argv;

@@ -22,6 +22,7 @@ describe('shim flags (Go flag syntax)', () => {
       id: 'c1',
       bundle: '/run/containerd/io.containerd.runtime.v2.task/default/c1',
       debug: true,
+      socket: '',
       action: 'start',
     });
   });
@@ -52,7 +53,7 @@ describe('shim flags (Go flag syntax)', () => {
   });
 
   it('gives the daemon the same flags back', () => {
-    const f = parseFlags(containerdArgv);
+    const f = { ...parseFlags(containerdArgv), socket: 'unix:///run/containerd/s/abc' };
     expect(parseFlags(toArgv(f, 'serve'))).toEqual({ ...f, action: 'serve' });
   });
 });
