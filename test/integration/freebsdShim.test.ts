@@ -190,7 +190,7 @@ describe('a container under the shim with the FreeBSD backend', () => {
     const { fh, ctx, bundle, create } = await shim();
     const { pid } = await create(); // then the shim dies: only the delete action is left to clean up
     t.addProc(pid as number, 1, 1, 0, 3); // the container's init, in jail 1 as kern.proc shows it
-    const flags = { namespace: 'default', address: '/run/containerd/containerd.sock', publishBinary: '', id: 'c1', bundle, debug: false, action: 'delete' };
+    const flags = { namespace: 'default', address: '/run/containerd/containerd.sock', publishBinary: '', id: 'c1', bundle, debug: false, socket: '', action: 'delete' };
     // A new process, as containerd runs it: the jail's processes are found through kern.proc (the double), not the dead shim's memory.
     const over = { root: ctx.store.root, platform: 'freebsd', backend: ctx.backend, processInfo: freebsdProcessInfo, clock: fh.clock };
     const reply = DeleteResponse.decode(await cleanupShim(flags, over));
@@ -203,7 +203,7 @@ describe('a container under the shim with the FreeBSD backend', () => {
   it('the delete action when the shim died before the container existed still unmounts the rootfs', async () => {
     const { fh, ctx, bundle, snap } = await shim();
     await (await ctx.backend('freebsd')).mountRootfs(rootfs, [{ type: 'nullfs', source: snap, options: ['rw'] }]);
-    const flags = { namespace: 'default', address: '/run/containerd/containerd.sock', publishBinary: '', id: 'c1', bundle, debug: false, action: 'delete' };
+    const flags = { namespace: 'default', address: '/run/containerd/containerd.sock', publishBinary: '', id: 'c1', bundle, debug: false, socket: '', action: 'delete' };
     const over = { root: ctx.store.root, platform: 'freebsd', backend: ctx.backend, processInfo: freebsdProcessInfo, clock: fh.clock };
     expect(DeleteResponse.decode(await cleanupShim(flags, over)).pid).toBe(0);
     expect(calls(/^(jail_remove|unmount)/)).toEqual(['unmount "FSID:4097:58" flags=0x8000000']);
