@@ -48,7 +48,7 @@ describe('shim exec', () => {
       `TaskExecStarted {"containerId":"c1","execId":"e1","pid":${pid}}`,
       `TaskExit {"containerId":"c1","id":"e1","pid":${pid},"exitStatus":3}`,
     ]);
-    expect(stdio.at(-1)?.stdin).toEqual(['started', 'closed']); // its stdin ends with it
+    expect(stdio.at(-1)?.stdin).toEqual(['started', 'closed', 'all closed']); // its stdin ends with it; its IO at Delete
     // The container itself is untouched.
     expect((await h.State!(ids('c1'), call)).status).toBe(TaskStatus.RUNNING);
   });
@@ -132,7 +132,7 @@ describe('shim exec', () => {
     host.script = { errorAt: 'ready' };
     const e = await err(() => h.Start!(ids('c1', 'e1'), call));
     expect(e?.message).toBe('helper failed at ready');
-    expect(stdio.at(-1)?.stdin).toEqual(['closed']);
+    expect(stdio.at(-1)?.stdin).toEqual(['all closed']); // its stdin and any logger: nothing left open
     expect(host.alive().map((p) => p.pid)).toEqual(before);
     expect(events()).not.toContain('TaskExecStarted');
     await h.Delete!(ids('c1', 'e1'), call);

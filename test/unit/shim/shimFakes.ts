@@ -34,7 +34,7 @@ export async function shimFixture(config: (c: Record<string, unknown>) => void =
     for (const uri of [io.stdin, io.stdout, io.stderr]) if (uri.includes('://')) throw unimplemented(`${uri}: only fifo paths are supported`);
     const s = { io, stdin: [] as string[] };
     stdio.push(s);
-    return { fds: [0, 1, 2], attach() {}, release() {}, started: () => void s.stdin.push('started'), closeStdin: () => void s.stdin.push('closed'), close: async () => void s.stdin.push('closed') };
+    return { fds: [0, 1, 2], attach() {}, release() {}, started: () => void s.stdin.push('started'), closeStdin: () => void s.stdin.push('closed'), close: async () => void s.stdin.push('all closed') };
   };
   const deps: TaskDeps = {
     ctx,
