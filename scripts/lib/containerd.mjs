@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const SHIM = path.join(REPO, 'dist/containerd-shim-runj-v1.cjs');
+export const SHIM = path.join(REPO, 'dist/containerd-shim-runj-v1');
 export const IMAGE = 'shimtest.local/busybox:latest';
 
 /** Whether containerd, ctr and umoci are all on PATH. */
@@ -99,7 +99,9 @@ disabled_plugins = [${DISABLED.map((p) => `"${p}"`).join(', ')}]
   const log = fs.openSync(path.join(dir, 'containerd.log'), 'a');
   const daemon = spawn('containerd', ['--config', path.join(dir, 'containerd.toml'), '--log-level', 'debug'], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...opts.env, RUNJ_SHIM_ROOT: shimRoot },
+    // An idle shim lingers (RUNJ_SHIM_LINGER, 10 s by default): tests that look for what
+    // is left after the last delete want it gone at once, unless they say otherwise.
+    env: { ...process.env, RUNJ_SHIM_LINGER: '0', ...opts.env, RUNJ_SHIM_ROOT: shimRoot },
   });
   fs.closeSync(log);
   const env = { ...process.env, CONTAINERD_ADDRESS: sock, CONTAINERD_NAMESPACE: namespace };
@@ -118,6 +120,12 @@ disabled_plugins = [${DISABLED.map((p) => `"${p}"`).join(', ')}]
       const exited = new Promise((r) => daemon.once('exit', r));
       daemon.kill('SIGTERM');
       await exited;
+    }
+    // Shims left idle go by themselves once their linger is over.
+    const lingerEnv = opts.env && 'RUNJ_SHIM_LINGER' in opts.env ? opts.env.RUNJ_SHIM_LINGER : '0';
+    const linger = lingerEnv === '' ? 10 : Number(lingerEnv); // '' is the shim's default
+    for (const deadline = Date.now() + linger * 1000 + 2000; pidsWith('containerd-shim-runj-v1', sock).length && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
     }
     fs.rmSync(dir, { recursive: true, force: true });
     removeNamespaceCgroups(namespace);

@@ -10,7 +10,7 @@ import { createContext } from '../runtime/context.js';
 import { Helper } from '../runtime/helper.js';
 import type { ShimFlags } from './flags.js';
 import { taskHandlers } from './handlers.js';
-import { JOIN_KEY, ShimLife } from './life.js';
+import { JOIN_HOLD_MS, JOIN_KEY, ShimLife, lingerMs } from './life.js';
 import { shimLogger } from './log.js';
 import { runtimeRoot, socketAddress } from './paths.js';
 import { EventPublisher } from './publisher.js';
@@ -71,7 +71,7 @@ export async function serve(flags: ShimFlags, ready: (answer: ReadyAnswer) => vo
       },
       shutdown: leave,
     });
-    const life = new ShimLife(() => handlers.tasks.size, leave);
+    const life = new ShimLife(() => handlers.tasks.size, leave, JOIN_HOLD_MS, lingerMs());
     const { Create, Connect, Delete } = handlers;
     registerTaskService(server, {
       ...handlers,

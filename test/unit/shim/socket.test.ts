@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GROUP_ENV, SANDBOX_ANNOTATION, bundleAnnotations, groupMode, groupOf } from '../../../src/shim/group.js';
-import { ShimLife } from '../../../src/shim/life.js';
+import { ShimLife, lingerMs } from '../../../src/shim/life.js';
 import { ensureSocketDir, listenExclusive, probeSocket, removeIfDead } from '../../../src/shim/socket.js';
 import { TtrpcServer } from '../../../src/shim/ttrpc/server.js';
 
@@ -161,5 +161,42 @@ describe('shared shim life', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('lingers idle before it exits: a start in that time joins it, and the idle wait begins again after', () => {
+    vi.useFakeTimers();
+    try {
+      let tasks = 0;
+      const exit = vi.fn();
+      const life = new ShimLife(() => tasks, exit, 1000, 5000);
+      life.shutdown(false);
+      vi.advanceTimersByTime(4999);
+      expect(exit).not.toHaveBeenCalled();
+      expect(life.join('c2')).toBe(true); // the next `ctr run` finds this shim
+      tasks = 1;
+      life.created('c2');
+      vi.advanceTimersByTime(10_000);
+      expect(exit).not.toHaveBeenCalled(); // serving c2
+      tasks = 0;
+      life.shutdown(false);
+      vi.advanceTimersByTime(4999);
+      expect(exit).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(exit).toHaveBeenCalledTimes(1);
+      expect(life.join('c3')).toBe(false);
+      const now = vi.fn();
+      new ShimLife(() => 0, now, 1000, 5000).shutdown(true); // Shutdown{now} does not linger
+      expect(now).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('RUNJ_SHIM_LINGER: seconds idle, 0 for none, anything else refused by name', () => {
+    expect(lingerMs({})).toBe(10_000);
+    expect(lingerMs({ RUNJ_SHIM_LINGER: '0' })).toBe(0);
+    expect(lingerMs({ RUNJ_SHIM_LINGER: '2.5' })).toBe(2500);
+    expect(lingerMs({ RUNJ_SHIM_LINGER: '' })).toBe(10_000); // set empty: as unset
+    for (const bad of ['-1', 'ten', '1e9', '86401']) expect(() => lingerMs({ RUNJ_SHIM_LINGER: bad })).toThrow(`RUNJ_SHIM_LINGER=${bad}`);
   });
 });
