@@ -47,6 +47,7 @@ bundle: validators
 	node build/bundle.mjs
 
 build: node_modules native validators typecheck bundle
+	@install -m 755 native/containerd-shim-runj-v1 dist/containerd-shim-runj-v1
 
 # runj and the containerd shim, by the names containerd and people call them:
 # containerd turns a runtime name into `containerd-shim-<last two dot-separated
@@ -59,7 +60,7 @@ BINDIR ?= $(PREFIX)/bin
 install: build
 	install -d $(DESTDIR)$(BINDIR)
 	ln -sf $(CURDIR)/dist/runj.cjs $(DESTDIR)$(BINDIR)/runj
-	ln -sf $(CURDIR)/dist/containerd-shim-runj-v1.cjs $(DESTDIR)$(BINDIR)/containerd-shim-runj-v1
+	ln -sf $(CURDIR)/dist/containerd-shim-runj-v1 $(DESTDIR)$(BINDIR)/containerd-shim-runj-v1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/runj $(DESTDIR)$(BINDIR)/containerd-shim-runj-v1

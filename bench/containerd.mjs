@@ -1,8 +1,9 @@
-// make bench, containerd section: our shim (dist/containerd-shim-runj-v1.cjs)
+// make bench, containerd section: our shim (dist/containerd-shim-runj-v1)
 // against containerd's runc shim (containerd-shim-runc-v2 + runc) under one
 // private containerd 1.6 (scripts/lib/containerd.mjs):
 //  - `ctr run --rm IMAGE ID true`, N times each, alternating the two so that
-//    machine drift hits both alike: median, p10, p90, ratio;
+//    machine drift hits both alike: median, p10, p90, ratio; once with the
+//    shim's default (an idle shim lingers) and once with a new shim per run;
 //  - resident memory (VmRSS) of the shim processes and of the runtime's
 //    helper processes (a shim's descendants outside the containers' pid
 //    namespaces) while ten `sleep 1000` containers run detached.
@@ -97,36 +98,45 @@ export async function benchContainerd({ n = 15 } = {}) {
   if (which('containerd-shim-runc-v2') && which('runc')) runtimes.push(['runc', 'io.containerd.runc.v2', 'containerd-shim-runc-v2']);
   else console.log('(runc or containerd-shim-runc-v2 missing: runj only)');
 
-  const cd = await startContainerd({ namespace: `bench${process.pid}` });
-  const times = Object.fromEntries(runtimes.map(([name]) => [name, []]));
+  // Two containerds in turn: the shim's default (an idle shim lingers 10 s, so
+  // each run after the first joins it) and RUNJ_SHIM_LINGER=0 (a new shim,
+  // a new Node process, for every run); runc's shim is timed under both.
+  const rows = [];
   const mem = {};
-  try {
-    for (const [name, runtime] of runtimes) runOnce(cd, runtime, `warm-${name}`);
-    for (let i = 0; i < n; i++) {
-      // Alternate which goes first, so neither always follows the other.
-      const order = i % 2 ? [...runtimes].reverse() : runtimes;
-      for (const [name, runtime] of order) times[name].push(runOnce(cd, runtime, `run-${name}-${i}`));
+  for (const [label, linger] of [['default', ''], ['RUNJ_SHIM_LINGER=0', '0']]) {
+    const cd = await startContainerd({ namespace: `bench${process.pid}`, env: { RUNJ_SHIM_LINGER: linger } });
+    const times = Object.fromEntries(runtimes.map(([name]) => [name, []]));
+    try {
+      for (const [name, runtime] of runtimes) runOnce(cd, runtime, `warm-${name}`);
+      for (let i = 0; i < n; i++) {
+        // Alternate which goes first, so neither always follows the other.
+        const order = i % 2 ? [...runtimes].reverse() : runtimes;
+        for (const [name, runtime] of order) times[name].push(runOnce(cd, runtime, `run-${name}-${i}`));
+      }
+      if (linger === '') for (const [name, runtime, bin] of runtimes) mem[name] = await memory(cd, name, runtime, bin);
+    } finally {
+      await cd.stop();
     }
-    for (const [name, runtime, bin] of runtimes) mem[name] = await memory(cd, name, runtime, bin);
-  } finally {
-    await cd.stop();
+    const left = [...pidsWith('containerd-shim-runj-v1', cd.sock), ...pidsWith('containerd-shim-runc-v2', cd.sock)];
+    if (left.length) console.log(`WARNING: shim processes left behind: ${left.join(' ')}`);
+    const cgroups = fs.readdirSync('/sys/fs/cgroup').filter((h) => fs.existsSync(`/sys/fs/cgroup/${h}/${cd.namespace}`));
+    if (cgroups.length) console.log(`WARNING: cgroup ${cd.namespace} left behind in ${cgroups.join(' ')}`);
+    rows.push([label, times]);
   }
-  const left = [...pidsWith('containerd-shim-runj-v1', cd.sock), ...pidsWith('containerd-shim-runc-v2', cd.sock)];
-  if (left.length) console.log(`WARNING: shim processes left behind: ${left.join(' ')}`);
-  const cgroups = fs.readdirSync('/sys/fs/cgroup').filter((h) => fs.existsSync(`/sys/fs/cgroup/${h}/${cd.namespace}`));
-  if (cgroups.length) console.log(`WARNING: cgroup ${cd.namespace} left behind in ${cgroups.join(' ')}`);
 
   const fmt = (x) => x.toFixed(1);
   const group = process.env.RUNJ_SHIM_GROUP ? ` (RUNJ_SHIM_GROUP=${process.env.RUNJ_SHIM_GROUP})` : '';
   console.log(`\`ctr run --rm ${IMAGE} ID true\`, ${n} runs each, alternating, ms${group}\n`);
-  console.log('| runtime | median | p10 | p90 |');
-  console.log('|---|---|---|---|');
-  const med = {};
-  for (const [name] of runtimes) {
-    med[name] = percentile(times[name], 50);
-    console.log(`| ${name} | ${fmt(med[name])} | ${fmt(percentile(times[name], 10))} | ${fmt(percentile(times[name], 90))} |`);
+  console.log('| runtime | shim | median | p10 | p90 | runj/runc |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [label, times] of rows) {
+    const med = Object.fromEntries(runtimes.map(([name]) => [name, percentile(times[name], 50)]));
+    for (const [name] of runtimes) {
+      const ratio = name === 'runj' && med.runc ? `${(med.runj / med.runc).toFixed(2)}x` : '';
+      const shim = name === 'runj' ? (label === 'default' ? 'lingers 10 s idle (default)' : 'new per run (RUNJ_SHIM_LINGER=0)') : 'new per run';
+      console.log(`| ${name} | ${shim} | ${fmt(med[name])} | ${fmt(percentile(times[name], 10))} | ${fmt(percentile(times[name], 90))} | ${ratio} |`);
+    }
   }
-  if (med.runc) console.log(`| runj/runc | ${(med.runj / med.runc).toFixed(2)}x | | |`);
 
   const mib = (k) => (k / 1024).toFixed(1);
   console.log(`\nresident memory (VmRSS) with ${DETACHED} containers running detached (\`sleep 1000\`), MiB\n`);

@@ -6,7 +6,7 @@
 # installed (sysutils/containerd) and node on PATH, from the repository:
 #
 #   make -C native && node build/bundle.mjs
-#   sh conformance/freebsd/shim.sh [dist/containerd-shim-runj-v1.cjs]
+#   sh conformance/freebsd/shim.sh [dist/containerd-shim-runj-v1]
 #
 # It starts a private containerd (socket, root and state under a temporary
 # directory; the shim's runtime state there too through RUNJ_SHIM_ROOT),
@@ -30,7 +30,7 @@
 # failed. RUNJ_KEEP=1 keeps the work directory of a failed run.
 set -u
 
-SHIM=${1:-dist/containerd-shim-runj-v1.cjs}
+SHIM=${1:-dist/containerd-shim-runj-v1}
 case "$SHIM" in /*) ;; *) SHIM=$(pwd)/$SHIM ;; esac
 [ -x "$SHIM" ] || { echo "$SHIM: not an executable shim (make build)" >&2; exit 2; }
 [ "$(uname -s)" = FreeBSD ] || { echo "this script runs on FreeBSD" >&2; exit 2; }
