@@ -7,7 +7,8 @@
  * `/run/containerd/runj/<ns>`, or `$RUNJ_SHIM_ROOT/<ns>` (tests, and hosts
  * whose containerd keeps its state elsewhere).
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 /** containerd's default state directory (defaults.DefaultStateDir). */
@@ -16,6 +17,9 @@ export function stateDir(platform: string = process.platform): string {
 }
 
 export function socketAddress(address: string, namespace: string, id: string, platform: string = process.platform): string {
+  // Required here, not imported: the daemon the launcher starts is given its socket
+  // (-socket), and loading node:crypto cost it ~12 ms of start-up.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof Crypto;
   const digest = createHash('sha256').update(path.join(address, namespace, id)).digest('hex');
   return `unix://${path.join(stateDir(platform), 's', digest)}`;
 }
