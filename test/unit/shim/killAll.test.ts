@@ -89,6 +89,7 @@ describe('the init ending on its own', () => {
     expect((await h.Wait!(ids('c1', 'e1'), call)).exitStatus).toBe(137);
     expect((await h.Wait!(ids('c1', 'e3'), call)).exitStatus).toBe(2);
     expect(host.procs.get(init)?.signals).toEqual([9]);
+    expect(host.procs.get(e1)?.signals).toEqual([9]);
     expect(host.procs.get(e3)?.signals).toEqual([]);
     await h.Delete!(ids('c1'), call);
   });
