@@ -24,9 +24,9 @@ import { parseSignal } from '../runtime/signals.js';
 import { check } from '../runtime/status.js';
 import type { Task } from './task.js';
 
-/** The helpers' relaying parent halves: the init's and each started exec's. */
+/** The helpers' relaying parent halves: the init's and each exec's, from its spawn on. */
 export function relayPids(t: Task): Set<number | undefined> {
-  return new Set([t.helper.pid, ...[...t.execs.values()].map((e) => e.helper?.pid)]);
+  return new Set([t.helper.pid, ...[...t.execs.values()].flatMap((e) => [e.helper?.pid, e.launching?.pid])]);
 }
 
 /** Every listed process but the relays gets `signal` once; the init last, so none it leaves is re-parented and missed. */

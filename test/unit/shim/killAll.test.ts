@@ -93,4 +93,20 @@ describe('the init ending on its own', () => {
     expect(host.procs.get(e3)?.signals).toEqual([]);
     await h.Delete!(ids('c1'), call);
   });
+
+  it('an exec whose Start was under way when the init ended is killed once it runs', async () => {
+    const { host, h, exec, init } = await setUp();
+    await exec('late');
+    const spawn = host.spawnHelper;
+    host.spawnHelper = async (n) => {
+      const helper = await spawn(n);
+      host.exit(host.procs.get(init)!, { code: 0, signal: null }); // after the runtime's checks, before the process runs
+      return helper;
+    };
+    const late = (await h.Start!(ids('c1', 'late'), call)).pid as number;
+    expect((await h.Wait!(ids('c1', 'late'), call)).exitStatus).toBe(137);
+    expect(host.procs.get(late)?.signals).toEqual([9]);
+    await h.Delete!(ids('c1'), call);
+    expect(host.leftovers()).toEqual({ processes: [], jails: [], dirs: [] });
+  });
 });
