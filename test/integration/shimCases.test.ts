@@ -96,7 +96,7 @@ describe.skipIf(!isRoot || !haveContainerd)('containerd-shim-runj-v1: more cases
   it('a spec the runtime refuses: ctr says "OCI runtime create failed: <reason>", nothing left', async () => {
     const r = c.ctr(['run', '--rm', '--runtime', SHIM, '--with-ns', 'network:/nonexistent/netns', IMAGE, 'bad1', 'true']);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/OCI runtime create failed: .*\/nonexistent\/netns/);
+    expect(r.stderr).toContain('OCI runtime create failed: open net namespace /nonexistent/netns: No such file or directory');
     await expectNothingLeft();
   });
 
