@@ -1,7 +1,7 @@
 /**
  * Exec'd processes through the Task handlers (fake runtime): the events in
  * containerd's order (exec-added → exec-started → exit), real exit statuses,
- * each request with an exec id, the refusals, and the init's delete taking
+ * each request with an exec id, the refusals, and the init's end taking
  * its running execs with it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
