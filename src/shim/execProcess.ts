@@ -19,6 +19,8 @@ export class ExecProcess {
   started = false;
   exitPublished = false;
   helper: HelperChannel | undefined;
+  /** The helper while Start runs, before `helper` is set. */
+  launching: HelperChannel | undefined;
   stdio: OpenStdio | undefined;
   readonly exited: Promise<Exit>;
   private settle: (e: Exit) => void = () => {};

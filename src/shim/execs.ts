@@ -92,11 +92,17 @@ export function execHandlers(deps: ExecDeps) {
         const record = runningRecord(ctx, t.id);
         const opened = await (deps.open ?? openStdio)(e.io, { id: t.id, namespace: deps.namespace ?? '', log: ctx.log });
         stdio = opened;
-        const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
+        // Known as a relay from its spawn on: Kill(all) and Pids leave it out (signalAll.ts).
+        const spawnHelper = async (n: number) => (helper = e.launching = await deps.spawnHelper(n, opened));
         const launched = await launchExec({ ...ctx, spawnHelper }, record, { proc: e.proc, mode: 'run', winsizeChannel: e.terminal });
         opened.started();
         e.running(launched.helper, launched.pid, opened, now, (x) => publishExit(t, x));
         publish(ev.TaskExecStarted, { containerId: t.id, execId: e.id, pid: e.pid });
+        if (t.exit) {
+          try {
+            ctx.signal(e.pid, constants.signals.SIGKILL); // the init ended meanwhile: it goes with it (signalAll.ts)
+          } catch {} // gone already
+        }
         publishExit(t, e); // a process that ended before Start returned
         return { pid: e.pid };
       } catch (err) {
@@ -108,6 +114,7 @@ export function execHandlers(deps: ExecDeps) {
         throw err;
       } finally {
         e.starting = false;
+        e.launching = undefined;
         stdio?.release();
       }
     },

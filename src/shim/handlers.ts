@@ -23,6 +23,7 @@ import { execHandlers } from './execs.js';
 import type { LoggerMeta } from './loggers.js';
 import { taskPids } from './pids.js';
 import { resourceHandlers } from './resources.js';
+import { killAll, reapAfterInit, reaped } from './signalAll.js';
 import { mountBundleRootfs, unmountBundleRootfs } from './rootfs.js';
 import { type OpenStdio, type StdioPaths, openStdio } from './stdio.js';
 import { Task } from './task.js';
@@ -85,7 +86,11 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
         let helper: HelperChannel | undefined;
         const spawnHelper = async (n: number) => (helper = await deps.spawnHelper(n, opened));
         const { record } = await create({ ...ctx, spawnHelper }, { id: req.id, bundle: req.bundle, winsizeChannel: req.terminal }, 'run');
-        const t = new Task(req.id, req.bundle, record.pid, io, opened, req.rootfs.length > 0, helper as HelperChannel, now, publishExit);
+        const onExit = (x: Task) => {
+          reapAfterInit(ctx, x); // what the init leaves dies with it, before its TaskExit
+          publishExit(x);
+        };
+        const t = new Task(req.id, req.bundle, record.pid, io, opened, req.rootfs.length > 0, helper as HelperChannel, now, onExit);
         tasks.set(req.id, t);
         publish(ev.TaskCreate, { containerId: req.id, bundle: req.bundle, rootfs: req.rootfs, io, pid: t.pid });
         return { pid: t.pid };
@@ -125,8 +130,9 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
     async Kill(req) {
       const t = get(req.id);
       if (req.execId) return execs.kill(execs.get(t, req.execId), req.signal);
-      if (t.exit && !req.all) throw new StatusError(Code.NotFound, 'process already finished');
-      await kill(ctx, t.id, String(req.signal), req.all);
+      if (req.all) await killAll(ctx, t, req.signal); // each process once, not again through its relay
+      else if (t.exit) throw new StatusError(Code.NotFound, 'process already finished');
+      else await kill(ctx, t.id, String(req.signal));
       return {};
     },
     async Wait(req) {
@@ -138,6 +144,7 @@ export function taskHandlers(deps: TaskDeps): TaskHandlers & { tasks: Map<string
       const t = get(req.id);
       if (req.execId) return execs.delete(t, execs.get(t, req.execId));
       const force = !t.started || t.exit !== undefined;
+      await reaped(t);
       if (force) await execs.killAll(t); // their exits go out before the init's delete, as runc's shim does
       await deleteContainer(ctx, t.id, force);
       const e = await t.exited; // the helper ends with its init, which delete has killed

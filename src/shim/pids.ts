@@ -10,11 +10,12 @@ import type { RuntimeContext } from '../runtime/context.js';
 import { pids } from '../runtime/ps.js';
 import { ProcessDetails } from './proto/details.js';
 import { packAny } from './proto/wkt.js';
+import { relayPids } from './signalAll.js';
 import type { Task } from './task.js';
 
 export async function taskPids(ctx: RuntimeContext, t: Task) {
   const execs = [...t.execs.values()];
-  const relays = new Set([t.helper.pid, ...execs.map((e) => e.helper?.pid)]);
+  const relays = relayPids(t);
   const byPid = new Map(execs.filter((e) => e.started).map((e) => [e.pid, e.id]));
   const info = (pid: number) => {
     const execId = byPid.get(pid);

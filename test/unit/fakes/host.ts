@@ -32,12 +32,16 @@ export interface FakeProcess {
   /** Ignores SIGKILL (a process stuck in the kernel). */
   unkillable?: boolean;
   frozen?: boolean;
+  /** A relaying parent half: the catchable signals it gets go on to this process (native/relay.c). */
+  forwardTo?: FakeProcess;
   /** Exit status when it ends (run, exec): set by exit(). */
   exit?: HelperExit;
   onExit: (() => void)[];
 }
 
 const SIGNUM: Record<string, number> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1, SIGSTOP: 19, SIGCONT: 18, SIGUSR1: 10 };
+/** What native/relay.c forwards: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH. */
+const RELAYED = new Set([2, 15, 1, 3, 10, 12, 28]);
 const signum = (s: number | string): number => (typeof s === 'number' ? s : (SIGNUM[s] ?? os.constants.signals[s as NodeJS.Signals]));
 
 /** Sleep advances virtual time; the real event loop still turns (setImmediate) so I/O and other promises run. */
@@ -111,6 +115,10 @@ export class FakeHost {
     p.signals.push(n);
     this.events.push(`signal ${pid} ${n}`);
     if (p.state !== 'alive') return;
+    if (p.forwardTo && RELAYED.has(n)) {
+      if (p.forwardTo.state !== 'gone') this.signal(p.forwardTo.pid, n);
+      return;
+    }
     if (n === 9 && !p.unkillable) this.exit(p, { code: null, signal: 'SIGKILL' });
     else if ((n === 15 || n === 2 || n === 1) && !p.frozen) this.exit(p, { code: null, signal: n === 15 ? 'SIGTERM' : n === 2 ? 'SIGINT' : 'SIGHUP' });
   };
@@ -238,6 +246,7 @@ export class FakeHelper implements HelperChannel {
       }
       this.init = this.host.spawn(container);
       const { relay, init } = this;
+      if (relay) relay.forwardTo = init;
       if (relay) init.onExit.push(() => this.host.exit(relay, init.exit ?? { code: 0, signal: null }));
       this.host.events.push(`helper ${exec ? 'exec' : 'create'} ${this.init.pid}`);
       if (!this.step('pid', { type: 'pid', pid: this.init.pid })) return;

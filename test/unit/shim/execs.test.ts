@@ -1,7 +1,7 @@
 /**
  * Exec'd processes through the Task handlers (fake runtime): the events in
  * containerd's order (exec-added → exec-started → exit), real exit statuses,
- * each request with an exec id, the refusals, and the init's delete taking
+ * each request with an exec id, the refusals, and the init's end taking
  * its running execs with it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -148,13 +148,13 @@ describe('shim exec', () => {
     expect(await h.Delete!(ids('c1', 'e1'), call)).toEqual({ pid: 0, exitStatus: 0, exitedAt: undefined });
   });
 
-  it('deleting the init while execs run: they are killed and their exits published before its delete', async () => {
+  it('the init ending while execs run: they are killed and their exits published before its delete', async () => {
     const { host, h, exec, events, log } = await setUp();
     await exec('e1');
     await exec('e2');
     const p1 = (await h.Start!(ids('c1', 'e1'), call)).pid as number;
     await h.Start!(ids('c1', 'e2'), call);
-    host.exit(host.procs.get((await h.State!(ids('c1'), call)).pid as number)!, { code: 0, signal: null }); // no pid namespace: the execs live on
+    host.exit(host.procs.get((await h.State!(ids('c1'), call)).pid as number)!, { code: 0, signal: null }); // no pid namespace: the shim kills the execs (killAll.test.ts)
     await h.Wait!(ids('c1'), call);
     await h.Delete!(ids('c1'), call);
     expect(host.procs.get(p1)?.signals).toEqual([9]);
