@@ -2,11 +2,13 @@
  * runj's entry point: global flags, command dispatch, and the only place that
  * prints errors and chooses the exit code (1 for failures, 2 for usage).
  */
+import * as fs from 'node:fs';
 import { parseArgs, wantsHelp } from './cli/args.js';
 import type { Command } from './cli/command.js';
 import { createContext, DEFAULT_ROOT } from './runtime/context.js';
 import { RuntimeError, usage } from './core/errors.js';
 import { createLogger, type Logger } from './core/log.js';
+import { mark, startTrace, stopTrace, traceTo, traceWanted } from './core/trace.js';
 
 const VERSION = '0.1.0';
 const SPEC_VERSION = '1.3.0';
@@ -74,7 +76,11 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   const { flags: g } = parseArgs(globalArgs, GLOBAL_FLAGS);
   const format = (g['log-format'] as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') throw usage(`invalid log format "${format}": must be text or json`);
-  log.current = createLogger({ file: g.log as string | undefined, format, debug: g.debug === true });
+  const logger = createLogger({ file: g.log as string | undefined, format, debug: g.debug === true });
+  log.current = logger;
+  // With --debug the trace is debug lines of the log (the --log file, or stderr); RUNJ_TRACE alone: stderr.
+  traceTo(g.debug === true ? (line) => logger.debug(line) : traceToStderr);
+  mark('args');
   if (g.version) {
     process.stdout.write(`runj version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
     return 0;
@@ -88,6 +94,7 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   const load = COMMANDS[name];
   if (!load) throw usage(`unknown command "${name}"; run 'runj --help'`);
   const { command } = await load();
+  mark('load.command');
   const rest = argv.slice(commandAt + 1);
   if (wantsHelp(rest, command.flags)) {
     process.stdout.write(`usage: runj ${command.usage}\n\n${command.summary}\n`);
@@ -97,22 +104,37 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   const [min, max] = command.positionals;
   if (parsed.positionals.length < min) throw usage(`"${name}" requires ${min === 1 ? 'a container id' : `${min} arguments`}: runj ${command.usage}`);
   if (parsed.positionals.length > max) throw usage(`"${name}" takes at most ${max} argument(s): runj ${command.usage}`);
+  mark('args.command');
   const ctx = await createContext({
     root: (g.root as string | undefined) ?? DEFAULT_ROOT,
     log: log.current,
     systemdCgroup: g['systemd-cgroup'] === true,
   });
+  mark('context');
   const out = await command.run(ctx, parsed);
+  mark('finish');
   if (out.stdout) process.stdout.write(out.stdout);
+  mark('output');
   return out.exitCode ?? 0;
 }
 
+// fd 2 directly: process.stderr's stream would be set up (a few ms) only for the trace, skewing it.
+function traceToStderr(line: string): void {
+  try {
+    fs.writeSync(2, `${line}\n`);
+  } catch {}
+}
+
 const log: { current: Logger } = { current: createLogger() };
+if (traceWanted(process.env, process.argv)) startTrace();
 main(process.argv.slice(2), log).then(
   (code) => {
+    stopTrace(traceToStderr);
     process.exitCode = code;
   },
   (err: unknown) => {
+    mark('failed');
+    stopTrace(traceToStderr);
     const msg = err instanceof Error ? err.message : String(err);
     if (log.current.toFile) log.current.error(msg);
     process.stderr.write(`runj: ${msg}\n`);
