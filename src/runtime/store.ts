@@ -5,7 +5,6 @@
  * needs when state.json is lost). A container directory appears complete by
  * one rename and disappears by one rename; docs/state.md has the protocol.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerRecord } from '../backend/record.js';
@@ -29,7 +28,10 @@ export interface Staged {
 const STATUSES = new Set(['creating', 'created', 'running', 'paused', 'stopped']);
 // '~' cannot occur in an id (ids.ts), so no container is ever named like these.
 const CREATING = /^\.creating~.*~(\d+)~[0-9a-f]{8}$/;
-const rand = () => crypto.randomBytes(4).toString('hex');
+// Names only need to differ from a concurrent writer's (they also carry the pid, and every
+// temp file is opened O_EXCL), not to be secret: Math.random, because loading node:crypto
+// for four bytes cost every command ~5 ms of start-up (docs/performance.md).
+const rand = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
 
 /** The record in `text`, or a reason it is not one (garbage, null, {}, wrong fields). */
 export function parseRecord(text: string, id: string): ContainerRecord | string {
