@@ -8,6 +8,7 @@ import type { Command } from './cli/command.js';
 import { createContext, DEFAULT_ROOT } from './runtime/context.js';
 import { RuntimeError, usage } from './core/errors.js';
 import { createLogger, type Logger } from './core/log.js';
+import { sleepMs } from './core/time.js';
 import { mark, startTrace, stopTrace, traceTo, traceWanted } from './core/trace.js';
 
 const VERSION = '0.1.0';
@@ -82,13 +83,13 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   traceTo(g.debug === true ? (line) => logger.debug(line) : traceToStderr);
   mark('args');
   if (g.version) {
-    process.stdout.write(`runj version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    writeAll(1, `runj version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
     return 0;
   }
   const name = commandAt < 0 ? undefined : argv[commandAt];
   if (!name || g.help) {
     // Asked for: stdout and success; missing a command: a usage error on stderr.
-    (g.help ? process.stdout : process.stderr).write(await help());
+    writeAll(g.help ? 1 : 2, await help());
     return g.help ? 0 : 2;
   }
   const load = COMMANDS[name];
@@ -97,7 +98,7 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   mark('load.command');
   const rest = argv.slice(commandAt + 1);
   if (wantsHelp(rest, command.flags)) {
-    process.stdout.write(`usage: runj ${command.usage}\n\n${command.summary}\n`);
+    writeAll(1, `usage: runj ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
   const parsed = parseArgs(rest, command.flags, command.parse);
@@ -113,15 +114,32 @@ async function main(argv: string[], log: { current: Logger }): Promise<number> {
   mark('context');
   const out = await command.run(ctx, parsed);
   mark('finish');
-  if (out.stdout) process.stdout.write(out.stdout);
+  if (out.stdout) writeAll(1, out.stdout);
   mark('output');
   return out.exitCode ?? 0;
 }
 
-// fd 2 directly: process.stderr's stream would be set up (a few ms) only for the trace, skewing it.
+/**
+ * Writes all of `text` to fd 1 or 2 synchronously. process.stdout and
+ * process.stderr would each set up a stream (node:stream and its kin, ~3 ms of
+ * start-up, docs/performance.md) for one write. A non-blocking pipe that is
+ * full (EAGAIN) is waited on.
+ */
+function writeAll(fd: number, text: string): void {
+  let buf = Buffer.from(text);
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(fs.writeSync(fd, buf));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      sleepMs(1);
+    }
+  }
+}
+
 function traceToStderr(line: string): void {
   try {
-    fs.writeSync(2, `${line}\n`);
+    writeAll(2, `${line}\n`);
   } catch {}
 }
 
@@ -137,8 +155,8 @@ main(process.argv.slice(2), log).then(
     stopTrace(traceToStderr);
     const msg = err instanceof Error ? err.message : String(err);
     if (log.current.toFile) log.current.error(msg);
-    process.stderr.write(`runj: ${msg}\n`);
+    writeAll(2, `runj: ${msg}\n`);
     process.exitCode = err instanceof RuntimeError && err.code === 'EUSAGE' ? 2 : 1;
-    if (!(err instanceof RuntimeError)) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    if (!(err instanceof RuntimeError)) writeAll(2, `${(err as Error)?.stack ?? ''}\n`);
   },
 );
