@@ -16,7 +16,9 @@ function loadCached(name) {
   try {
     cachedData = fs.readFileSync(path.join(__dirname, `${name}.cache`));
   } catch {}
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // The bundles are ASCII (esbuild escapes the rest): latin1 is a plain copy into a one-byte
+  // string, where utf8 would validate and decode 160 kB on every start.
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
   const mod = { exports: {}, filename: file, id: file };
   script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, __dirname);
   return mod.exports;
