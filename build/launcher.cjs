@@ -5,6 +5,9 @@
 // A cache from another Node version is rejected by V8 and the file is simply
 // compiled as usual.
 'use strict';
+// For the phase trace (src/core/trace.ts): when Node handed over to this file, so
+// Node's own pre-execution is told apart from loading runj. Only when asked for.
+if (process.env.RUNJ_TRACE || process.argv.includes('--debug')) globalThis[Symbol.for('runj.launched')] = performance.now();
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');

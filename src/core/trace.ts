@@ -26,8 +26,10 @@ export function traceWanted(env: NodeJS.ProcessEnv, argv: readonly string[]): bo
 }
 
 /**
- * Starts tracing, with the phases before the first mark: Node's boot (up to
- * running the launcher) and the loading of the bundle (compile, evaluate).
+ * Starts tracing, with the phases before the first mark: Node's boot, Node's
+ * preparation of the main script (up to the launcher's first line: as for any
+ * script, the floor's too) and the loading of the bundle (read, compile with
+ * the code cache, evaluate).
  */
 export function startTrace(): void {
   if (on) return;
@@ -37,7 +39,14 @@ export function startTrace(): void {
   // The global is perf_hooks' performance (its types omit nodeTiming); importing perf_hooks would cost every command.
   const boot = (performance as unknown as { nodeTiming: { bootstrapComplete: number } }).nodeTiming.bootstrapComplete;
   emit('node.boot', boot, boot);
-  emit('load.main', now - boot, now);
+  // Stamped by the launcher (build/launcher.cjs); without it (the module run directly) there is no split.
+  const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.launched')];
+  if (typeof launched === 'number' && launched >= boot && launched <= now) {
+    emit('node.prepare', launched - boot, launched);
+    emit('load.main', now - launched, now);
+  } else {
+    emit('load.main', now - boot, now);
+  }
   last = now;
 }
 

@@ -25,7 +25,7 @@ describe('trace from the CLI', () => {
     const r = runj(['list'], { RUNJ_TRACE: '1' });
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('runj-trace');
-    expect(phases(r.stderr)).toEqual(['node.boot', 'load.main', 'args', 'load.command', 'args.command', 'context', 'finish', 'output']);
+    expect(phases(r.stderr)).toEqual(['node.boot', 'node.prepare', 'load.main', 'args', 'load.command', 'args.command', 'context', 'finish', 'output']);
   });
 
   it('a failing command still prints its phases, then its error', () => {
