@@ -51,8 +51,12 @@ export function parseRecord(text: string, id: string): ContainerRecord | string 
   return r as ContainerRecord;
 }
 
-/** Writes `content` to `file` by temp file + fsync + rename + directory fsync. */
-function writeDurable(file: string, content: string, mode: number): void {
+/**
+ * Writes `content` to `file` by temp file + fsync + rename + directory fsync.
+ * `syncDir` false: the caller fsyncs the directory itself, once for several
+ * files (a staged directory, before it is published).
+ */
+function writeDurable(file: string, content: string, mode: number, syncDir = true): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${rand()}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx', mode);
@@ -67,7 +71,7 @@ function writeDurable(file: string, content: string, mode: number): void {
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  fsyncDir(path.dirname(file));
+  if (syncDir) fsyncDir(path.dirname(file));
 }
 
 function fsyncDir(dir: string): void {
@@ -116,6 +120,8 @@ export class Store {
   /** Renames a staged directory to <id>: the rename onto an existing container is the duplicate check. */
   publish(staged: Staged, id: string): string {
     const dir = this.dir(id);
+    // The names written into it (recovery.json, state.json) are durable before the directory appears.
+    fsyncDir(staged.dir);
     try {
       fs.renameSync(staged.dir, dir);
     } catch (err) {
@@ -167,7 +173,8 @@ export class Store {
         for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
         this.swept.add(dir);
       }
-      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600);
+      // Into a staged directory, publish() fsyncs the directory once for both files.
+      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600, !isStaged(dir));
     } catch (err) {
       throw systemError(`write state of ${record.id}`, err);
     }
@@ -175,7 +182,7 @@ export class Store {
 
   saveRecovery(dir: string, recovery: Recovery): void {
     try {
-      writeDurable(path.join(dir, 'recovery.json'), JSON.stringify(recovery), 0o600);
+      writeDurable(path.join(dir, 'recovery.json'), JSON.stringify(recovery), 0o600, !isStaged(dir));
     } catch (err) {
       throw systemError(`write recovery data in ${dir}`, err);
     }
@@ -237,6 +244,11 @@ export class Store {
       throw systemError(`read root directory ${this.root}`, err);
     }
   }
+}
+
+/** A `.creating~` directory: not visible as a container until publish(). */
+function isStaged(dir: string): boolean {
+  return CREATING.test(path.basename(dir));
 }
 
 function processExists(pid: number): boolean {
