@@ -1,17 +1,26 @@
-// make bench: times each lifecycle command of runj, runc and crun (when
-// installed) on the same busybox bundle, plus bare `node -e 0`, and prints
-// medians and ratios. Usage: node bench/bench.mjs [iterations]
+// make bench: each lifecycle command of runj, runc and crun (when installed)
+// on the same busybox bundle, against Node's own start-up (`node -e 0`)
+// measured in the same run, and runj's budgets (docs/performance.md).
+// Usage: node bench/bench.mjs [iterations] [--base DIR]
+//   --base DIR: also times another build of runj (DIR/dist/runj.cjs, its
+//   helper in DIR/native), alternating with this one: before/after in one run.
+// The machine may be shared: every iteration runs each runtime's lifecycle in
+// turn (the order reversed every other time), so load changes hit all alike, and
+// runj's margin is the median of its paired differences with the floor run
+// just before each command. Budgets are printed, never asserted in tests.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchBuildah } from './buildah.mjs';
 import { benchContainerd } from './containerd.mjs';
+import { env, measure, median } from './measure.mjs';
 
-const N = Number(process.argv[2] ?? 15);
+const args = process.argv.slice(2);
+const baseAt = args.indexOf('--base');
+const base = baseAt >= 0 ? path.resolve(args.splice(baseAt, 2)[1]) : undefined;
+const N = Number(args[0] ?? 15);
 const repo = path.resolve(import.meta.dirname, '..');
-const env = { ...process.env, NODE_EXTRA_CA_CERTS: '' };
-delete env.NODE_EXTRA_CA_CERTS;
 
 if (process.getuid() !== 0) {
   console.error('bench: run as root (containers need namespaces and mounts)');
@@ -27,20 +36,27 @@ if (!process.env.RUNJ_BENCH_NS && fs.existsSync('/sys/fs/cgroup/unified')) {
   });
   process.exit(r.status ?? 1);
 }
+
+/** Budgets: runj's margin over `node -e 0`, ms (issue 12). The sequence is create + start + kill + delete. */
+const BUDGET = { create: 20, start: 10, state: 10, kill: 10, delete: 10, run: 20, sequence: 50 };
+const OPS = ['create', 'start', 'state', 'kill', 'delete', 'run'];
+const SEQUENCE = ['create', 'start', 'kill', 'delete'];
+
 const which = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
 const runtimes = [['runj', [process.execPath, path.join(repo, 'dist/runj.cjs')]]];
+if (base) runtimes.push(['runj-base', [process.execPath, path.join(base, 'dist/runj.cjs')]]);
 if (which('runc')) runtimes.push(['runc', [which('runc')]]);
 if (which('crun')) runtimes.push(['crun', [which('crun')]]);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-bench-'));
 execFileSync('bash', [path.join(repo, 'scripts/rootfs.sh'), path.join(work, 'rootfs')]);
 
-function bundle(args) {
+function bundle(argv) {
   const dir = fs.mkdtempSync(path.join(work, 'b-'));
   execFileSync(process.execPath, [path.join(repo, 'dist/runj.cjs'), 'spec', '--bundle', dir], { env });
   const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   c.root = { path: path.join(work, 'rootfs'), readonly: true };
-  c.process.args = args;
+  c.process.args = argv;
   c.ociVersion = '1.0.2'; // bookworm's crun 1.8 predates runtime-spec 1.1
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
   return dir;
@@ -48,60 +64,127 @@ function bundle(args) {
 const sleeper = bundle(['sleep', '1000']);
 const quick = bundle(['true']);
 
-// The container inherits create's stdio: a pipe would keep spawnSync waiting
-// for the container to exit, so stderr goes to a file.
+// stderr to a file: the container inherits create's stdio, and a pipe would keep
+// the measurement waiting for the container to exit.
 const errFile = path.join(work, 'stderr');
-function time(argv) {
+function timed(argv) {
   const err = fs.openSync(errFile, 'w');
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', err] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  fs.closeSync(err);
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${fs.readFileSync(errFile, 'utf8')}`);
-  return ms;
+  try {
+    const t = measure(argv, err);
+    if (t.status !== 0) throw new Error(`${argv.join(' ')}: exit ${t.status}: ${fs.readFileSync(errFile, 'utf8')}`);
+    return t;
+  } finally {
+    fs.closeSync(err);
+  }
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const floorRun = () => measure([process.execPath, '-e', '0']);
 
-const results = {};
-const node = [];
-for (let i = 0; i < N; i++) node.push(time([process.execPath, '-e', '0']));
-for (const [name, cmd] of runtimes) {
-  const root = path.join(work, `root-${name}`);
-  const r = (...args) => [...cmd, '--root', root, ...args];
-  const t = { create: [], start: [], state: [], kill: [], delete: [], run: [] };
-  for (let i = 0; i < N; i++) {
+/** Resident size of the process that holds a created container: the init's, plus its parent's when that is runj's helper. */
+function holderRss(pid) {
+  const rss = (p) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+  const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  const parentIsHelper = fs.readFileSync(`/proc/${ppid}/comm`, 'utf8').includes('runj-help');
+  return rss(pid) + (parentIsHelper ? rss(ppid) : 0);
+}
+
+const blank = () => ({ wall: [], cpu: [], rss: [], margin: [], cpuMargin: [] });
+const results = Object.fromEntries(runtimes.map(([name]) => [name, { ...Object.fromEntries([...OPS, 'sequence'].map((op) => [op, blank()])), holder: [] }]));
+const floor = blank();
+for (let i = 0; i < N; i++) {
+  // Every other iteration in the reverse order: no runtime always follows the same one.
+  for (const [name, cmd] of i % 2 ? [...runtimes].reverse() : runtimes) {
+    const root = path.join(work, `root-${name}`);
+    const r = (...a) => [...cmd, '--root', root, ...a];
+    const t = results[name];
     const id = `bench-${i}`;
-    t.create.push(time(r('create', '--bundle', sleeper, id)));
-    t.start.push(time(r('start', id)));
-    t.state.push(time(r('state', id)));
-    t.kill.push(time(r('kill', id, 'KILL')));
+    const seq = { wall: 0, floor: 0, cpu: 0, floorCpu: 0 };
+    const one = (op, argv, after) => {
+      const f = floorRun();
+      floor.wall.push(f.wall);
+      floor.cpu.push(f.cpu);
+      floor.rss.push(f.rss);
+      const m = timed(argv);
+      t[op].wall.push(m.wall);
+      t[op].cpu.push(m.cpu);
+      t[op].rss.push(m.rss);
+      t[op].margin.push(m.wall - f.wall);
+      t[op].cpuMargin.push(m.cpu - f.cpu);
+      if (SEQUENCE.includes(op)) {
+        seq.wall += m.wall;
+        seq.floor += f.wall;
+        seq.cpu += m.cpu;
+        seq.floorCpu += f.cpu;
+      }
+      after?.();
+    };
+    one('create', r('create', '--bundle', sleeper, id), () => {
+      const s = JSON.parse(execFileSync(cmd[0], [...cmd.slice(1), '--root', root, 'state', id], { env, encoding: 'utf8' }));
+      t.holder.push(holderRss(s.pid));
+    });
+    one('start', r('start', id));
+    one('state', r('state', id));
+    one('kill', r('kill', id, 'KILL'));
     for (let k = 0; k < 200; k++) {
       const s = spawnSync(cmd[0], [...cmd.slice(1), '--root', root, 'state', id], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       if (JSON.parse(s.stdout).status === 'stopped') break;
     }
-    t.delete.push(time(r('delete', id)));
-    t.run.push(time(r('run', '--bundle', quick, `run-${i}`)));
+    one('delete', r('delete', id));
+    one('run', r('run', '--bundle', quick, `run-${i}`));
+    t.sequence.wall.push(seq.wall);
+    t.sequence.margin.push(seq.wall - seq.floor);
+    t.sequence.cpu.push(seq.cpu);
+    t.sequence.cpuMargin.push(seq.cpu - seq.floorCpu);
   }
-  results[name] = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)]));
 }
 fs.rmSync(work, { recursive: true, force: true });
 
-const nodeMs = median(node);
 const names = runtimes.map(([n]) => n);
-const fmt = (x) => x.toFixed(1);
-console.log(`median of ${N} runs, ms (bare \`node -e 0\`: ${fmt(nodeMs)} ms)\n`);
-const head = ['command', ...names, ...(results.runc ? ['runj/runc'] : []), 'runj - node'];
+const fmt = (x) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
+const mb = (kb) => (kb === undefined || Number.isNaN(kb) ? '-' : (kb / 1024).toFixed(1));
+const nodeMs = median(floor.wall);
+console.log(
+  `median of ${N} alternating runs, ms; node -e 0 (the floor): ${fmt(nodeMs)} ms wall, ${fmt(median(floor.cpu))} ms CPU, ${mb(median(floor.rss))} MB; ` +
+    `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+);
+const mine = names.filter((n) => n.startsWith('runj'));
+const head = [
+  'command',
+  ...names,
+  'node -e 0',
+  ...mine.map((n) => `${n} − node`),
+  'budget',
+  'verdict',
+  ...mine.map((n) => `${n} CPU − node CPU`),
+  'verdict (CPU)',
+  ...names.map((n) => `${n} RSS MB`),
+];
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map(() => '---').join('|')}|`);
-for (const op of ['create', 'start', 'state', 'kill', 'delete', 'run']) {
-  const row = [op, ...names.map((n) => fmt(results[n][op]))];
-  if (results.runc) row.push(`${(results.runj[op] / results.runc[op]).toFixed(2)}x`);
-  row.push(`+${fmt(results.runj[op] - nodeMs)}`);
+for (const op of [...OPS, 'sequence']) {
+  const floorOp = op === 'sequence' ? SEQUENCE.length * nodeMs : nodeMs;
+  const margin = median(results.runj[op].margin);
+  const cpuMargin = median(results.runj[op].cpuMargin);
+  const row = [
+    op === 'sequence' ? SEQUENCE.join('+') : op,
+    ...names.map((n) => fmt(median(results[n][op].wall))),
+    fmt(floorOp),
+    ...mine.map((n) => `+${fmt(median(results[n][op].margin))}`),
+    `+${BUDGET[op]}`,
+    margin <= BUDGET[op] ? 'PASS' : 'FAIL',
+    ...mine.map((n) => `+${fmt(median(results[n][op].cpuMargin))}`),
+    cpuMargin <= BUDGET[op] ? 'PASS' : 'FAIL',
+    ...names.map((n) => mb(median(results[n][op].rss))),
+  ];
   console.log(`| ${row.join(' | ')} |`);
 }
+// The process that holds a created container until start: runj's helper, runc's and crun's own init.
+const holder = ['created: holder VmRSS', ...names.map(() => ''), '', ...mine.map(() => ''), '', '', ...mine.map(() => ''), '', ...names.map((n) => mb(median(results[n].holder)))];
+console.log(`| ${holder.join(' | ')} |`);
+console.log(
+  '\nwall ms per command; runj − node: median of paired differences with a `node -e 0` run just before each command; ' +
+    'verdict: that margin against the budget; CPU − node CPU: the same paired difference of user + system ms (wait4), which waiting for a ' +
+    'CPU on a loaded machine does not inflate, and its verdict; RSS: peak resident size of the command (wait4), and VmRSS of the process holding a created container.',
+);
 
 // The containerd and buildah sections print their own tables (or why they were skipped).
 await benchContainerd({ n: N });

@@ -5,6 +5,9 @@
 // A cache from another Node version is rejected by V8 and the file is simply
 // compiled as usual.
 'use strict';
+// For the phase trace (src/core/trace.ts): when Node handed over to this file, so
+// Node's own pre-execution is told apart from loading runj. Only when asked for.
+if (process.env.RUNJ_TRACE || process.argv.includes('--debug')) globalThis[Symbol.for('runj.launched')] = performance.now();
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -16,7 +19,9 @@ function loadCached(name) {
   try {
     cachedData = fs.readFileSync(path.join(__dirname, `${name}.cache`));
   } catch {}
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // The bundles are ASCII (esbuild escapes the rest): latin1 is a plain copy into a one-byte
+  // string, where utf8 would validate and decode 160 kB on every start.
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
   const mod = { exports: {}, filename: file, id: file };
   script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, __dirname);
   return mod.exports;

@@ -4,6 +4,7 @@
  * fall back to the package entry point (for platforms built from source).
  */
 import { createRequire } from 'node:module';
+import { mark } from './trace.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: koffi's API is untyped at this seam
 export type Koffi = any;
@@ -19,6 +20,7 @@ export function koffi(): Koffi {
   } catch {
     cached = require('koffi');
   }
+  mark('koffi.load');
   return cached;
 }
 

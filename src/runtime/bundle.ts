@@ -5,6 +5,7 @@ import { RuntimeError, isErrno } from '../core/errors.js';
 import { readJsonFile } from '../core/json.js';
 import { CONFIG_MAX } from '../core/readLimited.js';
 import type { Spec } from '../plan/spec.js';
+import { mark } from '../core/trace.js';
 
 export async function readBundle(bundleArg: string | undefined): Promise<{ bundle: string; spec: Spec }> {
   const bundle = path.resolve(bundleArg ?? '.');
@@ -17,6 +18,10 @@ export async function readBundle(bundleArg: string | undefined): Promise<{ bundl
   }
   if (!st.isDirectory()) throw new RuntimeError('EBUNDLE', `bundle ${bundle} is not a directory`);
   const doc = readJsonFile(path.join(bundle, 'config.json'), { max: CONFIG_MAX, what: 'config.json', code: 'EBUNDLE' });
+  mark('bundle.read');
   const { validateConfigDocument } = await import('../plan/validate.js');
-  return { bundle, spec: validateConfigDocument(doc, 'config.json') };
+  mark('validators.load');
+  const spec = validateConfigDocument(doc, 'config.json');
+  mark('validate');
+  return { bundle, spec };
 }

@@ -19,6 +19,7 @@ import { validateId } from './ids.js';
 import { killInit } from './liveness.js';
 import { OCI_VERSION, hookState } from './ociState.js';
 import { relayFork, terminalRecords } from './terminal.js';
+import { mark } from '../core/trace.js';
 
 export interface CreateOptions {
   id: string;
@@ -44,6 +45,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   const preserveFds = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
   if (ctx.store.exists(id)) throw alreadyExists();
+  mark('check');
   const { bundle, spec } = await readBundle(opts.bundle);
   const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run', opts.winsizeChannel);
   if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
@@ -54,12 +56,16 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     noNewKeyring: opts.noNewKeyring === true,
     preserveFds,
   });
+  mark('plan');
   const sandbox = await ctx.backend(ctx.platform);
+  mark('backend.load');
   const prepared = sandbox.prepare(plan, opts.policy ?? ctx.policy());
+  mark('backend.prepare');
   for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
   for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
 
   const staged = ctx.store.stage(id);
+  mark('state.stage');
   const record: ContainerRecord = {
     ociVersion: OCI_VERSION,
     id,
@@ -81,6 +87,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     ctx.store.saveRecovery(staged.dir, { platform: sandbox.platform, data: prepared.recovery });
     ctx.store.save(record, staged.dir);
     dir = ctx.store.publish(staged, id);
+    mark('state.publish');
   } catch (err) {
     ctx.store.discard(staged);
     staged.lock.release();
@@ -89,16 +96,22 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   let helper: HelperChannel | undefined;
   try {
     const setup = await sandbox.setUp(prepared.plan);
+    mark('backend.setup');
     record.sandbox = setup;
     ctx.store.save(record);
+    mark('state.write');
     helper = await ctx.spawnHelper(preserveFds);
+    mark('helper.spawn');
     const body = sandbox.records(prepared.plan, setup);
     helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));
+    mark('helper.send', 'plan');
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
     ctx.store.save(record);
+    mark('state.write');
     if (opts.pidFile) writeFileAtomic(opts.pidFile, String(record.pid));
     if (mode === 'create') helper.detach();
+    mark('helper.detach');
     return { record, helper: mode === 'run' ? helper : undefined };
   } catch (err) {
     await abandon(ctx, sandbox, record, helper);
@@ -112,17 +125,23 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
 async function converse(ctx: RuntimeContext, sandbox: Sandbox, helper: HelperChannel, record: ContainerRecord, hooks: HookSet) {
   for (;;) {
     const m = await helper.next();
+    // The wait for each message: 'helper.recv.hooks' is the helper's mounts (native/README.md).
+    mark('helper.recv', m.type);
     switch (m.type) {
       case 'pid':
         record.pid = m.pid;
         record.startTime = ctx.processInfo(m.pid)?.startTime;
         ctx.store.save(record);
+        mark('state.write');
         break;
       case 'hooks': {
         const creating = hookState(record, 'creating');
         await runHooks(ctx.runHook, 'prestart', hooks.prestart, creating);
+        mark('hooks.prestart');
         await runHooks(ctx.runHook, 'createRuntime', hooks.createRuntime, creating);
+        mark('hooks.createRuntime');
         helper.send([['state-creating', creating], ['state-created', hookState(record, 'created')], ['continue']]);
+        mark('helper.send', 'continue');
         break;
       }
       case 'ready':

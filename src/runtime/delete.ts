@@ -20,6 +20,7 @@ import { lockContainer } from './lock.js';
 import { hookState } from './ociState.js';
 import { type Status, check } from './status.js';
 import type { ContainerRecord } from './store.js';
+import { mark } from '../core/trace.js';
 
 /** SIGKILLs every process of the container and waits until they are gone. */
 async function killEverything(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, status: Status): Promise<void> {
@@ -47,9 +48,11 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
     return;
   }
   const lock = lockContainer(ctx.store, id, ctx.lockTimeoutMs);
+  mark('lock');
   let record: ContainerRecord | undefined;
   try {
     const read = ctx.store.read(id);
+    mark('state.read');
     if (typeof read === 'string') {
       if (!force) {
         throw new RuntimeError('ESYSTEM', `state of ${id} is unusable (${read}): ${ctx.store.file(id, 'state.json')}; 'delete --force' removes it`);
@@ -60,10 +63,14 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
       record = read;
       const status = currentStatus(ctx, record, true);
       check(force ? 'forceDelete' : 'delete', status, id);
+      mark('status');
       try {
         const sandbox = await ctx.backend(record.platform);
+        mark('backend.load');
         await killEverything(ctx, sandbox, record, status);
+        mark('kill');
         await sandbox.tearDown(record);
+        mark('backend.teardown');
       } catch (err) {
         // The record's backend data may be what is wrong: with force, the id still finds everything.
         if (!force) throw err;
@@ -75,12 +82,15 @@ export async function deleteContainer(ctx: RuntimeContext, idArg: string, force 
       if (record.status === 'creating') await recover(ctx, id);
     }
     ctx.store.remove(id);
+    mark('state.remove');
   } finally {
     lock.release();
+    mark('unlock');
   }
   if (!record || record.status === 'creating') return; // never created: its hooks never ran
   // runtime.md: a failing poststop hook is a warning; the remaining hooks still run.
   for (const err of await runAllHooks(ctx.runHook, 'poststop', record.hooks?.poststop ?? [], hookState(record, 'stopped'))) {
     ctx.log.warn(`${id}: ${err.message}`);
   }
+  mark('hooks.poststop');
 }

@@ -5,12 +5,15 @@ import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
 import { parseSignal } from './signals.js';
 import { check } from './status.js';
+import { mark } from '../core/trace.js';
 
 export async function kill(ctx: RuntimeContext, idArg: string, signal?: string, all = false): Promise<void> {
   const id = validateId(idArg);
   const sig = parseSignal(signal);
   const record = ctx.store.load(id);
+  mark('state.read');
   const status = currentStatus(ctx, record);
+  mark('status');
   if (all && status === 'stopped') return; // as runc: nothing left to signal is not an error with --all
   check('kill', status, id);
   if (all) {
@@ -23,4 +26,5 @@ export async function kill(ctx: RuntimeContext, idArg: string, signal?: string, 
     if (isErrno(err, 'ESRCH')) throw notRunning();
     throw systemError(`kill ${record.pid}`, err);
   }
+  mark('signal');
 }

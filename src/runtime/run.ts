@@ -8,6 +8,7 @@ import { type CreateOptions, create } from './create.js';
 import { deleteContainer } from './delete.js';
 import { forwardUntilExit } from './forward.js';
 import { start } from './start.js';
+import { mark } from '../core/trace.js';
 
 /** Returns the container's exit status (128+signal when killed), or 0 when detached. */
 export async function run(ctx: RuntimeContext, opts: CreateOptions & { detach?: boolean }): Promise<number> {
@@ -23,6 +24,7 @@ export async function run(ctx: RuntimeContext, opts: CreateOptions & { detach?: 
   }
   if (opts.detach || !helper) return 0;
   const status = await forwardUntilExit(ctx, helper, record.pid);
+  mark('wait');
   await deleteContainer(ctx, record.id, true);
   return status;
 }

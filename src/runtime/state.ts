@@ -3,11 +3,15 @@ import type { RuntimeContext } from './context.js';
 import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
 import { type StateOutput, stateOutput } from './ociState.js';
+import { mark } from '../core/trace.js';
 
 export function state(ctx: RuntimeContext, idArg: string): StateOutput {
   const id = validateId(idArg);
   const record = ctx.store.load(id);
-  return stateOutput(record, currentStatus(ctx, record));
+  mark('state.read');
+  const status = currentStatus(ctx, record);
+  mark('status');
+  return stateOutput(record, status);
 }
 
 /** Every container under the root; unreadable entries are logged and skipped. */

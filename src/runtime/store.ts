@@ -5,7 +5,6 @@
  * needs when state.json is lost). A container directory appears complete by
  * one rename and disappears by one rename; docs/state.md has the protocol.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerRecord } from '../backend/record.js';
@@ -29,7 +28,10 @@ export interface Staged {
 const STATUSES = new Set(['creating', 'created', 'running', 'paused', 'stopped']);
 // '~' cannot occur in an id (ids.ts), so no container is ever named like these.
 const CREATING = /^\.creating~.*~(\d+)~[0-9a-f]{8}$/;
-const rand = () => crypto.randomBytes(4).toString('hex');
+// Names only need to differ from a concurrent writer's (they also carry the pid, and every
+// temp file is opened O_EXCL), not to be secret: Math.random, because loading node:crypto
+// for four bytes cost every command ~5 ms of start-up (docs/performance.md).
+const rand = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
 
 /** The record in `text`, or a reason it is not one (garbage, null, {}, wrong fields). */
 export function parseRecord(text: string, id: string): ContainerRecord | string {
@@ -49,8 +51,12 @@ export function parseRecord(text: string, id: string): ContainerRecord | string 
   return r as ContainerRecord;
 }
 
-/** Writes `content` to `file` by temp file + fsync + rename + directory fsync. */
-function writeDurable(file: string, content: string, mode: number): void {
+/**
+ * Writes `content` to `file` by temp file + fsync + rename + directory fsync.
+ * `syncDir` false: the caller fsyncs the directory itself, once for several
+ * files (a staged directory, before it is published).
+ */
+function writeDurable(file: string, content: string, mode: number, syncDir = true): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${rand()}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx', mode);
@@ -65,7 +71,7 @@ function writeDurable(file: string, content: string, mode: number): void {
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  fsyncDir(path.dirname(file));
+  if (syncDir) fsyncDir(path.dirname(file));
 }
 
 function fsyncDir(dir: string): void {
@@ -114,6 +120,8 @@ export class Store {
   /** Renames a staged directory to <id>: the rename onto an existing container is the duplicate check. */
   publish(staged: Staged, id: string): string {
     const dir = this.dir(id);
+    // The names written into it (recovery.json, state.json) are durable before the directory appears.
+    fsyncDir(staged.dir);
     try {
       fs.renameSync(staged.dir, dir);
     } catch (err) {
@@ -165,7 +173,8 @@ export class Store {
         for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
         this.swept.add(dir);
       }
-      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600);
+      // Into a staged directory, publish() fsyncs the directory once for both files.
+      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600, !isStaged(dir));
     } catch (err) {
       throw systemError(`write state of ${record.id}`, err);
     }
@@ -173,7 +182,7 @@ export class Store {
 
   saveRecovery(dir: string, recovery: Recovery): void {
     try {
-      writeDurable(path.join(dir, 'recovery.json'), JSON.stringify(recovery), 0o600);
+      writeDurable(path.join(dir, 'recovery.json'), JSON.stringify(recovery), 0o600, !isStaged(dir));
     } catch (err) {
       throw systemError(`write recovery data in ${dir}`, err);
     }
@@ -235,6 +244,11 @@ export class Store {
       throw systemError(`read root directory ${this.root}`, err);
     }
   }
+}
+
+/** A `.creating~` directory: not visible as a container until publish(). */
+function isStaged(dir: string): boolean {
+  return CREATING.test(path.basename(dir));
 }
 
 function processExists(pid: number): boolean {

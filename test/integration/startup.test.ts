@@ -1,7 +1,7 @@
 /**
  * What each command loads at start-up, which is most of its latency: the
  * commands that never start a process must not load node:child_process (or
- * node:net), ~10 ms on their own. Checked on the bundle that ships, with a
+ * node:net), ~10 ms on their own, and none loads node:crypto. Checked on the bundle that ships, with a
  * preload that records every built-in module required.
  */
 import { spawnSync } from 'node:child_process';
@@ -39,12 +39,13 @@ function builtinsOf(args: string[], root = path.join(dir, 'state')): string[] {
 
 describe('start-up: what a command loads', () => {
   it.each([['state', 'nope'], ['kill', 'nope'], ['list'], ['delete', 'nope'], ['start', 'nope'], ['pause', 'nope'], ['events', '--stats', 'nope']])(
-    '%s does not load child_process or net',
+    '%s does not load child_process, net or crypto',
     (...args) => {
       const loaded = builtinsOf(args);
       expect(loaded).toContain('fs'); // the recorder works
       expect(loaded).not.toContain('child_process');
       expect(loaded).not.toContain('net');
+      expect(loaded).not.toContain('crypto'); // ~5 ms, for four random bytes of a temp name
     },
   );
 });
