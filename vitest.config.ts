@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Each test file's temporary files in a directory of its own, removed after it.
+    setupFiles: ['test/setup/tmpdir.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests spawn containers; keep files sequential on a 2-core machine.
