@@ -130,6 +130,14 @@ static int self_dir(const char *argv0, char *out)
 #endif
 	if (!self && strchr(argv0, '/'))
 		self = argv0; /* containerd runs shims by absolute path */
+	char found[PATH_MAX];
+	const char *dirs = getenv("PATH");
+	while (!self && dirs && *dirs) { /* run by name from a shell: as execvp found it */
+		size_t n = strcspn(dirs, ":");
+		if (n && snprintf(found, sizeof found, "%.*s/%s", (int)n, dirs, argv0) < (int)sizeof found && access(found, X_OK) == 0)
+			self = found;
+		dirs += n + (dirs[n] == ':');
+	}
 	if (!self || !realpath(self, out))
 		return -1;
 	char *slash = strrchr(out, '/');
