@@ -23,7 +23,8 @@ import { isRoot, waitFor } from './harness.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-launch-'));
 const ns = `launch${process.pid}`;
 const address = path.join(dir, 'containerd.sock'); // nothing listens: no events are sent without containers
-const baseEnv = { ...process.env, RUNJ_SHIM_ROOT: path.join(dir, 'root'), TTRPC_ADDRESS: `${address}.ttrpc` };
+// RUNJ_SHIM_LINGER=0: these tests watch shims exit after their last container.
+const baseEnv = { ...process.env, RUNJ_SHIM_ROOT: path.join(dir, 'root'), TTRPC_ADDRESS: `${address}.ttrpc`, RUNJ_SHIM_LINGER: '0' };
 const bundle = (id: string) => {
   const b = path.join(dir, 'bundles', id);
   fs.mkdirSync(b, { recursive: true });
