@@ -12,6 +12,9 @@ import * as path from 'node:path';
 import { afterAll } from 'vitest';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-test-'));
+// Searchable by all, as /tmp is: a container under a uid map (100000, ...) must
+// still reach its rootfs below it.
+fs.chmodSync(dir, 0o711);
 process.env.TMPDIR = dir;
 
 function mountsBelow(root: string): string[] {
