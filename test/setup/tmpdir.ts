@@ -18,11 +18,11 @@ fs.chmodSync(dir, 0o711);
 process.env.TMPDIR = dir;
 
 function mountsBelow(root: string): string[] {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+  const decodeOctal = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
   return fs
     .readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
-    .map((line) => unescape(line.split(' ')[4] ?? ''))
+    .map((line) => decodeOctal(line.split(' ')[4] ?? ''))
     .filter((m) => m === root || m.startsWith(`${root}/`));
 }
 
