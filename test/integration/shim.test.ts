@@ -4,14 +4,12 @@
  * status; a detached task is killed and deleted; nothing is left behind
  * (tasks, mounts, shim processes, runtime state, shim sockets).
  */
-import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Containerd, IMAGE, SHIM, startContainerd } from './containerd.js';
+import { type Containerd, IMAGE, SHIM, expectNothingLeft as nothingLeft, haveContainerd, startContainerd } from './containerd.js';
 import { isRoot, waitFor } from './harness.js';
 
-const haveContainerd = ['containerd', 'ctr', 'umoci'].every((c) => process.env.PATH?.split(':').some((d) => fs.existsSync(`${d}/${c}`)));
 
-describe.skipIf(!isRoot || !haveContainerd)('containerd-shim-runj-v1 with containerd 1.6', () => {
+describe.skipIf(!isRoot || !haveContainerd())('containerd-shim-runj-v1 with containerd 1.6', () => {
   let c: Containerd;
   beforeAll(async () => {
     c = await startContainerd();
@@ -20,14 +18,7 @@ describe.skipIf(!isRoot || !haveContainerd)('containerd-shim-runj-v1 with contai
     await c?.stop();
   });
 
-  const mountsUnder = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
-  const expectNothingLeft = async () => {
-    expect(c.ctr(['task', 'ls', '-q']).stdout.trim()).toBe('');
-    await waitFor(() => c.shims().length === 0, 10_000);
-    expect(c.shims()).toEqual([]);
-    expect(mountsUnder(c.dir)).toEqual([]);
-    expect(fs.readdirSync(`${c.shimRoot}/${c.namespace}`)).toEqual([]);
-  };
+  const expectNothingLeft = () => nothingLeft(c);
 
   it('ctr run --rm prints the output and returns the exit status', async () => {
     const r = c.ctr(['run', '--rm', '--runtime', SHIM, IMAGE, 'r1', 'sh', '-c', 'echo hello from runj; echo to stderr >&2; exit 7']);

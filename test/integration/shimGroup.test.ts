@@ -14,10 +14,9 @@ import { socketAddress } from '../../src/shim/paths.js';
 import { TaskOOM, TaskStart } from '../../src/shim/proto/events.js';
 import { EventPublisher } from '../../src/shim/publisher.js';
 import { socketPath } from '../../src/shim/ttrpc/address.js';
-import { type Containerd, IMAGE, SHIM, startContainerd } from './containerd.js';
+import { type Containerd, IMAGE, SHIM, haveContainerd, startContainerd } from './containerd.js';
 import { isRoot, waitFor } from './harness.js';
 
-const haveContainerd = ['containerd', 'ctr', 'umoci'].every((c) => process.env.PATH?.split(':').some((d) => fs.existsSync(`${d}/${c}`)));
 
 function helpers(c: Containerd) {
   const run = (id: string) => {
@@ -48,7 +47,7 @@ function helpers(c: Containerd) {
   return { run, running, remove, nothingLeft };
 }
 
-describe.skipIf(!isRoot || !haveContainerd)('one shim for the containers of a namespace (containerd 1.6)', () => {
+describe.skipIf(!isRoot || !haveContainerd())('one shim for the containers of a namespace (containerd 1.6)', () => {
   let c: Containerd;
   beforeAll(async () => {
     c = await startContainerd();
@@ -133,7 +132,7 @@ describe.skipIf(!isRoot || !haveContainerd)('one shim for the containers of a na
   });
 });
 
-describe.skipIf(!isRoot || !haveContainerd)('RUNJ_SHIM_GROUP=container (containerd 1.6)', () => {
+describe.skipIf(!isRoot || !haveContainerd())('RUNJ_SHIM_GROUP=container (containerd 1.6)', () => {
   let c: Containerd;
   beforeAll(async () => {
     c = await startContainerd({ env: { RUNJ_SHIM_GROUP: 'container' } });

@@ -13,10 +13,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shimPeer } from '../interop/shimpeer.js';
-import { type Containerd, IMAGE, SHIM, startContainerd } from './containerd.js';
+import { type Containerd, IMAGE, SHIM, expectNothingLeft as nothingLeft, haveContainerd, startContainerd } from './containerd.js';
 import { isRoot, waitFor } from './harness.js';
 
-const haveContainerd = ['containerd', 'ctr', 'umoci'].every((c) => process.env.PATH?.split(':').some((d) => fs.existsSync(`${d}/${c}`)));
 
 const alive = (pid: number) => {
   try {
@@ -27,7 +26,7 @@ const alive = (pid: number) => {
   }
 };
 
-describe.skipIf(!isRoot || !haveContainerd)('containerd-shim-runj-v1: log URIs, metrics, update', () => {
+describe.skipIf(!isRoot || !haveContainerd())('containerd-shim-runj-v1: log URIs, metrics, update', () => {
   let c: Containerd;
   let logger: string;
   beforeAll(async () => {
@@ -53,14 +52,7 @@ echo done > "$dir/done"
     await c?.stop();
   });
 
-  const mountsUnder = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
-  const expectNothingLeft = async () => {
-    expect(c.ctr(['task', 'ls', '-q']).stdout.trim()).toBe('');
-    await waitFor(() => c.shims().length === 0, 10_000);
-    expect(c.shims()).toEqual([]);
-    expect(mountsUnder(c.dir)).toEqual([]);
-    expect(fs.readdirSync(`${c.shimRoot}/${c.namespace}`)).toEqual([]);
-  };
+  const expectNothingLeft = () => nothingLeft(c);
   const logDir = (name: string) => {
     const d = path.join(c.dir, name);
     fs.mkdirSync(d);

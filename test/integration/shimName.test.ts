@@ -10,12 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Containerd, IMAGE, SHIM, startContainerd } from './containerd.js';
+import { type Containerd, IMAGE, SHIM, haveContainerd, startContainerd } from './containerd.js';
 import { isRoot, waitFor } from './harness.js';
 
-const haveContainerd = ['containerd', 'ctr', 'umoci'].every((c) => process.env.PATH?.split(':').some((d) => fs.existsSync(`${d}/${c}`)));
 
-describe.skipIf(!isRoot || !haveContainerd)('runtime names → containerd-shim-runj-v1 on PATH', () => {
+describe.skipIf(!isRoot || !haveContainerd())('runtime names → containerd-shim-runj-v1 on PATH', () => {
   let c: Containerd;
   let bin: string;
   const savedPath = process.env.PATH;
