@@ -118,6 +118,20 @@ describe.skipIf(!isRoot)('containerd-shim-runj-v1 launcher', () => {
     expect(failed.stdout.toString()).toBe('from-node\n');
   });
 
+  it('bad input reaches the Node shim, which refuses it by name; no shim or socket is left', async () => {
+    const real = { RUNJ_NODE: '' }; // node from PATH: the real shim answers
+    const noNs = await launch(['-address', address(), '-id', 'c1', 'start'], { env: real });
+    expect([noNs.status, noNs.stdout.toString(), noNs.stderr]).toEqual([1, '', 'containerd-shim-runj-v1: -namespace is required\n']);
+    const addr = address();
+    const linger = await launch([...flags(addr, 'ns6', 'c1'), 'start'], { env: { ...real, RUNJ_SHIM_LINGER: 'soon' } });
+    expect([linger.status, linger.stdout.toString()]).toEqual([1, '']);
+    expect(linger.stderr).toContain('RUNJ_SHIM_LINGER=soon: expected seconds from 0 to 86400');
+    const sock = socketPath(socketAddress(addr, 'ns6', 'runj:namespace:ns6'));
+    expect(fs.existsSync(sock)).toBe(false);
+    const left = spawnSync('pgrep', ['-f', addr], { encoding: 'utf8' }).stdout.trim();
+    expect(left).toBe('');
+  });
+
   it('start: Node decides whenever the launcher cannot be sure, with the same argv and stdin', async () => {
     const addr = address();
     const { connects } = await liveShim(addr, 'ns2');
