@@ -6,19 +6,18 @@
  * described in docs/state.md.
  */
 import * as fs from 'node:fs';
-import { koffi, libcName } from '../core/koffi.js';
 import { sleepMs } from '../core/time.js';
 import { RuntimeError, isErrno, notExist, systemError } from '../core/errors.js';
+import { sys } from '../core/sys.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
 const EWOULDBLOCK = new Set([11, 35]); // Linux EAGAIN, FreeBSD EAGAIN
 
-let flockFn: ((fd: number, op: number) => number) | undefined;
-function flock(): (fd: number, op: number) => number {
-  if (!flockFn) flockFn = koffi().load(libcName()).func('int flock(int fd, int op)');
-  return flockFn as (fd: number, op: number) => number;
+/** flock(2) through runj's addon: 0, or -errno. */
+function flock(fd: number, op: number): number {
+  return sys().flock(fd, op);
 }
 
 export interface Lock {
@@ -31,8 +30,9 @@ export interface Lock {
  */
 export function tryLockFile(file: string, create = false): Lock | undefined {
   const fd = fs.openSync(file, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), 0o600);
-  if (flock()(fd, LOCK_EX | LOCK_NB) === 0) return { release: () => release(fd) };
-  const errno = koffi().errno() as number;
+  const rc = flock(fd, LOCK_EX | LOCK_NB);
+  if (rc === 0) return { release: () => release(fd) };
+  const errno = -rc;
   fs.closeSync(fd);
   if (!EWOULDBLOCK.has(errno)) throw new RuntimeError('ESYSTEM', `lock ${file}: errno ${errno}`);
   return undefined;
@@ -71,14 +71,14 @@ export function lockContainer(store: ContainerDirs, id: string, timeoutMs = 30_0
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw notExist();
       throw systemError(`open lock of ${id}`, err);
     }
-    const rc = flock()(fd, LOCK_EX | LOCK_NB);
+    const rc = flock(fd, LOCK_EX | LOCK_NB);
     if (rc === 0) {
       if (sameFile(fd, file)) return { release: () => release(fd) };
       fs.closeSync(fd);
       if (!fs.existsSync(store.dir(id))) throw notExist();
       continue;
     }
-    const errno = koffi().errno() as number;
+    const errno = -rc;
     fs.closeSync(fd);
     if (!EWOULDBLOCK.has(errno)) throw new RuntimeError('ESYSTEM', `lock ${file}: errno ${errno}`);
     if (Date.now() > deadline) throw new RuntimeError('ELOCKED', `container ${id} is locked by another operation`);
@@ -98,7 +98,7 @@ function sameFile(fd: number, file: string): boolean {
 
 function release(fd: number): void {
   try {
-    flock()(fd, LOCK_UN);
+    flock(fd, LOCK_UN);
   } finally {
     fs.closeSync(fd);
   }

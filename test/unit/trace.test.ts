@@ -44,9 +44,9 @@ describe('trace', () => {
       expect(m, l).not.toBeNull();
       return { phase: m?.[1], ms: Number(m?.[2]), at: Number(m?.[3]) };
     });
-    // koffi loads once per process, at the first lock (state.stage here, unless an earlier test locked).
-    expect(parsed.filter((p) => p.phase === 'koffi.load').length).toBeLessThanOrEqual(1);
-    expect(parsed.map((p) => p.phase).filter((p) => p !== 'koffi.load')).toEqual([
+    // runj's addon loads once per process, at the first lock (state.stage here, unless an earlier test locked).
+    expect(parsed.filter((p) => p.phase === 'sys.load').length).toBeLessThanOrEqual(1);
+    expect(parsed.map((p) => p.phase).filter((p) => p !== 'sys.load')).toEqual([
       'node.boot',
       'load.main',
       'check',

@@ -1,0 +1,43 @@
+/**
+ * runj's own Node-API addon, native/runj-sys.node (native/sys_addon.c): the
+ * system calls every container operation makes and Node lacks. It loads in
+ * ~0.1 ms where koffi costs ~5 ms (docs/performance.md), so the commands
+ * that lock a container do not load an FFI. Each function returns 0 or more,
+ * or -errno.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from './errors.js';
+import { mark } from './trace.js';
+
+export interface Sys {
+  /** flock(2); 0 or -errno. */
+  flock(fd: number, op: number): number;
+}
+
+let cached: Sys | undefined;
+
+/** The addon, loaded on first use from native/ above this file (the build tree). */
+export function sys(): Sys {
+  if (cached) return cached;
+  const file = addonPath();
+  const mod = { exports: {} as Sys };
+  try {
+    process.dlopen(mod, file);
+  } catch (err) {
+    throw new RuntimeError('ESYSTEM', `load ${file}: ${(err as Error).message}`);
+  }
+  cached = mod.exports;
+  mark('sys.load');
+  return cached;
+}
+
+function addonPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'native', 'runj-sys.node');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new RuntimeError('ESYSTEM', 'runj-sys.node not found: build it with `make -C native`');
+}
