@@ -225,8 +225,8 @@ cat >"$WORK/policy-ignore.json" <<'EOF'
 EOF
 
 # runj is rebuilt while it is worked on: each node runtime runs from a copy
-# taken now (its bundle directory, the runj-helper it would find by walking
-# up from there, and a link to node_modules), so that one run measures one
+# taken now (its bundle directory, the runj-helper and runj-sys.node it would
+# find by walking up from there, and a link to node_modules), so that one run measures one
 # build. Prints the copy's entry point.
 snapshot_node_runtime() { # index path
 	local snap=$WORK/snap/$1 src_dir d
@@ -237,6 +237,7 @@ snapshot_node_runtime() { # index path
 	while [ "$d" != / ]; do
 		if [ -x "$d/native/runj-helper" ]; then
 			cp "$d/native/runj-helper" "$snap/native/runj-helper"
+			[ -f "$d/native/runj-sys.node" ] && cp "$d/native/runj-sys.node" "$snap/native/runj-sys.node"
 			break
 		fi
 		d=$(dirname "$d")
