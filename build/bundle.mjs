@@ -3,7 +3,7 @@
 // V8 code cache made here. The precompiled validators are a separate file
 // (dist/validators.cjs) that only create and exec require.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import vm from 'node:vm';
 
@@ -60,6 +60,49 @@ await build({
   banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },
 });
+// The core bundles: the commands of src/cli/coreCommands.ts, one bundle per
+// platform with only that platform's backend (the other's modules are
+// replaced by a module that refuses to load). The launcher picks one by the
+// command word, so state, start, kill and delete read and compile about a
+// third of the full bundle's bytes (docs/performance.md).
+const BACKEND_ENTRIES = { linux: /platform\/linux\/(sandbox|procinfo)\.js$/, freebsd: /platform\/freebsd\/sandbox\.js$/ };
+const withoutBackend = (absent) => ({
+  name: `without-${absent}`,
+  setup(b) {
+    b.onResolve({ filter: BACKEND_ENTRIES[absent] }, (a) => ({ path: a.path, namespace: 'absent-backend' }));
+    b.onLoad({ filter: /.*/, namespace: 'absent-backend' }, () => ({
+      contents: `import { RuntimeError } from './src/core/errors.ts';\nthrow new RuntimeError('ESYSTEM', 'no ${absent} backend in this build of runj for ${'${'}process.platform}');\n`,
+      resolveDir: process.cwd(),
+      loader: 'ts',
+    }));
+  },
+});
+const CORE_PLATFORMS = ['linux', 'freebsd'];
+for (const platform of CORE_PLATFORMS) {
+  const absent = CORE_PLATFORMS.find((p) => p !== platform);
+  const r = await build({
+    ...common,
+    entryPoints: ['src/mainCore.ts'],
+    outfile: `dist/runj-core-${platform}.cjs`,
+    external: ['koffi'],
+    plugins: [validatorsExternal, builtinsOnce, withoutBackend(absent)],
+    banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__import_meta_url' },
+    metafile: true,
+  });
+  // Nothing of the other platform but its signal table (runtime/backends.ts), nor the validators.
+  const stray = Object.keys(r.metafile.inputs).filter(
+    (f) => (f.startsWith(`src/platform/${absent}/`) && f !== 'src/platform/freebsd/signals.ts') || /generated\/validators|validators-shim/.test(f),
+  );
+  if (stray.length) throw new Error(`runj-core-${platform}.cjs would carry ${stray.join(', ')}`);
+}
+
+// The launcher starts the core bundle for these commands: their names, from the table itself.
+const coreSource = await build({ entryPoints: ['src/cli/coreCommands.ts'], format: 'cjs', platform: 'node', write: false, logLevel: 'warning' });
+const coreModule = { exports: {} };
+new Function('module', 'exports', 'require', coreSource.outputFiles[0].text)(coreModule, coreModule.exports, () => ({}));
+const coreNames = Object.keys(coreModule.exports.CORE_COMMANDS);
+
 // containerd-shim-runj-v1 runs directly (a long-lived server: the code cache would
 // save ~2 ms once per shim); it shares dist/validators.cjs with the CLI.
 // --no-warnings: containerd merges the shim's stderr into `start`'s reply, and
@@ -75,11 +118,13 @@ await build({
 });
 chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);
 await build({ ...common, entryPoints: ['src/generated/validators.js'], outfile: 'dist/validators.cjs' });
-copyFileSync('build/launcher.cjs', 'dist/runj.cjs');
+const launcher = readFileSync('build/launcher.cjs', 'utf8');
+if (!launcher.includes('/*CORE_COMMANDS*/[]')) throw new Error('build/launcher.cjs: no /*CORE_COMMANDS*/[] to fill in');
+writeFileSync('dist/runj.cjs', launcher.replace('/*CORE_COMMANDS*/[]', JSON.stringify(coreNames)));
 chmodSync('dist/runj.cjs', 0o755);
 
 // The code caches must be made from exactly what the launcher compiles.
-for (const name of ['runj-main', 'validators']) {
+for (const name of ['runj-main', 'validators', ...CORE_PLATFORMS.map((p) => `runj-core-${p}`)]) {
   const file = `${process.cwd()}/dist/${name}.cjs`;
   const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
   writeFileSync(`dist/${name}.cache`, script.createCachedData());

@@ -1,20 +1,11 @@
 /**
- * runj's entry point: global flags, command dispatch, and the only place that
- * prints errors and chooses the exit code (1 for failures, 2 for usage).
+ * runj's entry point with every command (dist/runj-main.cjs). The commands
+ * that neither validate nor plan a bundle also have a smaller one
+ * (src/mainCore.ts); src/cli/entry.ts is the command line itself.
  */
-import * as fs from 'node:fs';
-import { parseArgs, wantsHelp } from './cli/args.js';
-import type { Command } from './cli/command.js';
-import { createContext, DEFAULT_ROOT } from './runtime/context.js';
-import { RuntimeError, usage } from './core/errors.js';
-import { createLogger, type Logger } from './core/log.js';
-import { sleepMs } from './core/time.js';
-import { mark, startTrace, stopTrace, traceTo, traceWanted } from './core/trace.js';
+import { type CommandTable, runCli } from './cli/entry.js';
 
-const VERSION = '0.1.0';
-const SPEC_VERSION = '1.3.0';
-
-const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+const COMMANDS: CommandTable = {
   create: () => import('./cli/commands/create.js'),
   start: () => import('./cli/commands/start.js'),
   state: () => import('./cli/commands/state.js'),
@@ -38,125 +29,4 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   ext: () => import('./cli/commands/extension.js'),
 };
 
-const GLOBAL_FLAGS = {
-  root: { type: 'string' },
-  log: { type: 'string' },
-  'log-format': { type: 'string' },
-  debug: { type: 'bool' },
-  'systemd-cgroup': { type: 'bool' },
-  rootless: { type: 'string' },
-  criu: { type: 'string' },
-  version: { type: 'bool', alias: 'v' },
-  help: { type: 'bool', alias: 'h' },
-} as const;
-
-async function help(): Promise<string> {
-  const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(11)} ${(await load()).command.summary}`));
-  return `runj: an OCI runtime for FreeBSD jails (with a Linux development backend)
-
-usage: runj [global flags] COMMAND [flags] [args]
-
-global flags:
-  --root DIR              state directory (default ${DEFAULT_ROOT})
-  --log FILE              log file (default: stderr)
-  --log-format text|json  log line format (default text)
-  --debug                 log debug lines
-  --systemd-cgroup        accepted; refused if a config needs it
-  --version, -v           print the version
-
-commands:
-${rows.join('\n')}
-
-Run 'runj COMMAND --help' for a command's flags.
-`;
-}
-
-async function main(argv: string[], log: { current: Logger }): Promise<number> {
-  const commandAt = argv.findIndex((w, i) => !w.startsWith('-') && !/^--(root|log|log-format|rootless|criu)$/.test(argv[i - 1] ?? ''));
-  const globalArgs = commandAt < 0 ? argv : argv.slice(0, commandAt);
-  const { flags: g } = parseArgs(globalArgs, GLOBAL_FLAGS);
-  const format = (g['log-format'] as string | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') throw usage(`invalid log format "${format}": must be text or json`);
-  const logger = createLogger({ file: g.log as string | undefined, format, debug: g.debug === true });
-  log.current = logger;
-  // With --debug the trace is debug lines of the log (the --log file, or stderr); RUNJ_TRACE alone: stderr.
-  traceTo(g.debug === true ? (line) => logger.debug(line) : traceToStderr);
-  mark('args');
-  if (g.version) {
-    writeAll(1, `runj version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
-    return 0;
-  }
-  const name = commandAt < 0 ? undefined : argv[commandAt];
-  if (!name || g.help) {
-    // Asked for: stdout and success; missing a command: a usage error on stderr.
-    writeAll(g.help ? 1 : 2, await help());
-    return g.help ? 0 : 2;
-  }
-  const load = COMMANDS[name];
-  if (!load) throw usage(`unknown command "${name}"; run 'runj --help'`);
-  const { command } = await load();
-  mark('load.command');
-  const rest = argv.slice(commandAt + 1);
-  if (wantsHelp(rest, command.flags)) {
-    writeAll(1, `usage: runj ${command.usage}\n\n${command.summary}\n`);
-    return 0;
-  }
-  const parsed = parseArgs(rest, command.flags, command.parse);
-  const [min, max] = command.positionals;
-  if (parsed.positionals.length < min) throw usage(`"${name}" requires ${min === 1 ? 'a container id' : `${min} arguments`}: runj ${command.usage}`);
-  if (parsed.positionals.length > max) throw usage(`"${name}" takes at most ${max} argument(s): runj ${command.usage}`);
-  mark('args.command');
-  const ctx = await createContext({
-    root: (g.root as string | undefined) ?? DEFAULT_ROOT,
-    log: log.current,
-    systemdCgroup: g['systemd-cgroup'] === true,
-  });
-  mark('context');
-  const out = await command.run(ctx, parsed);
-  mark('finish');
-  if (out.stdout) writeAll(1, out.stdout);
-  mark('output');
-  return out.exitCode ?? 0;
-}
-
-/**
- * Writes all of `text` to fd 1 or 2 synchronously. process.stdout and
- * process.stderr would each set up a stream (node:stream and its kin, ~3 ms of
- * start-up, docs/performance.md) for one write. A non-blocking pipe that is
- * full (EAGAIN) is waited on.
- */
-function writeAll(fd: number, text: string): void {
-  let buf = Buffer.from(text);
-  while (buf.length > 0) {
-    try {
-      buf = buf.subarray(fs.writeSync(fd, buf));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      sleepMs(1);
-    }
-  }
-}
-
-function traceToStderr(line: string): void {
-  try {
-    writeAll(2, `${line}\n`);
-  } catch {}
-}
-
-const log: { current: Logger } = { current: createLogger() };
-if (traceWanted(process.env, process.argv)) startTrace();
-main(process.argv.slice(2), log).then(
-  (code) => {
-    stopTrace(traceToStderr);
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    mark('failed');
-    stopTrace(traceToStderr);
-    const msg = err instanceof Error ? err.message : String(err);
-    if (log.current.toFile) log.current.error(msg);
-    writeAll(2, `runj: ${msg}\n`);
-    process.exitCode = err instanceof RuntimeError && err.code === 'EUSAGE' ? 2 : 1;
-    if (!(err instanceof RuntimeError)) writeAll(2, `${(err as Error)?.stack ?? ''}\n`);
-  },
-);
+runCli(COMMANDS);

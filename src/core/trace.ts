@@ -29,7 +29,7 @@ export function traceWanted(env: NodeJS.ProcessEnv, argv: readonly string[]): bo
  * Starts tracing, with the phases before the first mark: Node's boot, Node's
  * preparation of the main script (up to the launcher's first line: as for any
  * script, the floor's too) and the loading of the bundle (read, compile with
- * the code cache, evaluate).
+ * the code cache, evaluate): load.core for the core commands' bundle.
  */
 export function startTrace(): void {
   if (on) return;
@@ -41,11 +41,14 @@ export function startTrace(): void {
   emit('node.boot', boot, boot);
   // Stamped by the launcher (build/launcher.cjs); without it (the module run directly) there is no split.
   const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.launched')];
+  // load.core when the launcher chose the core commands' bundle (src/mainCore.ts), else load.main.
+  const bundle = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.bundle')];
+  const load = typeof bundle === 'string' && bundle.startsWith('runj-core-') ? 'load.core' : 'load.main';
   if (typeof launched === 'number' && launched >= boot && launched <= now) {
     emit('node.prepare', launched - boot, launched);
-    emit('load.main', now - launched, now);
+    emit(load, now - launched, now);
   } else {
-    emit('load.main', now - boot, now);
+    emit(load, now - boot, now);
   }
   last = now;
 }

@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:os';
 import type { ProcessInfo, Sandbox, SignalTable } from '../backend/sandbox.js';
-import { SIGNALS, SIGRTMAX } from '../platform/freebsd/abi.js';
+import { SIGNALS, SIGRTMAX } from '../platform/freebsd/signals.js';
 
 export async function loadSandbox(platform: string = process.platform): Promise<Sandbox> {
   switch (platform) {

@@ -21,11 +21,17 @@ function runj(args: string[], env: Record<string, string> = {}) {
 const phases = (text: string) => text.split('\n').filter((l) => /^runj-trace /.test(l)).map((l) => l.split(' ')[1]);
 
 describe('trace from the CLI', () => {
-  it('RUNJ_TRACE=1: each phase of list on stderr, stdout untouched', () => {
+  it('RUNJ_TRACE=1: each phase of list on stderr, stdout untouched; list runs the core bundle', () => {
     const r = runj(['list'], { RUNJ_TRACE: '1' });
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('runj-trace');
-    expect(phases(r.stderr)).toEqual(['node.boot', 'node.prepare', 'load.main', 'args', 'load.command', 'args.command', 'context', 'finish', 'output']);
+    expect(phases(r.stderr)).toEqual(['node.boot', 'node.prepare', 'load.core', 'args', 'load.command', 'args.command', 'context', 'finish', 'output']);
+  });
+
+  it('a command outside the core runs the full bundle: load.main', () => {
+    const r = runj(['features'], { RUNJ_TRACE: '1' });
+    expect(r.status).toBe(0);
+    expect(phases(r.stderr).slice(0, 3)).toEqual(['node.boot', 'node.prepare', 'load.main']);
   });
 
   it('a failing command still prints its phases, then its error', () => {

@@ -13,6 +13,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 const abiTs = path.join(root, 'src/platform/freebsd/abi.ts');
 const original = fs.readFileSync(abiTs, 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-abi-'));
+// abi.ts re-exports the signal table from signals.ts beside it: a changed copy of abi.ts needs it too.
+fs.copyFileSync(path.join(root, 'src/platform/freebsd/signals.ts'), path.join(tmp, 'signals.ts'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const doubleC = path.join(root, 'native/jailtest/jailtest.h');

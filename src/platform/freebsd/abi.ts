@@ -168,19 +168,8 @@ export const ERRNO: Readonly<Record<number, [name: string, text: string]>> = {
   97: ['EINTEGRITY', 'Integrity check failed'],
 };
 
-/**
- * sys/signal.h. Real-time signals are numbered SIGRTMIN (65) to SIGRTMAX
- * (126); kill(2) takes any number up to _SIG_MAXSIG (128) but 127 and 128
- * are not deliverable signals (kern_sig.c: sigprop of an unknown number).
- */
-export const SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGEMT: 7, SIGFPE: 8, SIGKILL: 9,
-  SIGBUS: 10, SIGSEGV: 11, SIGSYS: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGURG: 16, SIGSTOP: 17,
-  SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGTTIN: 21, SIGTTOU: 22, SIGIO: 23, SIGXCPU: 24, SIGXFSZ: 25,
-  SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGINFO: 29, SIGUSR1: 30, SIGUSR2: 31, SIGTHR: 32, SIGLIBRT: 33,
-};
-export const SIGRTMIN = 65;
-export const SIGRTMAX = 126;
+// sys/signal.h: in signals.ts (the runtime's signal parsing loads it on every platform).
+export { SIGNALS, SIGRTMAX, SIGRTMIN } from './signals.js';
 
 /** sys/resource.h RLIMIT_* (getrlimit(2)); RLIMIT_AS is an alias of RLIMIT_VMEM. */
 export const RLIMITS: Readonly<Record<string, number>> = {
