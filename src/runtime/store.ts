@@ -173,8 +173,12 @@ export class Store {
         for (const name of fs.readdirSync(dir)) if (name.startsWith('.state.json.') && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
         this.swept.add(dir);
       }
-      // Into a staged directory, publish() fsyncs the directory once for both files.
-      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600, !isStaged(dir));
+      // No directory fsync: into a staged directory, publish() fsyncs it once for both files;
+      // in a published one, state.json is already there (publish made it durable) and the
+      // rename replaces a whole, fsynced record with another. Across a power cut either
+      // survives whole, and both read alike: the container's processes are gone with the
+      // host, so any record with a pid reads as stopped (docs/state.md, "Writes").
+      writeDurable(path.join(dir, 'state.json'), JSON.stringify(record), 0o600, false);
     } catch (err) {
       throw systemError(`write state of ${record.id}`, err);
     }
