@@ -14,6 +14,18 @@ import { mark } from './trace.js';
 export interface Sys {
   /** flock(2); 0 or -errno. */
   flock(fd: number, op: number): number;
+  /** socketpair(2): a connected AF_UNIX stream pair, both close-on-exec; or -errno. */
+  socketpair(): [number, number] | number;
+  /**
+   * vfork + execve of `file` with `argv` (argv[0] included) and Node's
+   * environment: child fd i is `fds[i]` (a closed source leaves it closed; every
+   * other fd is close-on-exec), all signals default and unblocked, and a new
+   * session when `newSession`. The child's pid once it has exec'd, or -errno
+   * (its set-up or execve failed; it was reaped).
+   */
+  spawn(file: string, argv: readonly string[], fds: readonly number[], newSession: boolean): number;
+  /** waitpid(2): [pid, 0 running (noHang) | 1 exited | 2 signalled, status or signal]; or -errno. */
+  waitpid(pid: number, noHang: boolean): [number, number, number] | number;
 }
 
 let cached: Sys | undefined;

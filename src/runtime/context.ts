@@ -30,8 +30,11 @@ export interface RuntimeContext {
   /** kill(2) to one host pid; throws as process.kill does (ESRCH, EPERM). */
   signal(pid: number, signal: number | NodeJS.Signals): void;
   clock: Clock;
-  /** Starts the native helper (create, exec); fds 3.. up to preserveFds are passed on. */
-  spawnHelper(preserveFds: number): Promise<HelperChannel>;
+  /**
+   * Starts the native helper (create, exec); fds 3.. up to preserveFds are passed on.
+   * `detached`: runj will not wait for its exit (create, exec --detach).
+   */
+  spawnHelper(preserveFds: number, detached?: boolean): Promise<HelperChannel>;
   /** Runs one runtime-side hook (prestart, createRuntime, poststart, poststop). */
   runHook(stage: string, hook: Hook, state: string): Promise<void>;
   /** Opens exec.fifo and reads the helper's answer (start). */
@@ -61,7 +64,10 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     clock: opts.clock ?? systemClock,
     // Loaded when first used: node:child_process alone costs ~10 ms of start-up,
     // and state, kill, list, delete without hooks... never start a process.
-    spawnHelper: opts.spawnHelper ?? (async (n) => (await import('./helper.js')).Helper.spawn(n)),
+    // A detached helper is started through runj's addon: no child_process at all (helperDetached.ts).
+    spawnHelper:
+      opts.spawnHelper ??
+      (async (n, detached) => (detached ? (await import('./helperDetached.js')).DetachedHelper.spawn(n) : (await import('./helper.js')).Helper.spawn(n))),
     runHook: opts.runHook ?? (async (stage, hook, state) => (await import('./hooks.js')).runHook(stage, hook, state)),
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),

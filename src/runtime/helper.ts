@@ -4,49 +4,24 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { type HelperRecord, encodeRecords, parseMessage } from '../backend/protocol.js';
+import { type HelperRecord, encodeRecords } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError } from '../core/errors.js';
-import { HELPER_MESSAGE_MAX } from '../core/readLimited.js';
+import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
 import { type HelperEvent, HelperEvents } from './helperEvents.js';
 
-export type { HelperEvent };
+export type { HelperChannel, HelperEvent, HelperExit };
+export { validWinsize };
 
-export interface HelperExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** What create and exec need of a running helper; unit tests give a scripted one. */
-export interface HelperChannel {
-  /** The next message, or `eof` once the channel has ended. */
-  next(): Promise<HelperEvent>;
-  /** Plan records, `continue` after the hooks: encoded (protocol.ts) and written to the channel. */
-  send(records: readonly HelperRecord[]): void;
-  /** Lets the runtime process exit while the helper lives on (create, exec --detach). */
-  detach(): void;
-  /** SIGKILLs the helper (a failed create). */
-  kill(): void;
-  /** Resolves with the helper's own exit status (run: the container's, relayed). */
-  exited(): Promise<HelperExit>;
-  /**
-   * The relayed pty's window size (a plan with `winsize-channel`, after `ready`).
-   * Sizes outside 1..65535 are not sent: the helper would ignore them anyway.
-   */
-  resize(rows: number, cols: number): void;
-  /** The helper's own pid: in `mode run`, the parent half that waits for the process. */
-  readonly pid: number | undefined;
-}
-
-/** A size the helper's `winsize` record accepts. */
-export function validWinsize(rows: number, cols: number): boolean {
-  return [rows, cols].every((n) => Number.isInteger(n) && n >= 1 && n <= 65535);
-}
-
+/**
+ * The helper as a child of Node's child_process, read through the event loop:
+ * for a caller that waits for the helper's exit (run, exec, the containerd
+ * shim). A detached one (create) is started by DetachedHelper
+ * (helperDetached.ts), which loads no child_process.
+ */
 export class Helper implements HelperChannel {
-  private buffer = '';
-  private overflowed = false;
   private readonly events = new HelperEvents();
+  private readonly lines = new MessageLines((e) => this.push(e));
 
   private constructor(
     readonly child: ChildProcess,
@@ -55,18 +30,7 @@ export class Helper implements HelperChannel {
     // A helper that cannot be started (EACCES, ENOEXEC) is reported like one that failed.
     child.on('error', (err) => this.push({ type: 'error', stage: 'spawn', msg: `start runj-helper: ${err.message}`, errno: 0 }));
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      if (this.overflowed) return;
-      this.buffer += chunk;
-      for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        if (Buffer.byteLength(line) > HELPER_MESSAGE_MAX) return this.overflow();
-        if (line.trim()) this.push(safeParse(line));
-      }
-      // However the bytes arrive (one chunk with its newline, or many without one yet).
-      if (Buffer.byteLength(this.buffer) > HELPER_MESSAGE_MAX) this.overflow();
-    });
+    socket.on('data', (chunk: string) => this.lines.feed(chunk));
     socket.on('end', () => this.push({ type: 'eof' }));
     socket.on('close', () => this.push({ type: 'eof' }));
     socket.on('error', () => this.push({ type: 'eof' }));
@@ -89,13 +53,6 @@ export class Helper implements HelperChannel {
     const socket = child.stdio[syncFd] as Socket | null;
     if (!socket) throw new RuntimeError('ESYSTEM', 'could not create the helper sync socket');
     return new Helper(child, socket);
-  }
-
-  /** No message is this long (readLimited.ts): the helper is broken; stop reading its output. */
-  private overflow(): void {
-    this.overflowed = true;
-    this.buffer = '';
-    this.push({ type: 'error', stage: 'protocol', msg: `helper message longer than ${HELPER_MESSAGE_MAX} bytes`, errno: 0 });
   }
 
   private push(e: HelperEvent): void {
@@ -133,13 +90,5 @@ export class Helper implements HelperChannel {
       return Promise.resolve({ code: this.child.exitCode, signal: this.child.signalCode });
     }
     return new Promise((r) => this.child.once('exit', (code, signal) => r({ code, signal })));
-  }
-}
-
-function safeParse(line: string): HelperEvent {
-  try {
-    return parseMessage(line);
-  } catch {
-    return { type: 'error', stage: 'protocol', msg: `unreadable helper message: ${line.slice(0, 200)}`, errno: 0 };
   }
 }

@@ -22,6 +22,11 @@ export class HelperEvents {
     else this.queue.push(e);
   }
 
+  /** Whether next() would answer at once: a message is queued, or the channel has ended. */
+  ready(): boolean {
+    return this.queue.length > 0 || this.ended;
+  }
+
   next(): Promise<HelperEvent> {
     const e = this.queue.shift();
     if (e) return Promise.resolve(e);

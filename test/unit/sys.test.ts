@@ -50,4 +50,90 @@ describe('runj-sys.node', () => {
   it('loads once per process', () => {
     expect(sys()).toBe(sys());
   });
+
+  describe('spawn, socketpair, waitpid', () => {
+    const read = (fd: number) => {
+      const buf = Buffer.alloc(4096);
+      let out = '';
+      for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) out += buf.toString('utf8', 0, n);
+      return out;
+    };
+    const run = (script: string, fds: number[], newSession = false) => {
+      const pair = sys().socketpair();
+      if (typeof pair === 'number') throw new Error(`socketpair: ${pair}`);
+      const [mine, theirs] = pair;
+      const pid = sys().spawn('/bin/sh', ['sh', '-c', script], [...fds.map((f) => (f === -2 ? theirs : f))], newSession);
+      fs.closeSync(theirs);
+      const out = read(mine);
+      fs.closeSync(mine);
+      return { pid, out, wait: sys().waitpid(pid, false) };
+    };
+
+    it('places each fd at its index, sources that overlap targets included, and nothing else', () => {
+      const a = path.join(dir, 'a');
+      const b = path.join(dir, 'b');
+      const fa = fs.openSync(a, 'w');
+      const fb = fs.openSync(b, 'w');
+      try {
+        // Child fd 3 is the socket (-2), 4 is file b, 5 file a.
+        const r = run('echo to-b >&4; echo to-a >&5', [0, 1, 2, -2, fb, fa]);
+        expect(r.wait).toEqual([r.pid, 1, 0]);
+        expect(fs.readFileSync(a, 'utf8')).toBe('to-a\n');
+        expect(fs.readFileSync(b, 'utf8')).toBe('to-b\n');
+        // ls's stdout is the socket and fds 3, 4 the files: it sees those, and the one it opens for the listing.
+        const pair = sys().socketpair() as [number, number];
+        const pid = sys().spawn('/bin/ls', ['ls', '/proc/self/fd'], [0, pair[1], 2, fb, fa], false);
+        fs.closeSync(pair[1]);
+        const listed = read(pair[0]).trim().split('\n').map(Number);
+        fs.closeSync(pair[0]);
+        expect(sys().waitpid(pid, false)).toEqual([pid, 1, 0]);
+        expect(listed).toEqual([0, 1, 2, 3, 4, 5]);
+      } finally {
+        fs.closeSync(fa);
+        fs.closeSync(fb);
+      }
+    });
+
+    it('a source fd that is not open leaves its target closed', () => {
+      const r = run('[ -e /proc/$$/fd/4 ] && echo open >&3 || echo closed >&3', [0, 1, 2, -2, 999]);
+      expect(r.out.trim()).toBe('closed');
+    });
+
+    it('a new session on request; every signal default and unblocked either way', () => {
+      const probe = `echo "$$ $(cut -d' ' -f6 /proc/$$/stat) $(awk '/^SigIgn/{print $2}' /proc/$$/status) $(awk '/^SigBlk/{print $2}' /proc/$$/status)" >&3`;
+      for (const newSession of [true, false]) {
+        const [pid, sid, ign, blk] = run(probe, [0, 1, 2, -2], newSession).out.trim().split(' ');
+        expect(sid === pid, `newSession ${newSession}`).toBe(newSession);
+        expect(BigInt(`0x${ign}`)).toBe(0n);
+        expect(BigInt(`0x${blk}`)).toBe(0n);
+      }
+    });
+
+    it('exit statuses and signals through waitpid; noHang while running', () => {
+      expect(run('exit 7', [0, 1, 2, -2]).wait).toMatchObject([expect.any(Number), 1, 7]);
+      const pid = sys().spawn('/bin/sleep', ['sleep', '30'], [0, 1, 2], false);
+      expect(pid).toBeGreaterThan(0);
+      expect(sys().waitpid(pid, true)).toEqual([0, 0, 0]);
+      process.kill(pid, 'SIGTERM');
+      expect(sys().waitpid(pid, false)).toEqual([pid, 2, 15]);
+      expect(sys().waitpid(pid, false)).toBe(-10); // ECHILD: reaped already
+    });
+
+    it('a file that cannot be executed: -errno, and no child is left', () => {
+      expect(sys().spawn(path.join(dir, 'missing'), ['x'], [0, 1, 2], false)).toBe(-2); // ENOENT
+      const text = path.join(dir, 'text');
+      fs.writeFileSync(text, 'not a program', { mode: 0o644 });
+      expect(sys().spawn(text, ['x'], [0, 1, 2], false)).toBe(-13); // EACCES
+      expect(sys().waitpid(-1, true)).toBe(-10); // ECHILD: both were reaped
+    });
+
+    it('bad arguments are TypeErrors and RangeErrors, before anything is started', () => {
+      const spawn = sys().spawn as unknown as (...a: unknown[]) => number;
+      expect(() => spawn('/bin/true', 'true', [0], false)).toThrow(TypeError);
+      expect(() => spawn('/bin/true', [], [0], false)).toThrow(RangeError);
+      expect(() => spawn('/bin/true', ['a\0b'], [0], false)).toThrow(/NUL/);
+      expect(() => spawn('/bin/true', ['true'], ['0'], false)).toThrow(/integers/);
+      expect(() => spawn('/bin/true', ['true'], [0])).toThrow(TypeError);
+    });
+  });
 });

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecords } from '../../../src/backend/protocol.js';
 import { HELPER_MESSAGE_MAX } from '../../../src/core/readLimited.js';
-import { Helper, type HelperEvent } from '../../../src/runtime/helper.js';
+import { Helper, type HelperChannel, type HelperEvent } from '../../../src/runtime/helper.js';
+import { DetachedHelper } from '../../../src/runtime/helperDetached.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-helper-'));
 let n = 0;
@@ -16,10 +17,17 @@ function fakeHelper(body: string, mode = 0o755): string {
 }
 
 const saved = process.env.RUNJ_HELPER;
-const spawned: Helper[] = [];
-function spawnWith(file: string, preserveFds = 0): Helper {
+const spawned: HelperChannel[] = [];
+// Both channels speak the same protocol: Helper (child_process, for callers that wait for the
+// exit) and DetachedHelper (runj's addon, blocking reads: create, exec --detach).
+const IMPLS: [string, (preserveFds: number) => HelperChannel][] = [
+  ['Helper', (n) => Helper.spawn(n)],
+  ['DetachedHelper', (n) => DetachedHelper.spawn(n)],
+];
+let spawnImpl: (preserveFds: number) => HelperChannel = IMPLS[0]?.[1] as (n: number) => HelperChannel;
+function spawnWith(file: string, preserveFds = 0): HelperChannel {
   process.env.RUNJ_HELPER = file;
-  const h = Helper.spawn(preserveFds);
+  const h = spawnImpl(preserveFds);
   spawned.push(h);
   return h;
 }
@@ -32,7 +40,7 @@ afterEach(() => {
   for (const h of spawned) h.kill();
 });
 
-async function drain(h: Helper): Promise<HelperEvent[]> {
+async function drain(h: HelperChannel): Promise<HelperEvent[]> {
   const out: HelperEvent[] = [];
   for (;;) {
     const e = await h.next();
@@ -41,7 +49,10 @@ async function drain(h: Helper): Promise<HelperEvent[]> {
   }
 }
 
-describe('Helper: the protocol with a (fake) helper process', () => {
+describe.each(IMPLS)('%s: the protocol with a (fake) helper process', (_name, spawnFn) => {
+  beforeEach(() => {
+    spawnImpl = spawnFn;
+  });
   it('pid, hooks, ready, then end of file; exit status 0', async () => {
     const h = spawnWith(fakeHelper(`printf '{"type":"pid","pid":42}\\n{"type":"hooks"}\\n\\n' >&$fd; echo '{"type":"ready"}' >&$fd`));
     expect(await drain(h)).toEqual([{ type: 'pid', pid: 42 }, { type: 'hooks' }, { type: 'ready' }, { type: 'eof' }]);
@@ -95,8 +106,8 @@ describe('Helper: the protocol with a (fake) helper process', () => {
     expect(await h.next()).toEqual({ type: 'pid', pid: 1 });
     h.detach();
     expect(await h.next()).toEqual({ type: 'eof' });
-    expect(h.child.exitCode).toBeNull();
-    expect(() => process.kill(h.child.pid ?? 0, 0)).not.toThrow();
+    expect(h.pid).toBeGreaterThan(0);
+    expect(() => process.kill(h.pid ?? 0, 0)).not.toThrow();
   });
   it('preserve-fds: fds 3..3+N-1 are passed and the sync fd follows them', async () => {
     const opened = [fs.openSync('/dev/null', 'r'), fs.openSync('/dev/null', 'r')];
@@ -119,5 +130,38 @@ describe('Helper: the protocol with a (fake) helper process', () => {
     const first = await h.next();
     expect(first).toMatchObject({ type: 'error', stage: 'spawn' });
     expect((first as { msg: string }).msg).toMatch(/ENOENT/);
+  });
+  it('the helper starts in a session of its own, every signal at its default action and none blocked', async () => {
+    // /proc/self/stat field 6 is the session; SigIgn and SigBlk are hex masks (Node ignores SIGPIPE itself).
+    const h = spawnWith(
+      fakeHelper(
+        `sid=$(cut -d' ' -f6 /proc/$$/stat); ign=$(awk '/^SigIgn/{print $2}' /proc/$$/status); blk=$(awk '/^SigBlk/{print $2}' /proc/$$/status)\n` +
+          `echo "{\\"type\\":\\"error\\",\\"stage\\":\\"probe\\",\\"msg\\":\\"$$ $sid $ign $blk\\",\\"errno\\":0}" >&$fd`,
+      ),
+    );
+    const m = (await h.next()) as { msg: string };
+    const [pid, sid, ign, blk] = m.msg.split(' ');
+    expect(sid).toBe(pid);
+    expect(BigInt(`0x${ign}`)).toBe(0n);
+    expect(BigInt(`0x${blk}`)).toBe(0n);
+    expect(Number(pid)).toBe(h.pid);
+  });
+});
+
+describe('DetachedHelper', () => {
+  it('exited reaps the helper once; a second call answers from memory', async () => {
+    process.env.RUNJ_HELPER = fakeHelper('exit 5');
+    const h = DetachedHelper.spawn(0);
+    expect(await h.exited()).toEqual({ code: 5, signal: null });
+    expect(await h.exited()).toEqual({ code: 5, signal: null });
+    expect(() => process.kill(h.pid ?? 0, 0)).toThrow(/ESRCH/);
+  });
+
+  it('send to a helper that has gone does not throw: the channel ends', async () => {
+    process.env.RUNJ_HELPER = fakeHelper('exit 0');
+    const h = DetachedHelper.spawn(0);
+    await h.exited();
+    expect(() => h.send([['continue']])).not.toThrow();
+    expect(await h.next()).toEqual({ type: 'eof' });
   });
 });

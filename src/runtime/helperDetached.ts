@@ -1,0 +1,125 @@
+/**
+ * The helper of a container or process that runs detached (create, exec
+ * --detach), started through runj's addon (native/sys_addon.c): vfork and
+ * execve with a socketpair for the sync channel, its messages read with
+ * blocking reads. Nothing of the event loop is needed while runj waits for
+ * the helper, and node:child_process, with the node:net and node:stream
+ * modules its pipes load, is never loaded: ~10 ms of create's start-up
+ * (docs/performance.md). A caller that waits for the helper's exit and
+ * forwards signals meanwhile (run, exec, the shim) uses Helper (helper.ts).
+ */
+import * as fs from 'node:fs';
+import { constants } from 'node:os';
+import { type HelperRecord, encodeRecords } from '../backend/protocol.js';
+import { helperPath } from '../backend/helperBinary.js';
+import { RuntimeError, isErrno } from '../core/errors.js';
+import { sys } from '../core/sys.js';
+import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
+import { type HelperEvent, HelperEvents } from './helperEvents.js';
+
+const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
+const signalName = (n: number): NodeJS.Signals | null =>
+  (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
+
+export class DetachedHelper implements HelperChannel {
+  private readonly events = new HelperEvents();
+  private readonly lines = new MessageLines((e) => this.events.push(e));
+  private readonly decoder = new TextDecoder();
+  private readonly buf = Buffer.alloc(64 * 1024);
+  private exit: HelperExit | undefined;
+
+  private constructor(
+    private fd: number | undefined,
+    readonly pid: number | undefined,
+  ) {}
+
+  /**
+   * stdio 0-2 and fds 3..3+preserveFds-1 are runj's own, passed at the same
+   * numbers; the sync socket follows them. A new session, as for Helper.spawn's
+   * `detached`: the container is no part of the caller's job control.
+   */
+  static spawn(preserveFds: number): DetachedHelper {
+    const s = sys();
+    const pair = s.socketpair();
+    if (typeof pair === 'number') throw new RuntimeError('ESYSTEM', `could not create the helper sync socket: ${errnoName(-pair)}`);
+    const [mine, theirs] = pair;
+    const syncFd = 3 + preserveFds;
+    const fds = [0, 1, 2, ...Array.from({ length: preserveFds }, (_, i) => 3 + i), theirs];
+    const file = helperPath();
+    let pid: number;
+    try {
+      pid = s.spawn(file, [file, String(syncFd)], fds, true);
+    } finally {
+      fs.closeSync(theirs);
+    }
+    if (pid > 0) return new DetachedHelper(mine, pid);
+    fs.closeSync(mine);
+    // Reported like a helper that failed (EACCES, ENOENT, ENOEXEC), as Helper does.
+    const h = new DetachedHelper(undefined, undefined);
+    h.events.push({ type: 'error', stage: 'spawn', msg: `start runj-helper: ${errnoName(-pid)} (${file})`, errno: 0 });
+    h.events.push({ type: 'eof' });
+    return h;
+  }
+
+  /** The next message: read (blocking) until one is whole, or the helper closed its end. */
+  next(): Promise<HelperEvent> {
+    while (!this.events.ready()) this.readOnce();
+    return this.events.next();
+  }
+
+  private readOnce(): void {
+    if (this.fd === undefined) {
+      this.events.push({ type: 'eof' });
+      return;
+    }
+    let n: number;
+    try {
+      n = fs.readSync(this.fd, this.buf, 0, this.buf.length, null);
+    } catch (err) {
+      if (isErrno(err, 'EINTR') || isErrno(err, 'EAGAIN')) return;
+      n = 0; // ECONNRESET and the like: the helper is gone, as for Helper's socket errors
+    }
+    if (n === 0) this.events.push({ type: 'eof' });
+    else this.lines.feed(this.decoder.decode(this.buf.subarray(0, n), { stream: true }));
+  }
+
+  send(records: readonly HelperRecord[]): void {
+    if (this.fd === undefined) return;
+    let data = Buffer.from(encodeRecords(records));
+    try {
+      while (data.length > 0) data = data.subarray(fs.writeSync(this.fd, data));
+    } catch (err) {
+      // A helper that died (EPIPE; Node ignores SIGPIPE): its eof or error is the next message.
+      if (!isErrno(err, 'EPIPE') && !isErrno(err, 'ECONNRESET') && !isErrno(err, 'EAGAIN') && !isErrno(err, 'EINTR')) throw err;
+    }
+  }
+
+  kill(): void {
+    if (this.pid === undefined || this.exit) return;
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch (err) {
+      if (!isErrno(err, 'ESRCH')) throw err;
+    }
+  }
+
+  resize(rows: number, cols: number): void {
+    if (validWinsize(rows, cols)) this.send([['winsize', rows, cols]]);
+  }
+
+  /** Closes runj's end of the channel: the helper lives on, and runj may exit. */
+  detach(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Waits (blocking) for the helper to exit and reaps it. */
+  exited(): Promise<HelperExit> {
+    if (this.exit || this.pid === undefined) return Promise.resolve(this.exit ?? { code: null, signal: null });
+    const r = sys().waitpid(this.pid, false);
+    if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${this.pid}: ${errnoName(-r)}`);
+    this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) };
+    return Promise.resolve(this.exit);
+  }
+}
