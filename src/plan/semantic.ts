@@ -3,7 +3,8 @@
  * span fields or need path and address logic. Each check is a small named
  * function returning Problems; an empty list means the check passed.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { createRequire } from 'node:module';
+import type * as Net from 'node:net';
 import { RuntimeError } from '../core/errors.js';
 import type { Hooks, Process, Spec } from './spec.js';
 
@@ -152,13 +153,17 @@ export const maskedAndReadonlyPathsAbsolute: SpecCheck = (spec) =>
 
 // --- freebsd ------------------------------------------------------------------
 
+// node:net (for its address parsers) costs ~5 ms of start-up, node:stream included: every
+// create would pay it, so it is required only when a jail lists addresses.
+const net = (): typeof Net => createRequire(import.meta.url)('node:net') as typeof Net;
+
 export const jailAddressesValid: SpecCheck = (spec) => {
   const jail = spec.freebsd?.jail;
   const literal = (key: 'ip4Addr' | 'ip6Addr', valid: (a: string) => boolean, family: string): Problem[] =>
     (jail?.[key] ?? []).flatMap((addr, i) =>
       rule(valid(addr), pointer('freebsd', 'jail', key, i), `must be a literal ${family} address ${got(addr)}`),
     );
-  return [...literal('ip4Addr', isIPv4, 'IPv4'), ...literal('ip6Addr', isIPv6, 'IPv6')];
+  return [...literal('ip4Addr', (a) => net().isIPv4(a), 'IPv4'), ...literal('ip6Addr', (a) => net().isIPv6(a), 'IPv6')];
 };
 
 export const jailHostInheritWithoutNames: SpecCheck = (spec) =>
