@@ -5,7 +5,8 @@
  * policy. createContext fills in the real ones; unit tests pass fakes for
  * any of them (test/unit/fakes) and run every operation without root.
  */
-import * as os from 'node:os';
+import { createRequire } from 'node:module';
+import type * as Os from 'node:os';
 import type { ProcessInfo, Sandbox } from '../backend/sandbox.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import { type Clock, systemClock } from '../core/time.js';
@@ -71,7 +72,8 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     runHook: opts.runHook ?? (async (stage, hook, state) => (await import('./hooks.js')).runHook(stage, hook, state)),
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),
-    owner: opts.owner ?? (() => os.userInfo().username),
+    // node:os is required when first used (create): state, start, kill and delete never load it.
+    owner: opts.owner ?? (() => (createRequire(import.meta.url)('node:os') as typeof Os).userInfo().username),
     lockTimeoutMs: opts.lockTimeoutMs ?? 30_000,
     systemdCgroup: opts.systemdCgroup === true,
   };
