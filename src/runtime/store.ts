@@ -266,6 +266,14 @@ function processExists(pid: number): boolean {
 
 /** rm -r that tolerates another remover (or a late lock file) racing it. */
 function removeTree(dir: string): void {
+  // A container directory is flat (lock, state.json, recovery.json, exec.fifo, temp files):
+  // each is unlinked and the directory removed, without loading Node's recursive remover
+  // (internal/fs/rimraf) on every delete. Anything else (a directory inside) goes to it.
+  try {
+    for (const name of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, name));
+    fs.rmdirSync(dir);
+    return;
+  } catch {}
   for (let i = 0; i < 5; i++) {
     try {
       fs.rmSync(dir, { recursive: true, force: true });
