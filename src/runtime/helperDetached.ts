@@ -14,6 +14,7 @@ import { type HelperRecord, encodeRecords } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError, isErrno } from '../core/errors.js';
 import { sys } from '../core/sys.js';
+import { sleepMs } from '../core/time.js';
 import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
 import { type HelperEvent, HelperEvents } from './helperEvents.js';
 
@@ -27,6 +28,8 @@ export class DetachedHelper implements HelperChannel {
   private readonly decoder = new TextDecoder();
   private readonly buf = Buffer.alloc(64 * 1024);
   private exit: HelperExit | undefined;
+  /** The pid the helper reported: its own, or its forked child's (a pid namespace, exec). */
+  private reported: number | undefined;
 
   private constructor(
     private fd: number | undefined,
@@ -62,9 +65,11 @@ export class DetachedHelper implements HelperChannel {
   }
 
   /** The next message: read (blocking) until one is whole, or the helper closed its end. */
-  next(): Promise<HelperEvent> {
+  async next(): Promise<HelperEvent> {
     while (!this.events.ready()) this.readOnce();
-    return this.events.next();
+    const e = await this.events.next();
+    if (e.type === 'pid') this.reported = e.pid;
+    return e;
   }
 
   private readOnce(): void {
@@ -107,11 +112,27 @@ export class DetachedHelper implements HelperChannel {
     if (validWinsize(rows, cols)) this.send([['winsize', rows, cols]]);
   }
 
-  /** Closes runj's end of the channel: the helper lives on, and runj may exit. */
+  /**
+   * Closes runj's end of the channel: the container lives on, and runj may exit.
+   * A helper that forked the container (native/helper.c, fork_container) exits
+   * right after reporting its child's pid: it is reaped here, as Node's
+   * child_process would have, rather than left a zombie for whoever inherits it
+   * (still charged to the container's pids cgroup until then). A helper that is
+   * the container itself is not waited for.
+   */
   detach(): void {
-    if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
-    this.fd = undefined;
+    if (this.fd !== undefined) {
+      fs.closeSync(this.fd);
+      this.fd = undefined;
+    }
+    if (this.pid === undefined || this.reported === undefined || this.reported === this.pid || this.exit) return;
+    // It exits microseconds after its last message; a helper that does not within a second is left as before.
+    const deadline = Date.now() + 1000;
+    for (let wait = 0.05; Date.now() < deadline; wait = Math.min(wait * 2, 20)) {
+      const r = sys().waitpid(this.pid, true);
+      if (typeof r === 'number' || r[0] === this.pid) return;
+      sleepMs(wait);
+    }
   }
 
   /** Waits (blocking) for the helper to exit and reaps it. */

@@ -34,10 +34,14 @@ function spawnWith(file: string, preserveFds = 0): HelperChannel {
 beforeEach(() => {
   spawned.length = 0;
 });
-afterEach(() => {
+afterEach(async () => {
   if (saved === undefined) delete process.env.RUNJ_HELPER;
   else process.env.RUNJ_HELPER = saved;
-  for (const h of spawned) h.kill();
+  for (const h of spawned) {
+    h.kill();
+    // Reaped here: no zombie outlives the test (Helper's child_process reaps its own).
+    if (h instanceof DetachedHelper) await h.exited();
+  }
 });
 
 async function drain(h: HelperChannel): Promise<HelperEvent[]> {
@@ -102,8 +106,8 @@ describe.each(IMPLS)('%s: the protocol with a (fake) helper process', (_name, sp
     expect(await h.next()).toEqual({ type: 'eof' });
   });
   it('detach: the channel ends (eof) and the helper lives on', async () => {
-    const h = spawnWith(fakeHelper(`echo '{"type":"pid","pid":1}' >&$fd; exec sleep 30`));
-    expect(await h.next()).toEqual({ type: 'pid', pid: 1 });
+    const h = spawnWith(fakeHelper(`echo "{\\"type\\":\\"pid\\",\\"pid\\":$$}" >&$fd; exec sleep 30`));
+    expect(await h.next()).toEqual({ type: 'pid', pid: h.pid });
     h.detach();
     expect(await h.next()).toEqual({ type: 'eof' });
     expect(h.pid).toBeGreaterThan(0);
@@ -145,10 +149,41 @@ describe.each(IMPLS)('%s: the protocol with a (fake) helper process', (_name, sp
     expect(BigInt(`0x${ign}`)).toBe(0n);
     expect(BigInt(`0x${blk}`)).toBe(0n);
     expect(Number(pid)).toBe(h.pid);
+    expect(await h.exited()).toEqual({ code: 0, signal: null });
   });
 });
 
 describe('DetachedHelper', () => {
+  const zombieOrGone = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+    } catch {
+      return 'gone';
+    }
+  };
+
+  it('detach reaps a helper that forked the container and exited: no zombie is left', async () => {
+    process.env.RUNJ_HELPER = fakeHelper(`sleep 30 & echo "{\\"type\\":\\"pid\\",\\"pid\\":$!}" >&$fd; exit 0`);
+    const h = DetachedHelper.spawn(0);
+    const m = (await h.next()) as { type: string; pid: number };
+    expect(m.type).toBe('pid');
+    expect(m.pid).not.toBe(h.pid);
+    h.detach();
+    expect(zombieOrGone(h.pid ?? 0)).toBe('gone');
+    process.kill(m.pid, 'SIGKILL');
+  });
+
+  it('detach does not wait for a helper that is the container itself', async () => {
+    process.env.RUNJ_HELPER = fakeHelper(`echo "{\\"type\\":\\"pid\\",\\"pid\\":$$}" >&$fd; exec sleep 30`);
+    const h = DetachedHelper.spawn(0);
+    spawned.push(h);
+    expect(await h.next()).toEqual({ type: 'pid', pid: h.pid });
+    const t0 = Date.now();
+    h.detach();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(zombieOrGone(h.pid ?? 0)).toBe(false);
+  });
+
   it('exited reaps the helper once; a second call answers from memory', async () => {
     process.env.RUNJ_HELPER = fakeHelper('exit 5');
     const h = DetachedHelper.spawn(0);
