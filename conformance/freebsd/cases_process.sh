@@ -203,6 +203,25 @@ tmp-writable" || return 1
 	[ ! -e "$ROOTFS/ro-test" ] || { REASON="the root was written"; return 1; }
 }
 
+# create starts the helper through runj's addon (native/sys_addon.c: vfork,
+# a new session, fds placed and the rest closed): the container parked on
+# exec.fifo is in a session of its own and holds none of Node's descriptors
+# (no kqueue: procstat -f type k), and start still runs it.
+t_create_detached() {
+	ARGS='["/rescue/sleep","600"]'
+	mkbundle
+	runj create --bundle "$BUNDLE" "$ID" </dev/null >"$OUT" 2>"$ERR" || { REASON="create failed: $(head -c 300 "$ERR")"; return 1; }
+	pid=$(runj state "$ID" 2>>"$ERR" | tr -d ' \n' | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+	[ -n "$pid" ] || { REASON="no pid in state"; return 1; }
+	sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+	[ -n "$sid" ] && [ "$sid" != "$(ps -o sid= -p $$ | tr -d ' ')" ] || { REASON="container $pid is in this shell's session ($sid)"; return 1; }
+	kq=$(procstat -f "$pid" 2>/dev/null | awk '$4 == "k"' | wc -l | tr -d ' ')
+	[ "$kq" = 0 ] || { REASON="container $pid holds $kq kqueue descriptor(s): $(procstat -f "$pid" | head -c 600)"; return 1; }
+	runj start "$ID" 2>>"$ERR" || { REASON="start failed: $(head -c 300 "$ERR")"; return 1; }
+	wait_status "$ID" running || { REASON="not running after start: $(status_of "$ID")"; return 1; }
+	runj delete --force "$ID" 2>>"$ERR" || { REASON="delete failed: $(head -c 300 "$ERR")"; return 1; }
+}
+
 t_kill() {
 	ARGS='["/rescue/sleep","600"]'
 	start_bundle || { REASON="create/start failed: $(head -c 300 "$ERR")"; return 1; }

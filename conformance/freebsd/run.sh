@@ -71,6 +71,7 @@ case_ nullfs-volume-rw t_nullfs_rw
 case_ nullfs-single-file t_nullfs_file
 case_ devfs-devices t_devfs_devices
 case_ readonly-root t_readonly_root
+case_ create-detached t_create_detached
 case_ kill t_kill
 case_ kill-all t_kill_all
 case_ exec t_exec
