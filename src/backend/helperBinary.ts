@@ -3,21 +3,16 @@
  * build of it can do. The runtime spawns it; backends ask its features.
  */
 import type * as ChildProcess from 'node:child_process';
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../core/errors.js';
+import { nativeFile } from '../core/native.js';
 
 /** The helper binary: $RUNJ_HELPER, else native/runj-helper above this file. */
 export function helperPath(): string {
   if (process.env.RUNJ_HELPER) return process.env.RUNJ_HELPER;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'native', 'runj-helper');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new RuntimeError('ESYSTEM', 'runj-helper not found: build it with `make -C native` or set RUNJ_HELPER');
+  const file = nativeFile('runj-helper');
+  if (!file) throw new RuntimeError('ESYSTEM', 'runj-helper not found: build it with `make -C native` or set RUNJ_HELPER');
+  return file;
 }
 
 export interface HelperFeatures {

@@ -5,10 +5,8 @@
  * that lock a container do not load an FFI. Each function returns 0 or more,
  * or -errno.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RuntimeError } from './errors.js';
+import { nativeFile } from './native.js';
 import { mark } from './trace.js';
 
 export interface Sys {
@@ -19,7 +17,7 @@ export interface Sys {
   /**
    * vfork + execve of `file` with `argv` (argv[0] included) and Node's
    * environment: child fd i is `fds[i]` (a closed source leaves it closed; every
-   * other fd is close-on-exec), all signals default and unblocked, and a new
+   * other fd is closed), all signals default and unblocked, and a new
    * session when `newSession`. The child's pid once it has exec'd, or -errno
    * (its set-up or execve failed; it was reaped).
    */
@@ -46,10 +44,7 @@ export function sys(): Sys {
 }
 
 function addonPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'native', 'runj-sys.node');
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new RuntimeError('ESYSTEM', 'runj-sys.node not found: build it with `make -C native`');
+  const file = nativeFile('runj-sys.node');
+  if (!file) throw new RuntimeError('ESYSTEM', 'runj-sys.node not found: build it with `make -C native`');
+  return file;
 }

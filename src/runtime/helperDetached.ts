@@ -17,10 +17,9 @@ import { sys } from '../core/sys.js';
 import { sleepMs } from '../core/time.js';
 import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
 import { type HelperEvent, HelperEvents } from './helperEvents.js';
+import { signalName } from './signals.js';
 
 const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
-const signalName = (n: number): NodeJS.Signals | null =>
-  (Object.entries(constants.signals).find(([, v]) => v === n)?.[0] as NodeJS.Signals | undefined) ?? null;
 
 export class DetachedHelper implements HelperChannel {
   private readonly events = new HelperEvents();
@@ -140,7 +139,7 @@ export class DetachedHelper implements HelperChannel {
     if (this.exit || this.pid === undefined) return Promise.resolve(this.exit ?? { code: null, signal: null });
     const r = sys().waitpid(this.pid, false);
     if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${this.pid}: ${errnoName(-r)}`);
-    this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) };
+    this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
     return Promise.resolve(this.exit);
   }
 }
