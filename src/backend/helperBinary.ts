@@ -2,10 +2,10 @@
  * The native helper binary (native/README.md): where it is and what this
  * build of it can do. The runtime spawns it; backends ask its features.
  */
-import type * as ChildProcess from 'node:child_process';
-import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
 import { RuntimeError } from '../core/errors.js';
 import { nativeFile } from '../core/native.js';
+import { sys } from '../core/sys.js';
 
 /** The helper binary: $RUNJ_HELPER, else native/runj-helper above this file. */
 export function helperPath(): string {
@@ -22,18 +22,43 @@ export interface HelperFeatures {
 
 let features: HelperFeatures | undefined;
 
-/** What this build of the helper can do (`runj-helper --features`). */
+/**
+ * What this build of the helper can do (`runj-helper --features`), asked once
+ * per process. Spawned through runj's addon with a socketpair for its stdout:
+ * node:child_process costs ~10 ms to load, and create asks this whenever the
+ * config has a seccomp profile (podman and buildah always pass one). A
+ * helper that cannot be run or answers nothing can do nothing optional.
+ */
 export function helperFeatures(): HelperFeatures {
   if (features) return features;
-  // Required here, not imported: node:child_process costs ~10 ms to load, and the
-  // backends that import this file serve delete, kill and ps too, which never spawn.
-  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
-  const r = spawnSync(helperPath(), ['--features'], { encoding: 'utf8', timeout: 5000 });
+  let f: Partial<HelperFeatures> = {};
   try {
-    const f = JSON.parse(r.stdout) as Partial<HelperFeatures>;
-    features = { seccomp: f.seccomp === true, tty: f.tty === true };
-  } catch {
-    features = { seccomp: false, tty: false };
-  }
+    f = JSON.parse(featuresText(helperPath())) as Partial<HelperFeatures>;
+  } catch {}
+  features = { seccomp: f.seccomp === true, tty: f.tty === true };
   return features;
+}
+
+/** The helper's stdout for --features (stdin and stderr closed), read to its end. */
+function featuresText(file: string): string {
+  const s = sys();
+  const pair = s.socketpair();
+  if (typeof pair === 'number') return '';
+  const [mine, theirs] = pair;
+  try {
+    let pid: number;
+    try {
+      pid = s.spawn(file, [file, '--features'], [-1, theirs, -1], false);
+    } finally {
+      fs.closeSync(theirs);
+    }
+    if (pid <= 0) return '';
+    const buf = Buffer.alloc(4096);
+    let len = 0;
+    for (let n = 1; len < buf.length && n > 0; len += n) n = fs.readSync(mine, buf, len, buf.length - len, null);
+    s.waitpid(pid, false);
+    return buf.toString('utf8', 0, len);
+  } finally {
+    fs.closeSync(mine);
+  }
 }

@@ -35,7 +35,7 @@ export interface RuntimeContext {
    * Starts the native helper (create, exec); fds 3.. up to preserveFds are passed on.
    * `detached`: runj will not wait for its exit (create, exec --detach).
    */
-  spawnHelper(preserveFds: number, detached?: boolean): Promise<HelperChannel>;
+  spawnHelper(preserveFds: number): Promise<HelperChannel>;
   /** Runs one runtime-side hook (prestart, createRuntime, poststart, poststop). */
   runHook(stage: string, hook: Hook, state: string): Promise<void>;
   /** Opens exec.fifo and reads the helper's answer (start). */
@@ -63,12 +63,9 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     processInfo: opts.processInfo ?? (await processInfoFor(platform)),
     signal: opts.signal ?? ((pid, sig) => void process.kill(pid, sig)),
     clock: opts.clock ?? systemClock,
-    // Loaded when first used: node:child_process alone costs ~10 ms of start-up,
-    // and state, kill, list, delete without hooks... never start a process.
-    // A detached helper is started through runj's addon: no child_process at all (helperDetached.ts).
-    spawnHelper:
-      opts.spawnHelper ??
-      (async (n, detached) => (detached ? (await import('./helperDetached.js')).DetachedHelper.spawn(n) : (await import('./helper.js')).Helper.spawn(n))),
+    // Loaded when first used (create, run, exec); started through runj's addon, so
+    // no command loads node:child_process for it (helperDirect.ts).
+    spawnHelper: opts.spawnHelper ?? (async (n) => (await import('./helperDirect.js')).DirectHelper.spawn(n)),
     runHook: opts.runHook ?? (async (stage, hook, state) => (await import('./hooks.js')).runHook(stage, hook, state)),
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),

@@ -100,7 +100,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     record.sandbox = setup;
     ctx.store.save(record);
     mark('state.write');
-    helper = await ctx.spawnHelper(preserveFds, mode === 'create');
+    helper = await ctx.spawnHelper(preserveFds);
     mark('helper.spawn');
     const body = sandbox.records(prepared.plan, setup);
     helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));

@@ -69,7 +69,7 @@ export async function launchExec(ctx: RuntimeContext, record: ContainerRecord, l
   const sandbox = await ctx.backend(record.platform);
   const planned = sandbox.execRecords(record, processPlan(proc), { linux: { seccomp: record.execDefaults?.seccomp } }, ctx.policy());
   for (const w of planned.warnings) ctx.log.warn(`${id}: exec: ${w}`);
-  const helper = await ctx.spawnHelper(preserveFds, l.mode !== 'run');
+  const helper = await ctx.spawnHelper(preserveFds);
   helper.send(helperPlan({ mode: l.mode, exec: true, preserveFds }, [...terminal, ...relayFork(terminal, planned.records), ...planned.records]));
   let pid = 0;
   for (;;) {

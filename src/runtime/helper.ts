@@ -15,9 +15,9 @@ export { validWinsize };
 
 /**
  * The helper as a child of Node's child_process, read through the event loop:
- * for a caller that waits for the helper's exit (run, exec, the containerd
- * shim). A detached one (create) is started by DetachedHelper
- * (helperDetached.ts), which loads no child_process.
+ * for the containerd shim, which serves many containers at once. The CLI's
+ * commands start theirs through DirectHelper (helperDirect.ts), which loads
+ * no child_process.
  */
 export class Helper implements HelperChannel {
   private readonly events = new HelperEvents();

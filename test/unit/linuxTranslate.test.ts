@@ -41,6 +41,12 @@ describe('helper wire format', () => {
     expect(encodeField('')).toBe('%');
     expect(encodeField(42)).toBe('42');
   });
+  it('passes 0x21..0x7e but percent as they are, and encodes each byte around that range', () => {
+    const plain = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) => c !== '%').join('');
+    expect(encodeField(plain)).toBe(plain);
+    expect(encodeField(`a${String.fromCharCode(0x20)}\x7f\t%`)).toBe('a%20%7F%09%25');
+    expect(encodeField('\u0000')).toBe('%00');
+  });
   it('writes one line per record', () => {
     expect(encodeRecords([['arg', 'echo hi'], ['end']])).toBe('arg echo%20hi\nend\n');
   });

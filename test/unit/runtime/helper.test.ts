@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecords } from '../../../src/backend/protocol.js';
 import { HELPER_MESSAGE_MAX } from '../../../src/core/readLimited.js';
 import { Helper, type HelperChannel, type HelperEvent } from '../../../src/runtime/helper.js';
-import { DetachedHelper } from '../../../src/runtime/helperDetached.js';
+import { DirectHelper } from '../../../src/runtime/helperDirect.js';
 
 // Signals 1-31 in a /proc SigIgn or SigBlk mask. Real-time signals are left out: an ignored
 // one is inherited from whatever started the tests (CI's environment ignores 32), glibc
@@ -23,10 +23,10 @@ function fakeHelper(body: string, mode = 0o755): string {
 const saved = process.env.RUNJ_HELPER;
 const spawned: HelperChannel[] = [];
 // Both channels speak the same protocol: Helper (child_process, for callers that wait for the
-// exit) and DetachedHelper (runj's addon, blocking reads: create, exec --detach).
+// exit) and DirectHelper (runj's addon, blocking reads: create, exec --detach).
 const IMPLS: [string, (preserveFds: number) => HelperChannel][] = [
   ['Helper', (n) => Helper.spawn(n)],
-  ['DetachedHelper', (n) => DetachedHelper.spawn(n)],
+  ['DirectHelper', (n) => DirectHelper.spawn(n)],
 ];
 let spawnImpl: (preserveFds: number) => HelperChannel = IMPLS[0]?.[1] as (n: number) => HelperChannel;
 function spawnWith(file: string, preserveFds = 0): HelperChannel {
@@ -44,7 +44,7 @@ afterEach(async () => {
   for (const h of spawned) {
     h.kill();
     // Reaped here: no zombie outlives the test (Helper's child_process reaps its own).
-    if (h instanceof DetachedHelper) await h.exited();
+    if (h instanceof DirectHelper) await h.exited();
   }
 });
 
@@ -157,7 +157,7 @@ describe.each(IMPLS)('%s: the protocol with a (fake) helper process', (_name, sp
   });
 });
 
-describe('DetachedHelper', () => {
+describe('DirectHelper', () => {
   const zombieOrGone = (pid: number) => {
     try {
       return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
@@ -168,7 +168,7 @@ describe('DetachedHelper', () => {
 
   it('detach reaps a helper that forked the container and exited: no zombie is left', async () => {
     process.env.RUNJ_HELPER = fakeHelper(`sleep 30 & echo "{\\"type\\":\\"pid\\",\\"pid\\":$!}" >&$fd; exit 0`);
-    const h = DetachedHelper.spawn(0);
+    const h = DirectHelper.spawn(0);
     const m = (await h.next()) as { type: string; pid: number };
     expect(m.type).toBe('pid');
     expect(m.pid).not.toBe(h.pid);
@@ -179,7 +179,7 @@ describe('DetachedHelper', () => {
 
   it('detach does not wait for a helper that is the container itself', async () => {
     process.env.RUNJ_HELPER = fakeHelper(`echo "{\\"type\\":\\"pid\\",\\"pid\\":$$}" >&$fd; exec sleep 30`);
-    const h = DetachedHelper.spawn(0);
+    const h = DirectHelper.spawn(0);
     spawned.push(h);
     expect(await h.next()).toEqual({ type: 'pid', pid: h.pid });
     const t0 = Date.now();
@@ -190,7 +190,7 @@ describe('DetachedHelper', () => {
 
   it('exited reaps the helper once; a second call answers from memory', async () => {
     process.env.RUNJ_HELPER = fakeHelper('exit 5');
-    const h = DetachedHelper.spawn(0);
+    const h = DirectHelper.spawn(0);
     expect(await h.exited()).toEqual({ code: 5, signal: null });
     expect(await h.exited()).toEqual({ code: 5, signal: null });
     expect(() => process.kill(h.pid ?? 0, 0)).toThrow(/ESRCH/);
@@ -198,7 +198,7 @@ describe('DetachedHelper', () => {
 
   it('send to a helper that has gone does not throw: the channel ends', async () => {
     process.env.RUNJ_HELPER = fakeHelper('exit 0');
-    const h = DetachedHelper.spawn(0);
+    const h = DirectHelper.spawn(0);
     await h.exited();
     expect(() => h.send([['continue']])).not.toThrow();
     expect(await h.next()).toEqual({ type: 'eof' });

@@ -1,12 +1,12 @@
 /**
- * The helper of a container or process that runs detached (create, exec
- * --detach), started through runj's addon (native/sys_addon.c): vfork and
- * execve with a socketpair for the sync channel, its messages read with
- * blocking reads. Nothing of the event loop is needed while runj waits for
- * the helper, and node:child_process, with the node:net and node:stream
- * modules its pipes load, is never loaded: ~10 ms of create's start-up
- * (docs/performance.md). A caller that waits for the helper's exit and
- * forwards signals meanwhile (run, exec, the shim) uses Helper (helper.ts).
+ * The helper as the runj CLI starts it (create, run, exec), through runj's
+ * addon (native/sys_addon.c): vfork and execve with a socketpair for the
+ * sync channel, its messages read with blocking reads, its exit awaited with
+ * a waitpid on libuv's thread pool (so `run` and `exec` forward signals
+ * meanwhile). node:child_process, with the node:net and node:stream modules
+ * its pipes load, is never loaded: ~10 ms of a command's start-up
+ * (docs/performance.md). The containerd shim, a long-lived server that reads
+ * many helpers at once through its event loop, uses Helper (helper.ts).
  */
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
@@ -21,12 +21,13 @@ import { signalName } from './signals.js';
 
 const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
 
-export class DetachedHelper implements HelperChannel {
+export class DirectHelper implements HelperChannel {
   private readonly events = new HelperEvents();
   private readonly lines = new MessageLines((e) => this.events.push(e));
   private readonly decoder = new TextDecoder();
   private readonly buf = Buffer.alloc(64 * 1024);
   private exit: HelperExit | undefined;
+  private waiting: Promise<HelperExit> | undefined;
   /** The pid the helper reported: its own, or its forked child's (a pid namespace, exec). */
   private reported: number | undefined;
 
@@ -40,7 +41,7 @@ export class DetachedHelper implements HelperChannel {
    * numbers; the sync socket follows them. A new session, as for Helper.spawn's
    * `detached`: the container is no part of the caller's job control.
    */
-  static spawn(preserveFds: number): DetachedHelper {
+  static spawn(preserveFds: number): DirectHelper {
     const s = sys();
     const pair = s.socketpair();
     if (typeof pair === 'number') throw new RuntimeError('ESYSTEM', `could not create the helper sync socket: ${errnoName(-pair)}`);
@@ -54,10 +55,10 @@ export class DetachedHelper implements HelperChannel {
     } finally {
       fs.closeSync(theirs);
     }
-    if (pid > 0) return new DetachedHelper(mine, pid);
+    if (pid > 0) return new DirectHelper(mine, pid);
     fs.closeSync(mine);
     // Reported like a helper that failed (EACCES, ENOENT, ENOEXEC), as Helper does.
-    const h = new DetachedHelper(undefined, undefined);
+    const h = new DirectHelper(undefined, undefined);
     h.events.push({ type: 'error', stage: 'spawn', msg: `start runj-helper: ${errnoName(-pid)} (${file})`, errno: 0 });
     h.events.push({ type: 'eof' });
     return h;
@@ -134,12 +135,17 @@ export class DetachedHelper implements HelperChannel {
     }
   }
 
-  /** Waits (blocking) for the helper to exit and reaps it. */
+  /** Waits for the helper to exit and reaps it; the event loop runs meanwhile. One wait, however often asked. */
   exited(): Promise<HelperExit> {
     if (this.exit || this.pid === undefined) return Promise.resolve(this.exit ?? { code: null, signal: null });
-    const r = sys().waitpid(this.pid, false);
-    if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${this.pid}: ${errnoName(-r)}`);
-    this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
-    return Promise.resolve(this.exit);
+    const pid = this.pid;
+    this.waiting ??= sys()
+      .waitpidAsync(pid)
+      .then((r) => {
+        if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${pid}: ${errnoName(-r)}`);
+        this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
+        return this.exit;
+      });
+    return this.waiting;
   }
 }
