@@ -8,6 +8,10 @@
  * spec-schemas/ with ajv (allErrors + verbose); this module turns ajv's
  * errors into Problems: most specific (deepest) first, without the cascades
  * anyOf/if/propertyNames wrappers add on top of the errors that explain them.
+ * A config or process is first checked by the fast validators (the same
+ * rules, compiled to stop at the first error: half the code to load); the
+ * full ones are only loaded (the bundle loads them on first use, see
+ * build/bundle.mjs) to word the errors of a document that failed.
  */
 import {
   type SchemaError,
@@ -17,6 +21,7 @@ import {
   validateProcess,
   validateState,
 } from '../generated/validators.js';
+import * as fast from '../generated/validatorsFast.js';
 import { type Problem, checkProcess, checkSemantics, problemsError } from './semantic.js';
 import type { OciState, Process, Spec } from './spec.js';
 
@@ -118,7 +123,14 @@ export function schemaProblems(errors: readonly SchemaError[]): Problem[] {
   return [...unique.values()].sort((a, b) => depth(b.pointer) - depth(a.pointer));
 }
 
-function schemaCheck(validate: Validator, doc: unknown, file: string): void {
+/**
+ * `first` (a fast validator of the same schema) decides a valid document alone;
+ * a failure is worded by the full validator, which `full` reads only then (the
+ * read is what loads the full validators, build/bundle.mjs).
+ */
+function schemaCheck(full: () => Validator, doc: unknown, file: string, first?: Validator): void {
+  if (first?.(doc)) return;
+  const validate = full();
   if (!validate(doc)) throw problemsError(file, schemaProblems(validate.errors ?? []));
 }
 
@@ -129,7 +141,7 @@ function withUser(process: Process): Process {
 
 /** Validates a parsed config.json: schema, then every semantic check except requireProcess. */
 export function validateConfigDocument(doc: unknown, file = 'config.json'): Spec {
-  schemaCheck(validateConfig, doc, file);
+  schemaCheck(() => validateConfig, doc, file, fast.validateConfig);
   const parsed = doc as Spec;
   const spec = parsed.process ? { ...parsed, process: withUser(parsed.process) } : parsed;
   const problems = checkSemantics(spec);
@@ -139,7 +151,7 @@ export function validateConfigDocument(doc: unknown, file = 'config.json'): Spec
 
 /** Validates a parsed process file (`exec --process`): schema, then the process checks. */
 export function validateProcessDocument(doc: unknown, file: string): Process {
-  schemaCheck(validateProcess, doc, file);
+  schemaCheck(() => validateProcess, doc, file, fast.validateProcess);
   const process = withUser(doc as Process);
   const problems = checkProcess(process, '');
   if (problems.length > 0) throw problemsError(file, problems);
@@ -148,12 +160,12 @@ export function validateProcessDocument(doc: unknown, file: string): Process {
 
 /** Validates a state document (schema only). */
 export function validateStateDocument(doc: unknown, file = 'state.json'): OciState {
-  schemaCheck(validateState, doc, file);
+  schemaCheck(() => validateState, doc, file);
   return doc as OciState;
 }
 
 /** Validates a features document (schema only); returns it unchanged. */
 export function validateFeaturesDocument(doc: unknown, file = 'features.json'): Record<string, unknown> {
-  schemaCheck(validateFeatures, doc, file);
+  schemaCheck(() => validateFeatures, doc, file);
   return doc as Record<string, unknown>;
 }
