@@ -1,7 +1,8 @@
 // Bundles the CLI: dist/runj-main.cjs is one CommonJS file (Node loads it
 // ~5-8 ms faster than an ES module graph), started by dist/runj.cjs with a
-// V8 code cache made here. The precompiled validators are a separate file
-// (dist/validators.cjs) that only create and exec require.
+// V8 code cache made here. The precompiled validators are separate files
+// (dist/validators-fast.cjs, dist/validators.cjs) that only create, run and
+// exec require.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,24 +17,39 @@ const common = {
   platform: 'node',
   target: 'node20',
   minify: true,
-  keepNames: true,
+  // No keepNames in the CLI: it wraps every function in a defineProperty call at
+  // start-up (176 in the core bundle), 5% of the bytes; nothing there reads a
+  // function's name (errors set theirs). The shim keeps names: its event topics
+  // are keyed by message class names (shim/proto/events.ts).
   legalComments: 'none',
   logLevel: 'warning',
 };
 
 // The validators stay out of the main bundle: loaded through the launcher's
-// code cache when there is one, else required from dist/validators.cjs.
+// code cache when there is one, else required from dist/<name>.cjs. The fast
+// ones (a verdict only) load with the module that imports them; the full ones
+// (every error, worded) when a property is first read: only for a document
+// that failed, or a state or features document (src/plan/validate.ts).
+const VALIDATORS = {
+  validators: { file: 'src/generated/validators.js', lazy: true },
+  'validators-fast': { file: 'src/generated/validatorsFast.js', lazy: false },
+};
+const exportedNames = (file) => [...readFileSync(file, 'utf8').matchAll(/\bexport const (\w+) =/g)].map((m) => m[1]);
 const validatorsExternal = {
   name: 'validators-external',
   setup(b) {
-    b.onResolve({ filter: /generated\/validators\.js$/ }, () => ({ path: 'validators', namespace: 'validators-shim' }));
-    b.onResolve({ filter: /^\.\/validators\.cjs$/ }, () => ({ path: './validators.cjs', external: true }));
-    b.onLoad({ filter: /.*/, namespace: 'validators-shim' }, () => ({
-      contents:
-        "const load = globalThis[Symbol.for('runj.loadCached')];\n" +
-        "module.exports = load ? load('validators') : require('./validators.cjs');\n",
-      loader: 'js',
+    b.onResolve({ filter: /generated\/validators(Fast)?\.js$/ }, (a) => ({
+      path: a.path.endsWith('Fast.js') ? 'validators-fast' : 'validators',
+      namespace: 'validators-shim',
     }));
+    b.onResolve({ filter: /^\.\/validators(-fast)?\.cjs$/ }, (a) => ({ path: a.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'validators-shim' }, (a) => {
+      const { file, lazy } = VALIDATORS[a.path];
+      const load = `(globalThis[Symbol.for('runj.loadCached')] ? globalThis[Symbol.for('runj.loadCached')](${JSON.stringify(a.path)}) : require(${JSON.stringify(`./${a.path}.cjs`)}))`;
+      if (!lazy) return { contents: `module.exports = ${load};\n`, loader: 'js' };
+      const getters = exportedNames(file).map((n) => `  get ${n}() { return full().${n}; },`);
+      return { contents: `let m;\nconst full = () => (m ??= ${load});\nmodule.exports = {\n${getters.join('\n')}\n};\n`, loader: 'js' };
+    });
   },
 };
 
@@ -63,11 +79,12 @@ await build({
   banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },
 });
-// The core bundles: the commands of src/cli/coreCommands.ts, one bundle per
-// platform with only that platform's backend (the other's modules are
-// replaced by a module that refuses to load). The launcher picks one by the
-// command word, so state, start, kill and delete read and compile about a
-// third of the full bundle's bytes (docs/performance.md).
+// The per-platform bundles: the core commands (src/cli/coreCommands.ts) and
+// create, run and exec (src/cli/launchCommands.ts), each bundle with only its
+// platform's backend (the other's modules are replaced by a module that
+// refuses to load). The launcher picks one by the command word, so state,
+// start, kill and delete read and compile about a third of the full bundle's
+// bytes, create, run and exec half (docs/performance.md).
 const BACKEND_ENTRIES = { linux: /platform\/linux\/(sandbox|procinfo)\.js$/, freebsd: /platform\/freebsd\/sandbox\.js$/ };
 const withoutBackend = (absent) => ({
   name: `without-${absent}`,
@@ -81,30 +98,46 @@ const withoutBackend = (absent) => ({
   },
 });
 const CORE_PLATFORMS = ['linux', 'freebsd'];
-for (const platform of CORE_PLATFORMS) {
-  const absent = CORE_PLATFORMS.find((p) => p !== platform);
-  const r = await build({
-    ...common,
-    entryPoints: ['src/mainCore.ts'],
-    outfile: `dist/runj-core-${platform}.cjs`,
-    external: ['koffi'],
-    plugins: [validatorsExternal, builtinsOnce, withoutBackend(absent)],
-    banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
-    define: { 'import.meta.url': '__import_meta_url' },
-    metafile: true,
-  });
-  // Nothing of the other platform but its signal table (runtime/backends.ts), nor the validators.
-  const stray = Object.keys(r.metafile.inputs).filter(
-    (f) => (f.startsWith(`src/platform/${absent}/`) && f !== 'src/platform/freebsd/signals.ts') || /generated\/validators|validators-shim/.test(f),
-  );
-  if (stray.length) throw new Error(`runj-core-${platform}.cjs would carry ${stray.join(', ')}`);
+// The per-platform bundles: their entry, the table the launcher reads their
+// command names from, and whether the validators may be in them (as a shim
+// that loads dist/validators*.cjs: the launch bundle's commands validate).
+const SETS = {
+  core: { entry: 'src/mainCore.ts', table: ['src/cli/coreCommands.ts', 'CORE_COMMANDS'], validators: false },
+  launch: { entry: 'src/mainLaunch.ts', table: ['src/cli/launchCommands.ts', 'LAUNCH_COMMANDS'], validators: true },
+};
+for (const [set, { entry, validators }] of Object.entries(SETS)) {
+  for (const platform of CORE_PLATFORMS) {
+    const absent = CORE_PLATFORMS.find((p) => p !== platform);
+    const r = await build({
+      ...common,
+      entryPoints: [entry],
+      outfile: `dist/runj-${set}-${platform}.cjs`,
+      external: ['koffi'],
+      plugins: [validatorsExternal, builtinsOnce, withoutBackend(absent)],
+      banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
+      define: { 'import.meta.url': '__import_meta_url' },
+      metafile: true,
+    });
+    // Nothing of the other platform but its signal table (runtime/backends.ts); the core
+    // bundle not even the validators' shim.
+    const stray = Object.keys(r.metafile.inputs).filter(
+      (f) =>
+        (f.startsWith(`src/platform/${absent}/`) && f !== 'src/platform/freebsd/signals.ts') ||
+        (!validators && /generated\/validators|validators-shim/.test(f)),
+    );
+    if (stray.length) throw new Error(`runj-${set}-${platform}.cjs would carry ${stray.join(', ')}`);
+  }
 }
 
-// The launcher starts the core bundle for these commands: their names, from the table itself.
-const coreSource = await build({ entryPoints: ['src/cli/coreCommands.ts'], format: 'cjs', platform: 'node', write: false, logLevel: 'warning' });
-const coreModule = { exports: {} };
-new Function('module', 'exports', 'require', coreSource.outputFiles[0].text)(coreModule, coreModule.exports, () => ({}));
-const coreNames = Object.keys(coreModule.exports.CORE_COMMANDS);
+// The launcher starts a per-platform bundle for these commands: their names, from the tables themselves.
+const commandNames = async (file, name) => {
+  const source = await build({ entryPoints: [file], format: 'cjs', platform: 'node', write: false, logLevel: 'warning' });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', source.outputFiles[0].text)(mod, mod.exports, () => ({}));
+  return Object.keys(mod.exports[name]);
+};
+const bundleCommands = {};
+for (const [set, { table }] of Object.entries(SETS)) bundleCommands[set] = await commandNames(...table);
 
 // containerd-shim-runj-v1 runs directly (a long-lived server: the code cache would
 // save ~2 ms once per shim); it shares dist/validators.cjs with the CLI.
@@ -114,16 +147,17 @@ await build({
   ...common,
   entryPoints: ['src/shim/main.ts'],
   outfile: 'dist/containerd-shim-runj-v1.cjs',
+  keepNames: true,
   external: ['koffi'],
   plugins: [validatorsExternal, builtinsOnce],
   banner: { js: '#!/usr/bin/env -S node --no-warnings\nconst __import_meta_url = require("url").pathToFileURL(__filename).href;' },
   define: { 'import.meta.url': '__import_meta_url' },
 });
 chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);
-await build({ ...common, entryPoints: ['src/generated/validators.js'], outfile: 'dist/validators.cjs' });
+for (const [name, { file }] of Object.entries(VALIDATORS)) await build({ ...common, entryPoints: [file], outfile: `dist/${name}.cjs` });
 const launcher = readFileSync('build/launcher.cjs', 'utf8');
-if (!launcher.includes('/*CORE_COMMANDS*/[]')) throw new Error('build/launcher.cjs: no /*CORE_COMMANDS*/[] to fill in');
-writeFileSync('dist/runj.cjs', launcher.replace('/*CORE_COMMANDS*/[]', JSON.stringify(coreNames)));
+if (!launcher.includes('/*BUNDLE_COMMANDS*/{}')) throw new Error('build/launcher.cjs: no /*BUNDLE_COMMANDS*/{} to fill in');
+writeFileSync('dist/runj.cjs', launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)));
 chmodSync('dist/runj.cjs', 0o755);
 
 // The code caches must be made from exactly what the launcher compiles. A cache holds
@@ -146,10 +180,11 @@ const sampleConfigs = () => {
     rmSync(dir, { recursive: true, force: true });
   }
 };
-for (const name of ['runj-main', 'validators', ...CORE_PLATFORMS.map((p) => `runj-core-${p}`)]) {
+const perPlatform = Object.keys(SETS).flatMap((set) => CORE_PLATFORMS.map((p) => `runj-${set}-${p}`));
+for (const name of ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform]) {
   const file = `${process.cwd()}/dist/${name}.cjs`;
   const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
-  if (name === 'validators') {
+  if (name in VALIDATORS) {
     const mod = { exports: {} };
     script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
     for (const config of sampleConfigs()) {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // runj's entry point: runs a bundle with the V8 code cache made at build time
 // (dist/<bundle>.cache), which saves ~2 ms of compiling on every command, and
-// offers the same to the validators that create and exec load. The core
-// commands (src/cli/coreCommands.ts; the build writes their names below) run
-// dist/runj-core-<platform>.cjs, a third of the size of dist/runj-main.cjs,
-// which has every command.
+// offers the same to the validators that create, run and exec load. The core
+// commands (src/cli/coreCommands.ts) run dist/runj-core-<platform>.cjs, a
+// third of the size of dist/runj-main.cjs, which has every command; create,
+// run and exec (src/cli/launchCommands.ts) dist/runj-launch-<platform>.cjs,
+// half its size. The build writes both tables' names below.
 // A cache from another Node version is rejected by V8 and the file is simply
 // compiled as usual.
 'use strict';
@@ -33,14 +34,15 @@ function loadCached(name) {
 // The command word as src/cli/entry.ts finds it: the first word that is neither a
 // flag nor a global flag's value. Global help lists every command: the full bundle.
 function bundle(argv) {
-  const core = /*CORE_COMMANDS*/[];
+  const sets = /*BUNDLE_COMMANDS*/{};
   const at = argv.findIndex((w, i) => !w.startsWith('-') && !/^--(root|log|log-format|rootless|criu)$/.test(argv[i - 1] ?? ''));
-  if (at < 0 || !core.includes(argv[at]) || argv.slice(0, at).some((w) => w === '--help' || w === '-h')) return 'runj-main';
-  return process.platform === 'linux' || process.platform === 'freebsd' ? `runj-core-${process.platform}` : 'runj-main';
+  const set = at < 0 ? undefined : Object.keys(sets).find((s) => sets[s].includes(argv[at]));
+  if (!set || argv.slice(0, at).some((w) => w === '--help' || w === '-h')) return 'runj-main';
+  return process.platform === 'linux' || process.platform === 'freebsd' ? `runj-${set}-${process.platform}` : 'runj-main';
 }
 
 const chosen = bundle(process.argv.slice(2));
-// For the trace's load.core / load.main (src/core/trace.ts): which bundle runs.
+// For the trace's load.core / load.launch / load.main (src/core/trace.ts): which bundle runs.
 globalThis[Symbol.for('runj.bundle')] = chosen;
 globalThis[Symbol.for('runj.loadCached')] = loadCached;
 loadCached(chosen);

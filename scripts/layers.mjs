@@ -26,7 +26,7 @@ const rank = (layer) => LAYERS.length - LAYERS.indexOf(layer);
 // Top-level folder (or file) of SRC_DIR -> layer. Anything else is in no
 // layer and an error, so a new folder has to be placed here deliberately.
 const PLACES = {
-  'main.ts': 'cli', 'mainCore.ts': 'cli', cli: 'cli', shim: 'shim', demo: 'demo', runtime: 'runtime', platform: 'platform',
+  'main.ts': 'cli', 'mainCore.ts': 'cli', 'mainLaunch.ts': 'cli', cli: 'cli', shim: 'shim', demo: 'demo', runtime: 'runtime', platform: 'platform',
   backend: 'backend', plan: 'plan', generated: 'plan', core: 'core',
 };
 const layerOf = (rel) => (Object.hasOwn(PLACES, rel.split('/')[0]) ? PLACES[rel.split('/')[0]] : null);

@@ -1,7 +1,8 @@
 /**
  * runj's entry point with every command (dist/runj-main.cjs). The commands
  * that neither validate nor plan a bundle also have a smaller one
- * (src/mainCore.ts); src/cli/entry.ts is the command line itself.
+ * (src/mainCore.ts), and so do create, run and exec (src/mainLaunch.ts);
+ * src/cli/entry.ts is the command line itself.
  */
 import { type CommandTable, runCli } from './cli/entry.js';
 

@@ -7,7 +7,6 @@
  * those commands; any other argv is handed to the full bundle.
  */
 import { CORE_COMMANDS } from './cli/coreCommands.js';
-import { runCli } from './cli/entry.js';
+import { runSubset } from './cli/entry.js';
 
-const loadFull = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.loadCached')] as ((name: string) => unknown) | undefined;
-runCli(CORE_COMMANDS, { fallback: loadFull && (() => void loadFull('runj-main')) });
+runSubset(CORE_COMMANDS);

@@ -170,3 +170,13 @@ export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
     },
   );
 }
+
+/**
+ * Runs a per-platform bundle's commands (src/mainCore.ts, src/mainLaunch.ts):
+ * any other command line goes to the full bundle, through the launcher's
+ * loader (dist/runj.cjs); run without it, the bundle knows only its own.
+ */
+export function runSubset(commands: CommandTable): void {
+  const loadFull = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.loadCached')] as ((name: string) => unknown) | undefined;
+  runCli(commands, { fallback: loadFull && (() => void loadFull('runj-main')) });
+}

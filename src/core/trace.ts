@@ -29,7 +29,8 @@ export function traceWanted(env: NodeJS.ProcessEnv, argv: readonly string[]): bo
  * Starts tracing, with the phases before the first mark: Node's boot, Node's
  * preparation of the main script (up to the launcher's first line: as for any
  * script, the floor's too) and the loading of the bundle (read, compile with
- * the code cache, evaluate): load.core for the core commands' bundle.
+ * the code cache, evaluate): load.core for the core commands' bundle,
+ * load.launch for create's, run's and exec's.
  */
 export function startTrace(): void {
   if (on) return;
@@ -41,9 +42,11 @@ export function startTrace(): void {
   emit('node.boot', boot, boot);
   // Stamped by the launcher (build/launcher.cjs); without it (the module run directly) there is no split.
   const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.launched')];
-  // load.core when the launcher chose the core commands' bundle (src/mainCore.ts), else load.main.
+  // load.core or load.launch when the launcher chose one of those bundles (src/mainCore.ts,
+  // src/mainLaunch.ts), else load.main.
   const bundle = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.bundle')];
-  const load = typeof bundle === 'string' && bundle.startsWith('runj-core-') ? 'load.core' : 'load.main';
+  const set = typeof bundle === 'string' ? /^runj-(core|launch)-/.exec(bundle)?.[1] : undefined;
+  const load = set ? `load.${set}` : 'load.main';
   if (typeof launched === 'number' && launched >= boot && launched <= now) {
     emit('node.prepare', launched - boot, launched);
     emit(load, now - launched, now);

@@ -88,6 +88,23 @@ describe.skipIf(!isRoot)('built-in modules loaded per command', () => {
       const got = [...loaded([RUNJ, ...args])];
       const extra = got.filter((m) => m && !m.startsWith('file ') && !floor.has(m) && !ALLOWED[name]?.includes(m));
       expect(extra, name).toEqual([]);
+      // A valid document is decided by the fast validators; the full ones only word errors.
+      if (name === 'create' || name === 'run') expect(got.filter((m) => m.startsWith('file validators')), name).toEqual(['file validators-fast.cjs']);
     }
+  });
+
+  it('a config that fails validation loads the full validators, and its errors are worded by them', () => {
+    const bundle = makeBundle(env, ['true'], (s) => {
+      if (s.process) (s.process as { cwd: unknown }).cwd = 7;
+    });
+    const out = path.join(env.dir, `modules-${uniqueId()}`);
+    const r = spawnSync(process.execPath, [RUNJ, '--root', env.root, 'create', '--bundle', bundle, uniqueId('bad')], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: `--require ${preload}`, RUNJ_TEST_MODULES: out },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('config.json: /process/cwd: must be');
+    const files = fs.readFileSync(out, 'utf8').split('\n').filter((m) => m.startsWith('file validators'));
+    expect(files).toEqual(['file validators-fast.cjs', 'file validators.cjs']);
   });
 });
