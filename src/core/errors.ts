@@ -41,7 +41,9 @@ export const usage = (message: string): RuntimeError => new RuntimeError('EUSAGE
 /** Wraps a Node system error (ENOENT, EACCES, ...) with what was being done. */
 export function systemError(action: string, err: unknown): RuntimeError {
   const e = err as NodeJS.ErrnoException;
-  const why = e && typeof e === 'object' && 'code' in e && e.code ? `${e.code}: ${e.message}` : String(err);
+  const coded = e && typeof e === 'object' && 'code' in e && e.code;
+  // Node's fs errors begin their message with the code already ("ENOENT: no such file ...").
+  const why = coded ? (e.message.startsWith(`${e.code}:`) ? e.message : `${e.code}: ${e.message}`) : String(err);
   return new RuntimeError('ESYSTEM', `${action}: ${why}`, { errno: e?.code }, { cause: err });
 }
 
