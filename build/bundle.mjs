@@ -53,18 +53,24 @@ const validatorsExternal = {
   },
 };
 
-// `import * as fs from 'node:fs'` in each of twenty modules would copy fs's
-// hundred properties into a fresh namespace object twenty times at start-up
-// (esbuild's CommonJS interop): measurable allocation and a garbage
-// collection on every command. One ESM module per built-in re-exports it, so
-// every importer shares one namespace.
+// `import * as fs from 'node:fs'` becomes `__toESM(require('node:fs'))` in each
+// importing module (esbuild's CommonJS interop): a fresh namespace object with
+// a getter for each of the module's own properties, fs's hundred twenty times
+// over at start-up. One shim module per built-in instead, whose exports object
+// has the built-in as its prototype and no own property: every importer's
+// namespace copies nothing and finds each name through the prototype, at the
+// time of use (so a name added or replaced later is seen, as with the live
+// bindings of an ES module).
 const builtinsOnce = {
   name: 'builtins-once',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (a) =>
       a.namespace === 'builtin' ? { path: a.path, external: true } : { path: a.path, namespace: 'builtin' },
     );
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({ contents: `export * from ${JSON.stringify(a.path)};`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+      contents: `module.exports = Object.create(require(${JSON.stringify(a.path)}));`,
+      loader: 'js',
+    }));
   },
 };
 
