@@ -3,8 +3,8 @@
  * span fields or need path and address logic. Each check is a small named
  * function returning Problems; an empty list means the check passed.
  */
-import { createRequire } from 'node:module';
 import type * as Net from 'node:net';
+import { builtin } from '../core/builtin.js';
 import { RuntimeError } from '../core/errors.js';
 import type { Hooks, Process, Spec } from './spec.js';
 
@@ -155,7 +155,7 @@ export const maskedAndReadonlyPathsAbsolute: SpecCheck = (spec) =>
 
 // node:net (for its address parsers) costs ~5 ms of start-up, node:stream included: every
 // create would pay it, so it is required only when a jail lists addresses.
-const net = (): typeof Net => createRequire(import.meta.url)('node:net') as typeof Net;
+const net = (): typeof Net => builtin<typeof Net>('node:net');
 
 export const jailAddressesValid: SpecCheck = (spec) => {
   const jail = spec.freebsd?.jail;

@@ -4,9 +4,9 @@
  * to the interfaces in src/backend). Each backend is imported when first
  * needed, so a Linux host never evaluates the FreeBSD FFI and vice versa.
  */
-import { createRequire } from 'node:module';
 import type * as Os from 'node:os';
 import type { ProcessInfo, Sandbox, SignalTable } from '../backend/sandbox.js';
+import { builtin } from '../core/builtin.js';
 import { SIGNALS, SIGRTMAX } from '../platform/freebsd/signals.js';
 
 export async function loadSandbox(platform: string = process.platform): Promise<Sandbox> {
@@ -37,7 +37,7 @@ export function platformSignals(platform: string = process.platform): SignalTabl
   switch (platform) {
     case 'linux':
       // Required here, not imported: node:os costs ~0.5 ms of start-up, and only kill needs it.
-      return { byName: (createRequire(import.meta.url)('node:os') as typeof Os).constants.signals as Record<string, number>, max: 64 };
+      return { byName: builtin<typeof Os>('node:os').constants.signals as Record<string, number>, max: 64 };
     case 'freebsd':
       return { byName: SIGNALS, max: SIGRTMAX };
     default:

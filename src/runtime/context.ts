@@ -5,11 +5,11 @@
  * policy. createContext fills in the real ones; unit tests pass fakes for
  * any of them (test/unit/fakes) and run every operation without root.
  */
-import { createRequire } from 'node:module';
 import type * as Os from 'node:os';
 import type { ProcessInfo, Sandbox } from '../backend/sandbox.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import { type Clock, systemClock } from '../core/time.js';
+import { builtin } from '../core/builtin.js';
 import { type HostPolicy, loadPolicy } from '../plan/policy.js';
 import type { Hook } from '../plan/spec.js';
 import { loadSandbox, processInfoFor } from './backends.js';
@@ -31,10 +31,7 @@ export interface RuntimeContext {
   /** kill(2) to one host pid; throws as process.kill does (ESRCH, EPERM). */
   signal(pid: number, signal: number | NodeJS.Signals): void;
   clock: Clock;
-  /**
-   * Starts the native helper (create, exec); fds 3.. up to preserveFds are passed on.
-   * `detached`: runj will not wait for its exit (create, exec --detach).
-   */
+  /** Starts the native helper (create, run, exec); fds 3.. up to preserveFds are passed on. */
   spawnHelper(preserveFds: number): Promise<HelperChannel>;
   /** Runs one runtime-side hook (prestart, createRuntime, poststart, poststop). */
   runHook(stage: string, hook: Hook, state: string): Promise<void>;
@@ -70,7 +67,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),
     // node:os is required when first used (create): state, start, kill and delete never load it.
-    owner: opts.owner ?? (() => (createRequire(import.meta.url)('node:os') as typeof Os).userInfo().username),
+    owner: opts.owner ?? (() => builtin<typeof Os>('node:os').userInfo().username),
     lockTimeoutMs: opts.lockTimeoutMs ?? 30_000,
     systemdCgroup: opts.systemdCgroup === true,
   };

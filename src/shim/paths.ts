@@ -8,8 +8,8 @@
  * whose containerd keeps its state elsewhere).
  */
 import type * as Crypto from 'node:crypto';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { builtin } from '../core/builtin.js';
 
 /** containerd's default state directory (defaults.DefaultStateDir). */
 export function stateDir(platform: string = process.platform): string {
@@ -19,7 +19,7 @@ export function stateDir(platform: string = process.platform): string {
 export function socketAddress(address: string, namespace: string, id: string, platform: string = process.platform): string {
   // Required here, not imported: the daemon the launcher starts is given its socket
   // (-socket), and loading node:crypto cost it ~12 ms of start-up.
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  const { createHash } = builtin<typeof Crypto>('node:crypto');
   const digest = createHash('sha256').update(path.join(address, namespace, id)).digest('hex');
   return `unix://${path.join(stateDir(platform), 's', digest)}`;
 }

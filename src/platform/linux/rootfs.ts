@@ -7,16 +7,16 @@
  */
 import type * as ChildProcess from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { RootfsMount } from '../../backend/sandbox.js';
+import { builtin } from '../../core/builtin.js';
 import { RuntimeError } from '../../core/errors.js';
 
 // Required when a mount is made, not imported: every command that loads the
 // backend (delete, kill) would otherwise pay ~10 ms for node:child_process.
 const run: Runner = (file, args) => {
-  const { execFile } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
+  const { execFile } = builtin<typeof ChildProcess>('node:child_process');
   return promisify(execFile)(file, args);
 };
 
