@@ -6,11 +6,10 @@
  * commands, so the commands run most often load a small bundle
  * (docs/performance.md).
  */
-import * as fs from 'node:fs';
 import { createContext, DEFAULT_ROOT } from '../runtime/context.js';
 import { RuntimeError, usage } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { sleepMs } from '../core/time.js';
+import { writeAll } from '../core/output.js';
 import { mark, startTrace, stopTrace, traceTo, traceWanted } from '../core/trace.js';
 import { parseArgs, wantsHelp } from './args.js';
 import type { Command } from './command.js';
@@ -121,24 +120,6 @@ async function main(argv: string[], log: { current: Logger }, commands: CommandT
   return out.exitCode ?? 0;
 }
 
-/**
- * Writes all of `text` to fd 1 or 2 synchronously. process.stdout and
- * process.stderr would each set up a stream (node:stream and its kin, ~3 ms of
- * start-up, docs/performance.md) for one write. A non-blocking pipe that is
- * full (EAGAIN) is waited on.
- */
-function writeAll(fd: number, text: string): void {
-  let buf = Buffer.from(text);
-  while (buf.length > 0) {
-    try {
-      buf = buf.subarray(fs.writeSync(fd, buf));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      sleepMs(1);
-    }
-  }
-}
-
 function traceToStderr(line: string): void {
   try {
     writeAll(2, `${line}\n`);
@@ -157,7 +138,7 @@ export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
   main(argv, log, commands).then(
     (code) => {
       stopTrace(traceToStderr);
-      process.exitCode = code;
+      exit(code);
     },
     (err: unknown) => {
       mark('failed');
@@ -165,10 +146,23 @@ export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
       const msg = err instanceof Error ? err.message : String(err);
       if (log.current.toFile) log.current.error(msg);
       writeAll(2, `runj: ${msg}\n`);
-      process.exitCode = err instanceof RuntimeError && err.code === 'EUSAGE' ? 2 : 1;
       if (!(err instanceof RuntimeError)) writeAll(2, `${(err as Error)?.stack ?? ''}\n`);
+      exit(err instanceof RuntimeError && err.code === 'EUSAGE' ? 2 : 1);
     },
   );
+}
+
+/**
+ * Ends the process as soon as the command is done. Its output is written
+ * (synchronously: core/output.ts), every helper it waits for has been
+ * reaped, and a created container's helper lives on by itself, so nothing
+ * is left to wait for; Node's own way out of a script that just ends (tearing
+ * down its environment and heap) costs ~1.5-2 ms more per command here
+ * (docs/performance.md).
+ */
+function exit(code: number): void {
+  process.exitCode = code;
+  process.exit(code);
 }
 
 /**

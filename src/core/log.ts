@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { RuntimeError } from './errors.js';
+import { writeAll } from './output.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 const RANK: Record<Level, number> = { debug: 0, info: 1, warning: 2, error: 3 };
@@ -50,12 +51,10 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const fd = opts.file ? openLog(opts.file) : undefined;
   const write = (level: Level, msg: string) => {
     if (RANK[level] < min) return;
-    if (fd === undefined) {
-      if (RANK[level] >= RANK.warning || opts.debug) process.stderr.write(formatLine(level, msg, 'text'));
-      return;
-    }
+    if (fd === undefined && RANK[level] < RANK.warning && !opts.debug) return;
     try {
-      fs.writeSync(fd, formatLine(level, msg, format));
+      if (fd === undefined) writeAll(2, formatLine(level, msg, 'text'));
+      else fs.writeSync(fd, formatLine(level, msg, format));
     } catch {
       // A log that cannot be written must not turn a working operation into a failure.
     }

@@ -66,3 +66,35 @@ describe.skipIf(!isRoot)('start-up with a real container', () => {
     }
   });
 });
+
+describe('exit: a command ends when it is done', () => {
+  // A preload that leaves a timer pending for 60 s: Node would wait for it before a script
+  // that just ends exits. runj exits as soon as its command is done (src/cli/entry.ts), with
+  // all its output written (synchronously: src/core/output.ts) and its exit status.
+  const linger = path.join(dir, 'linger.cjs');
+  fs.writeFileSync(linger, 'setTimeout(() => {}, 60_000);\n');
+  const runLingering = (args: string[]) =>
+    spawnSync(process.execPath, ['-r', linger, RUNJ, '--root', path.join(dir, 'state'), ...args], { encoding: 'utf8', timeout: 20_000 });
+
+  it('after success, with its whole output', () => {
+    const t = Date.now();
+    const r = runLingering(['features']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    expect(JSON.parse(r.stdout).ociVersionMax).toBe('1.3.0');
+  });
+
+  it('after a failure, with its message and status', () => {
+    const r = runLingering(['state', 'nope']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('runj: container does not exist\n');
+  });
+
+  it('after a usage error, with status 2', () => {
+    const r = runLingering(['state']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
 /** `demo spec` and `demo download`: runj (Go)'s demo helpers for trying a FreeBSD jail. */
 import { DEFAULT_VERSION, downloadBase, hostArch, releaseUrl } from '../../demo/download.js';
 import { usage } from '../../core/errors.js';
+import { writeAll } from '../../core/output.js';
 import { progress } from '../../demo/progress.js';
 import { freebsdSpec, writeSpec } from '../../demo/specTemplate.js';
 import { type FlagSpecs, parseArgs } from '../args.js';
@@ -40,13 +41,14 @@ export const command: Command = {
       const url = str(flags.url) ?? releaseUrl(str(flags.version) ?? DEFAULT_VERSION, str(flags.arch) ?? hostArch());
       const output = str(flags.output) ?? 'base.txz';
       ctx.log.debug(`downloading ${url}/base.txz to ${output}`);
-      const bar = progress(process.stderr, 'base.txz');
+      // Written synchronously (core/output.ts): runj exits as soon as the command returns.
+      const bar = progress({ write: (t) => writeAll(2, t), isTTY: process.stderr.isTTY, columns: process.stderr.columns }, 'base.txz');
       const result = await downloadBase({ url, output, onProgress: (n, total) => bar.update(n, total) }).catch((err: unknown) => {
         bar.end(false);
         throw err;
       });
       bar.end(true);
-      process.stderr.write(`${result.file}: sha256 ${result.sha256} matches MANIFEST\n`);
+      writeAll(2, `${result.file}: sha256 ${result.sha256} matches MANIFEST\n`);
       return {};
     }
     throw usage(

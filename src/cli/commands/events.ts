@@ -1,4 +1,5 @@
 import { usage } from '../../core/errors.js';
+import { writeAll } from '../../core/output.js';
 import { stats, watch } from '../../runtime/events.js';
 import { type Command, str } from '../command.js';
 
@@ -18,7 +19,7 @@ export const command: Command = {
     const id = positionals[0] as string;
     if (flags.stats) return { stdout: `${JSON.stringify(await stats(ctx, id))}\n` };
     const interval = duration(str(flags.interval) ?? '5s');
-    await watch(ctx, id, interval, (e) => process.stdout.write(`${JSON.stringify(e)}\n`));
+    await watch(ctx, id, interval, (e) => writeAll(1, `${JSON.stringify(e)}\n`));
     return {};
   },
 };
