@@ -3,12 +3,13 @@
  * it and park on exec.fifo. A failure at any step removes everything the
  * steps before it made: helper processes, backend objects, the state dir.
  */
-import { helperPlan } from '../backend/protocol.js';
-import type { Sandbox } from '../backend/sandbox.js';
+import { type PlanRecord, helperPlan } from '../backend/protocol.js';
+import type { Prepared, Sandbox } from '../backend/sandbox.js';
 import { buildPlan } from '../plan/build.js';
 import type { HostPolicy } from '../plan/policy.js';
-import type { HookSet } from '../plan/types.js';
-import type { ContainerRecord } from './store.js';
+import type { Spec } from '../plan/spec.js';
+import type { ContainerPlan, HookSet } from '../plan/types.js';
+import type { ContainerRecord, Staged } from './store.js';
 import { writeFileAtomic } from './store.js';
 import { readBundle } from './bundle.js';
 import type { RuntimeContext } from './context.js';
@@ -46,32 +47,25 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
   if (ctx.store.exists(id)) throw alreadyExists();
   mark('check');
-  const { bundle, spec } = await readBundle(opts.bundle);
-  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run', opts.winsizeChannel);
-  if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
-    throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
+  // The helper first: its own start-up (exec, and on Linux its sealed copy: native/README.md)
+  // runs beside the reading, validating and planning below, while it waits for the plan on
+  // its socket. A failure before the plan is sent kills and reaps it: it has made nothing.
+  const helper = await ctx.spawnHelper(preserveFds);
+  mark('helper.spawn');
+  let ready: Planned;
+  try {
+    ready = await planCreate(ctx, id, opts, mode, preserveFds);
+  } catch (err) {
+    await stopHelper(helper);
+    throw err;
   }
-  const plan = buildPlan(id, bundle, spec, {
-    noPivot: opts.noPivot === true,
-    noNewKeyring: opts.noNewKeyring === true,
-    preserveFds,
-  });
-  mark('plan');
-  const sandbox = await ctx.backend(ctx.platform);
-  mark('backend.load');
-  const prepared = sandbox.prepare(plan, opts.policy ?? ctx.policy());
-  mark('backend.prepare');
-  for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
-  for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
-
-  const staged = ctx.store.stage(id);
-  mark('state.stage');
+  const { spec, plan, terminal, sandbox, prepared, staged } = ready;
   const record: ContainerRecord = {
     ociVersion: OCI_VERSION,
     id,
     pid: 0,
     status: 'creating',
-    bundle,
+    bundle: plan.bundle,
     rootfs: plan.rootfs,
     created: new Date(ctx.clock.now()).toISOString(),
     owner: ctx.owner(),
@@ -91,17 +85,15 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   } catch (err) {
     ctx.store.discard(staged);
     staged.lock.release();
+    await stopHelper(helper);
     throw err;
   }
-  let helper: HelperChannel | undefined;
   try {
     const setup = await sandbox.setUp(prepared.plan);
     mark('backend.setup');
     record.sandbox = setup;
     ctx.store.save(record);
     mark('state.write');
-    helper = await ctx.spawnHelper(preserveFds);
-    mark('helper.spawn');
     const body = sandbox.records(prepared.plan, setup);
     helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));
     mark('helper.send', 'plan');
@@ -119,6 +111,46 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   } finally {
     staged.lock.release();
   }
+}
+
+interface Planned {
+  spec: Spec;
+  plan: ContainerPlan;
+  terminal: PlanRecord[];
+  sandbox: Sandbox;
+  prepared: Prepared<unknown>;
+  staged: Staged;
+}
+
+/** Reads and plans the bundle, has the backend prepare it, and stages the container's directory. */
+async function planCreate(ctx: RuntimeContext, id: string, opts: CreateOptions, mode: 'create' | 'run', preserveFds: number): Promise<Planned> {
+  const { bundle, spec } = await readBundle(opts.bundle);
+  const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run', opts.winsizeChannel);
+  if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
+    throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
+  }
+  const plan = buildPlan(id, bundle, spec, {
+    noPivot: opts.noPivot === true,
+    noNewKeyring: opts.noNewKeyring === true,
+    preserveFds,
+  });
+  mark('plan');
+  const sandbox = await ctx.backend(ctx.platform);
+  mark('backend.load');
+  const prepared = sandbox.prepare(plan, opts.policy ?? ctx.policy());
+  mark('backend.prepare');
+  for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
+  for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
+  const staged = ctx.store.stage(id);
+  mark('state.stage');
+  return { spec, plan, terminal, sandbox, prepared, staged };
+}
+
+/** A helper that was never sent a plan: killed and reaped (it has started nothing). */
+async function stopHelper(helper: HelperChannel): Promise<void> {
+  helper.kill();
+  await helper.exited();
+  helper.detach();
 }
 
 /** Follows the helper through pid → hooks → ready. */

@@ -92,6 +92,36 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     expect(fs.existsSync(path.join(env.root, id))).toBe(false);
   });
 
+  it('input refused after the helper started leaves no helper: it is killed and reaped unsent', () => {
+    // create starts the helper before it reads the bundle. A link to it whose name carries a
+    // marker shows in the command line of every helper (and its sealed copy) this create ran.
+    const marker = uniqueId('unsent');
+    const link = path.join(env.dir, `runj-helper-${marker}`);
+    fs.symlinkSync(path.resolve(path.dirname(RUNJ), '..', 'native', 'runj-helper'), link);
+    const bad = makeBundle(env, ['true'], (s) => { (s.process as unknown as Record<string, unknown>).args = 'sh'; });
+    for (const bundle of [bad, '/nonexistent/bundle']) {
+      const id = uniqueId('fail');
+      const r = spawnSync(process.execPath, [RUNJ, '--root', env.root, 'create', '--bundle', bundle, id], {
+        encoding: 'utf8',
+        env: { ...process.env, RUNJ_HELPER: link, NODE_EXTRA_CA_CERTS: '' },
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/config.json: \/process\/args|does not exist/);
+      expect(processesWith(marker)).toEqual([]);
+      expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+    }
+    // The same helper link does start containers: the check above can see its processes.
+    const id = uniqueId('unsent');
+    const r = spawnSync(process.execPath, [RUNJ, '--root', env.root, 'create', '--bundle', makeBundle(env, ['sleep', '100']), id], {
+      stdio: 'ignore',
+      env: { ...process.env, RUNJ_HELPER: link, NODE_EXTRA_CA_CERTS: '' },
+    });
+    expect(r.status).toBe(0);
+    expect(processesWith(marker).length).toBe(1); // the container's init, parked on exec.fifo
+    expect(runj(env, ['delete', '--force', id]).status).toBe(0);
+    expect(processesWith(marker)).toEqual([]);
+  });
+
   it('a missing bundle or config', () => {
     const id = uniqueId('fail');
     expect(runj(env, ['create', '--bundle', '/nonexistent/bundle', id])).toMatchObject({

@@ -50,6 +50,7 @@ describe('trace', () => {
       'node.boot',
       'load.main',
       'check',
+      'helper.spawn', // first: it starts up while the bundle is read and planned
       'bundle.read',
       'validators.load',
       'validate',
@@ -60,7 +61,6 @@ describe('trace', () => {
       'state.publish',
       'backend.setup',
       'state.write',
-      'helper.spawn',
       'helper.send.plan',
       'helper.recv.pid',
       'state.write',

@@ -11,6 +11,10 @@ import { FakeHost } from '../fakes/host.js';
 import { failure } from '../fakes/assert.js';
 import { NOTHING, onDisk, probed } from './createFixtures.js';
 
+// create starts the helper before it reads the bundle (it starts up meanwhile); input refused
+// after that kills it before it is sent a plan, so it has made nothing.
+const UNSENT = ['helper killed'];
+
 describe('create: input refused before anything is made', () => {
   const cases: [string, string | undefined, string][] = [
     ['empty', '', 'container id cannot be empty'],
@@ -83,7 +87,8 @@ describe('create: input refused before anything is made', () => {
       expect(err.code).toBe('EEXISTS');
       expect(err.message).toBe('container with given ID already exists');
       expect(store.released).toBe(1);
-      expect(host.events).toEqual(['sandbox.prepare race']);
+      // The helper, started first (it starts up while the bundle is read), is killed unsent.
+      expect(host.events).toEqual(['sandbox.prepare race', 'helper killed']);
       // Only the racer's entry is left, as it made it.
       expect(host.leftovers()).toEqual({ processes: [], jails: [], dirs: ['race'] });
       const theirs = fs.statSync(target).isDirectory() ? path.join(target, 'state.json') : target;
@@ -102,8 +107,11 @@ describe('create: input refused before anything is made', () => {
     // Both passed the exists check (both prepared): the loser was stopped by publish.
     expect(host.events.filter((e) => e === 'sandbox.prepare two').length).toBe(2);
     expect(store.released).toBe(2);
-    expect(host.helpers.length).toBe(1);
-    expect(host.leftovers()).toEqual({ processes: [host.helpers[0]?.init?.pid], jails: ['two'], dirs: ['two'] });
+    // Each started its helper; the loser's was killed before it was sent a plan.
+    expect(host.helpers.length).toBe(2);
+    expect(host.events.filter((e) => e === 'helper killed').length).toBe(1);
+    const winner = host.helpers.find((h) => h.init);
+    expect(host.leftovers()).toEqual({ processes: [winner?.init?.pid], jails: ['two'], dirs: ['two'] });
     expect(onDisk(ctx, 'two').status).toBe('created');
   });
 
@@ -114,7 +122,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('EBUNDLE');
     expect(err.message).toBe(`bundle ${bundle} does not exist`);
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -190,7 +198,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('ECONFIG');
     expect(err.message).toBe('config.json: /root/path: is required to create a container');
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -198,7 +206,7 @@ describe('create: input refused before anything is made', () => {
     const host = new FakeHost();
     const ctx = await host.context({ platform: 'plan9' });
     await expect(create(ctx, { id: 'b1', bundle: makeBundle() })).rejects.toThrow('no backend for platform plan9');
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -210,7 +218,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('ECONFIG');
     expect(err.message).toMatch(new RegExp(`^${path.join(bundle, 'config.json')}: invalid JSON: `));
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -223,7 +231,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('ECONFIG');
     expect(err.message).toMatch(/process\/args/);
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -236,7 +244,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'c1', bundle }));
     expect(err.code).toBe('EUNSUPPORTED');
     expect(err.message).toBe('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -249,7 +257,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 't1', bundle }));
     expect(err.code).toBe('EINVALID');
     expect(err.message).toBe('cannot allocate tty if runj will detach without setting console socket');
-    expect(host.events).toEqual([]);
+    expect(host.events).toEqual(UNSENT);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -260,7 +268,7 @@ describe('create: input refused before anything is made', () => {
       const err = await failure(create(ctx, { id: 't1', bundle: makeBundle(), consoleSocket: '/tmp/sock' }, mode));
       expect(err.code).toBe('EINVALID');
       expect(err.message).toBe('--console-socket: the process has no terminal (process.terminal is false)');
-      expect(host.events).toEqual([]);
+      expect(host.events).toEqual(UNSENT);
       expect(host.leftovers()).toEqual(NOTHING);
     });
   }
@@ -273,7 +281,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
     expect(err.code).toBe('ESYSTEM');
     expect(err.message).toMatch(new RegExp(`^create root directory ${root}: E(EXIST|NOTDIR)`));
-    expect(host.events).toEqual(['sandbox.prepare c1']);
+    expect(host.events).toEqual(['sandbox.prepare c1', ...UNSENT]);
     expect(host.leftovers()).toEqual({ processes: [], jails: [], dirs: ['not-a-dir'] });
   });
 });

@@ -39,7 +39,8 @@ describe('create: rollback', () => {
       expect(err.message).toMatch(file === 'recovery.json' ? new RegExp(`^write recovery data in ${staged}: EISDIR`) : /^write state of c1: EISDIR/);
       expect(store.released).toBe(1);
       expect(fs.existsSync(staged)).toBe(false);
-      expect(host.events).toEqual(['sandbox.prepare c1']);
+      // The helper, started before the bundle was read, is killed before it is sent a plan.
+      expect(host.events).toEqual(['sandbox.prepare c1', 'helper killed']);
       expect(host.leftovers()).toEqual(NOTHING);
     });
   }
@@ -51,8 +52,8 @@ describe('create: rollback', () => {
     const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
     expect(err.code).toBe('ESYSTEM');
     expect(err.message).toBe('jail_set: EPERM');
-    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
-    expect(host.helpers).toEqual([]);
+    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'helper killed', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
+    expect(host.helpers.map((h) => h.detached)).toEqual([true]); // killed unsent, reaped
     expect(store.released).toBe(1);
     expect(host.leftovers()).toEqual(NOTHING);
   });
@@ -81,12 +82,12 @@ describe('create: rollback', () => {
     const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
     expect(err.code).toBe('ESYSTEM');
     expect(err.message).toBe('write state of c1: ENOSPC: no space left on device');
-    expect(host.helpers).toEqual([]);
-    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
+    expect(host.helpers.map((h) => h.detached)).toEqual([true]);
+    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'helper killed', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
-  it('the helper cannot be spawned: its error, jail torn down, nothing left', async () => {
+  it('the helper cannot be spawned: its error, before anything is prepared or made', async () => {
     const host = new FakeHost();
     const ctx = await host.context({
       spawnHelper: async () => {
@@ -96,7 +97,8 @@ describe('create: rollback', () => {
     const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
     expect(err.code).toBe('ESYSTEM');
     expect(err.message).toBe('spawn runj-helper: EACCES');
-    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
+    expect(host.events).toEqual([]);
+    expect(ctx.store.ids()).toEqual([]);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
