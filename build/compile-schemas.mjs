@@ -6,10 +6,10 @@
  *   src/generated/validators.d.ts  their types
  *   src/generated/validatorsFast.js (and .d.ts) validateConfig and
  *                                  validateProcess again, stopping at the first
- *                                  error and keeping no schema or message in
- *                                  it: half the code, for create, run and exec
- *                                  to load; the full ones load only to word
- *                                  the errors of a document that failed
+ *                                  error and building no error (verdictOnly.mjs):
+ *                                  a quarter of the code, for create, run and
+ *                                  exec to load; the full ones load only to
+ *                                  word the errors of a document that failed
  *
  * Ajv is only needed here. Its standalone output calls a few helpers from
  * `ajv/dist/runtime/*` through CommonJS `require(...)`, which an ES module
@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { verdictOnly } from './verdictOnly.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(root, 'spec-schemas');
@@ -135,12 +136,14 @@ function main() {
     ['validatorsFast', FAST_ENTRY_POINTS, true],
   ];
   for (const [base, names, fast] of outputs) {
-    const { code, runtime } = toPureEsm(compile(schemas, names, fast));
+    const standalone = compile(schemas, names, fast);
+    const { code, runtime } = toPureEsm(fast ? verdictOnly(standalone).code : standalone);
     const js = `${banner}${code}\n`;
     if (!check) {
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, `${base}.js`), js);
-      writeFileSync(join(outDir, `${base}.d.ts`), `${DTS}${declare(names)}\n`);
+      const note = fast ? '// A verdict only: on a failure `errors` holds empty objects (build/verdictOnly.mjs).\n' : '';
+      writeFileSync(join(outDir, `${base}.d.ts`), `${DTS}${note}${declare(names)}\n`);
     }
     const kb = (js.length / 1024).toFixed(1);
     const rt = runtime.length ? `; runtime helpers: ${runtime.join(', ')}` : '';
