@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { RuntimeError } from './errors.js';
+import { isoTime } from './isoTime.js';
 import { writeAll } from './output.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -30,8 +31,8 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
-export function formatLine(level: Level, msg: string, format: 'text' | 'json', time = new Date()): string {
-  const t = time.toISOString();
+export function formatLine(level: Level, msg: string, format: 'text' | 'json', time = Date.now()): string {
+  const t = isoTime(time);
   if (format === 'json') return `${JSON.stringify({ level, msg, time: t })}\n`;
   return `time=${quote(t)} level=${level} msg=${quote(msg)}\n`;
 }

@@ -20,6 +20,7 @@ import { validateId } from './ids.js';
 import { killInit } from './liveness.js';
 import { OCI_VERSION, hookState } from './ociState.js';
 import { relayFork, terminalRecords } from './terminal.js';
+import { isoTime } from '../core/isoTime.js';
 import { mark } from '../core/trace.js';
 
 export interface CreateOptions {
@@ -67,7 +68,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     status: 'creating',
     bundle: plan.bundle,
     rootfs: plan.rootfs,
-    created: new Date(ctx.clock.now()).toISOString(),
+    created: isoTime(ctx.clock.now()),
     owner: ctx.owner(),
     annotations: plan.annotations,
     platform: sandbox.platform,

@@ -71,7 +71,7 @@ describe('signals', () => {
 });
 
 describe('log lines', () => {
-  const t = new Date('2026-01-02T03:04:05.678Z');
+  const t = Date.parse('2026-01-02T03:04:05.678Z');
   it('json lines match runc (string levels)', () => {
     expect(JSON.parse(formatLine('error', 'boom "x"', 'json', t))).toEqual({
       level: 'error',
