@@ -43,7 +43,7 @@ validators: src/generated/validators.js
 typecheck: validators
 	$(NODE_BIN)/tsc -p .
 
-bundle: validators
+bundle: validators native
 	node build/bundle.mjs
 
 build: node_modules native validators typecheck bundle

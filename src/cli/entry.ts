@@ -6,7 +6,7 @@
  * commands, so the commands run most often load a small bundle
  * (docs/performance.md).
  */
-import { createContext, DEFAULT_ROOT } from '../runtime/context.js';
+import { type ContextOptions, createContext, DEFAULT_ROOT } from '../runtime/context.js';
 import { RuntimeError, usage } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { writeAll } from '../core/output.js';
@@ -26,6 +26,12 @@ export interface CliOptions {
    * full: the core entry point hands such argv to the bundle of every command.
    */
   fallback?: () => void;
+  /** The command line (default: process.argv's words after the script). */
+  argv?: string[];
+  /** Adds to the context createContext makes (its backend, say). */
+  context?: ContextOptions;
+  /** Called with the exit status when the command is done (default: process.exit). */
+  exit?: (code: number) => void;
 }
 
 const GLOBAL_FLAGS = {
@@ -72,7 +78,7 @@ function commandIndex(argv: string[]): number {
   return argv.findIndex((w, i) => !w.startsWith('-') && !/^--(root|log|log-format|rootless|criu)$/.test(argv[i - 1] ?? ''));
 }
 
-async function main(argv: string[], log: { current: Logger }, commands: CommandTable): Promise<number> {
+async function main(argv: string[], log: { current: Logger }, commands: CommandTable, extra: ContextOptions = {}): Promise<number> {
   const commandAt = commandIndex(argv);
   const globalArgs = commandAt < 0 ? argv : argv.slice(0, commandAt);
   const { flags: g } = parseArgs(globalArgs, GLOBAL_FLAGS);
@@ -111,6 +117,7 @@ async function main(argv: string[], log: { current: Logger }, commands: CommandT
     root: (g.root as string | undefined) ?? DEFAULT_ROOT,
     log: log.current,
     systemdCgroup: g['systemd-cgroup'] === true,
+    ...extra,
   });
   mark('context');
   const out = await command.run(ctx, parsed);
@@ -126,16 +133,17 @@ function traceToStderr(line: string): void {
   } catch {}
 }
 
-/** Runs the command line of process.argv with `commands`; sets process.exitCode. */
+/** Runs the command line (of process.argv) with `commands`, then exits with its status. */
 export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
-  const argv = process.argv.slice(2);
+  const argv = opts.argv ?? process.argv.slice(2);
   if (opts.fallback && !handles(commands, argv)) {
     opts.fallback();
     return;
   }
+  const exit = opts.exit ?? exitNow;
   const log: { current: Logger } = { current: createLogger() };
-  if (traceWanted(process.env, process.argv)) startTrace();
-  main(argv, log, commands).then(
+  if (traceWanted(process.env, argv)) startTrace();
+  main(argv, log, commands, opts.context).then(
     (code) => {
       stopTrace(traceToStderr);
       exit(code);
@@ -160,7 +168,7 @@ export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
  * down its environment and heap) costs ~1.5-2 ms more per command here
  * (docs/performance.md).
  */
-function exit(code: number): void {
+function exitNow(code: number): void {
   process.exitCode = code;
   process.exit(code);
 }

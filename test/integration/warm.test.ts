@@ -1,0 +1,56 @@
+/**
+ * build/warm.mjs: the create the build runs in the host's launch bundle before
+ * making its code cache. It must compile create's functions (the cache then
+ * holds them: several times the bytes of a cache of the top level alone), and
+ * make nothing outside its temporary directory: no state, no cgroup, no
+ * process, the helper variable and the global it sets restored.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
+import { hostLayout } from '../../src/platform/linux/cgroups.js';
+// @ts-expect-error: a build script (plain .mjs, no types)
+import { warmUp } from '../../build/warm.mjs';
+import { REPO, RUNJ, processesWith } from './harness.js';
+
+const file = path.join(REPO, 'dist', `runj-launch-${process.platform}.cjs`);
+const compile = () => new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
+const warmDirs = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('runj-warm-'));
+
+describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () => {
+  it('compiles what create runs, and leaves nothing', async () => {
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-warmtest-'));
+    try {
+      expect(spawnSync(process.execPath, [RUNJ, 'spec', '--bundle', bundle]).status).toBe(0);
+      const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+      const before = warmDirs();
+      const helperWas = process.env.RUNJ_HELPER;
+      const cold = compile().createCachedData().length;
+      const script = compile();
+      await warmUp(script, file, config);
+      const warm = script.createCachedData().length;
+      expect(warm).toBeGreaterThan(3 * cold);
+      expect(warmDirs()).toEqual(before);
+      expect(process.env.RUNJ_HELPER).toBe(helperWas);
+      expect(Object.getOwnPropertySymbols(globalThis).map(String)).not.toContain('Symbol(runj.warmUp)');
+      // The create was of id "warm": no cgroup of that name under the default parent.
+      const dir = controllerDir(hostLayout(), '/runj/warm', 'pids');
+      if (dir) expect(fs.existsSync(dir)).toBe(false);
+      expect(processesWith('runj-warm-')).toEqual([]);
+    } finally {
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
+  it('fails, naming the bundle, when the create fails', async () => {
+    const before = warmDirs();
+    // No process.cwd: the config fails validation.
+    await expect(warmUp(compile(), file, { ociVersion: '1.3.0' })).rejects.toThrow(new RegExp(`runj create in ${file} exited 1`));
+    expect(warmDirs()).toEqual(before);
+  });
+});
