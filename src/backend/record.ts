@@ -14,7 +14,8 @@ export interface ContainerRecord {
   bundle: string;
   rootfs: string;
   created: string;
-  owner: string;
+  /** The creator's user name, in records of earlier builds only (`list` shows the state directory's owner). */
+  owner?: string;
   annotations?: Record<string, string>;
   /** Process start time as the platform reports it: guards against pid reuse. */
   startTime?: string;

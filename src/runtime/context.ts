@@ -5,11 +5,9 @@
  * policy. createContext fills in the real ones; unit tests pass fakes for
  * any of them (test/unit/fakes) and run every operation without root.
  */
-import type * as Os from 'node:os';
 import type { ProcessInfo, Sandbox } from '../backend/sandbox.js';
 import { type Logger, silentLogger } from '../core/log.js';
 import { type Clock, systemClock } from '../core/time.js';
-import { builtin } from '../core/builtin.js';
 import { type HostPolicy, loadPolicy } from '../plan/policy.js';
 import type { Hook } from '../plan/spec.js';
 import { loadSandbox, processInfoFor } from './backends.js';
@@ -39,8 +37,6 @@ export interface RuntimeContext {
   releaseFifo(file: string, alive: () => boolean): FifoResult;
   /** Host policy, read when an operation first needs it. */
   policy(): HostPolicy;
-  /** The user create records as the container's owner. */
-  owner(): string;
   /** How long an operation waits for another one's container lock before ELOCKED. */
   lockTimeoutMs: number;
   /** runc's --systemd-cgroup: accepted, and refused by create when a config would need it. */
@@ -66,8 +62,6 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     runHook: opts.runHook ?? (async (stage, hook, state) => (await import('./hooks.js')).runHook(stage, hook, state)),
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),
-    // node:os is required when first used (create): state, start, kill and delete never load it.
-    owner: opts.owner ?? (() => builtin<typeof Os>('node:os').userInfo().username),
     lockTimeoutMs: opts.lockTimeoutMs ?? 30_000,
     systemdCgroup: opts.systemdCgroup === true,
   };

@@ -69,7 +69,6 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     bundle: plan.bundle,
     rootfs: plan.rootfs,
     created: isoTime(ctx.clock.now()),
-    owner: ctx.owner(),
     annotations: plan.annotations,
     platform: sandbox.platform,
     hooks: { poststart: plan.hooks.poststart, poststop: plan.hooks.poststop },

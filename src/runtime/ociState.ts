@@ -4,8 +4,11 @@ import type { Status } from './status.js';
 
 export const OCI_VERSION = '1.3.0';
 
-/** What `state` prints: runc's fields, taken from the stored record. */
-export type StateOutput = Pick<ContainerRecord, 'ociVersion' | 'id' | 'pid' | 'status' | 'bundle' | 'rootfs' | 'created' | 'owner' | 'annotations'>;
+/**
+ * What `state` prints: runc's fields, taken from the stored record. `owner` is
+ * empty, as runc's `state` has it; `list` fills it in (runtime/state.ts).
+ */
+export type StateOutput = Pick<ContainerRecord, 'ociVersion' | 'id' | 'pid' | 'status' | 'bundle' | 'rootfs' | 'created' | 'annotations'> & { owner: string };
 
 export function stateOutput(record: ContainerRecord, status: Status): StateOutput {
   const out: StateOutput = {
@@ -16,7 +19,7 @@ export function stateOutput(record: ContainerRecord, status: Status): StateOutpu
     bundle: record.bundle,
     rootfs: record.rootfs,
     created: record.created,
-    owner: record.owner,
+    owner: '',
   };
   if (record.annotations && Object.keys(record.annotations).length) out.annotations = record.annotations;
   return out;

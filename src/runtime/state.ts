@@ -4,6 +4,7 @@ import { validateId } from './ids.js';
 import { currentStatus } from './liveness.js';
 import { type StateOutput, stateOutput } from './ociState.js';
 import { mark } from '../core/trace.js';
+import { userName } from '../core/userName.js';
 
 export function state(ctx: RuntimeContext, idArg: string): StateOutput {
   const id = validateId(idArg);
@@ -19,7 +20,8 @@ export function list(ctx: RuntimeContext): StateOutput[] {
   const out: StateOutput[] = [];
   for (const id of ctx.store.ids()) {
     try {
-      out.push(state(ctx, id));
+      // runc's owner: the user owning the container's state directory.
+      out.push({ ...state(ctx, id), owner: userName(ctx.store.ownerUid(id)) });
     } catch (err) {
       ctx.log.debug(`list: skipping ${id}: ${(err as Error).message}`);
     }

@@ -138,6 +138,11 @@ export class Store {
     fs.rmSync(staged.dir, { recursive: true, force: true });
   }
 
+  /** The uid owning the container's directory (its creator's). */
+  ownerUid(id: string): number {
+    return fs.statSync(this.dir(id)).uid;
+  }
+
   exists(id: string): boolean {
     return fs.existsSync(this.dir(id));
   }

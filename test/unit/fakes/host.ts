@@ -167,7 +167,6 @@ export class FakeHost {
       runHook: this.runHook,
       releaseFifo: this.releaseFifo,
       policy: () => emptyPolicy,
-      owner: () => 'tester',
       ...over,
     });
   }

@@ -28,7 +28,6 @@ describe('createContext: the real defaults', () => {
     expect(ctx.log).toBe(silentLogger);
     expect(ctx.clock).toBe(systemClock);
     expect(ctx.backend).toBe(loadSandbox);
-    expect(ctx.owner()).toBe(os.userInfo().username);
   });
   it('the default hook runner runs the hook process (loaded on first use)', async () => {
     const ctx = await createContext();
@@ -86,13 +85,12 @@ describe('createContext: the real defaults', () => {
   it('options replace the defaults', async () => {
     const root = tmp();
     const processInfo = () => undefined;
-    const ctx = await createContext({ root, platform: 'plan9', processInfo, lockTimeoutMs: 5, systemdCgroup: true, owner: () => 'u' });
+    const ctx = await createContext({ root, platform: 'plan9', processInfo, lockTimeoutMs: 5, systemdCgroup: true });
     expect(ctx.store.root).toBe(root);
     expect(ctx.platform).toBe('plan9');
     expect(ctx.processInfo).toBe(processInfo);
     expect(ctx.lockTimeoutMs).toBe(5);
     expect(ctx.systemdCgroup).toBe(true);
-    expect(ctx.owner()).toBe('u');
   });
   it('a platform with no process lookup and none given: refused', async () => {
     await expect(createContext({ platform: 'plan9' })).rejects.toThrow('no process information for platform plan9');

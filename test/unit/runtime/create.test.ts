@@ -44,7 +44,6 @@ describe('create: success', () => {
       status: 'created',
       pid: init?.pid,
       startTime: init?.startTime,
-      owner: 'tester',
       created: '2026-03-04T05:06:07.000Z',
       platform: 'fake',
       bundle,
@@ -55,6 +54,7 @@ describe('create: success', () => {
       hooks: { poststart: [{ path: '/bin/post-start' }], poststop: [{ path: '/bin/post-stop' }] },
       execDefaults: { process: { args: ['/bin/true'], env: ['PATH=/bin', 'A=1'] } },
     });
+    expect(disk.owner).toBeUndefined(); // list shows the state directory's owner (runc)
     expect(record).toEqual(disk);
     expect(state(ctx, 'c1')).toMatchObject({ status: 'created', pid: init?.pid });
     expect(fs.readdirSync(host.root)).toEqual(['c1']);

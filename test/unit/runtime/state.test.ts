@@ -1,5 +1,6 @@
 /** state, list and liveness: what a record's status reads as once its processes are looked at. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentStatus, isAlive, killInit, waitGone } from '../../../src/runtime/liveness.js';
@@ -20,7 +21,7 @@ describe('state', () => {
       bundle: r.bundle,
       rootfs: r.rootfs,
       created: r.created,
-      owner: 'tester',
+      owner: '', // as runc's state: list fills it in
     });
     plant(ctx, 'c2', JSON.stringify(baseRecord('c2', { annotations: { a: 'b' } })));
     expect(state(ctx, 'c2')).toMatchObject({ status: 'stopped', pid: 0, annotations: { a: 'b' } });
@@ -124,6 +125,18 @@ describe('list', () => {
       { level: 'debug', msg: `list: skipping c: state of c is corrupt (not JSON): ${ctx.store.file('c', 'state.json')}` },
       { level: 'debug', msg: `list: skipping d: state of d is corrupt (state.json is missing): ${ctx.store.file('d', 'state.json')}` },
     ]);
+  });
+
+  it("shows as owner the user owning each container's directory, as runc does", async () => {
+    const { host, ctx } = await setup();
+    await running(host, ctx, 'mine');
+    plant(ctx, 'theirs', JSON.stringify(baseRecord('theirs')));
+    // Another user's directory (chown needs root: otherwise only the current user's name is checked).
+    const other = process.getuid?.() === 0 ? 4_000_123 : undefined;
+    if (other !== undefined) fs.chownSync(ctx.store.dir('theirs'), other, other);
+    const owners = Object.fromEntries(list(ctx).map((s) => [s.id, s.owner]));
+    expect(owners.mine).toBe(os.userInfo().username);
+    expect(owners.theirs).toBe(other === undefined ? os.userInfo().username : `#${other}`);
   });
 
   it('an empty or missing root lists nothing', async () => {
