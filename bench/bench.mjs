@@ -17,6 +17,11 @@ import { benchContainerd } from './containerd.mjs';
 import { env, measure, median } from './measure.mjs';
 
 const args = process.argv.slice(2);
+// State roots (--root) on a tmpfs, as a usual Linux host's /run (runc's /run/runc, containerd's
+// /run/containerd/runc, podman's and buildah's runroots) is; --disk-roots keeps them in the work
+// directory's file system, where runj's durable writes (docs/state.md) cost fsyncs.
+const diskAt = args.indexOf('--disk-roots');
+const diskRoots = diskAt >= 0 && args.splice(diskAt, 1).length > 0;
 const baseAt = args.indexOf('--base');
 const base = baseAt >= 0 ? path.resolve(args.splice(baseAt, 2)[1]) : undefined;
 const N = Number(args[0] ?? 15);
@@ -26,10 +31,12 @@ if (process.getuid() !== 0) {
   console.error('bench: run as root (containers need namespaces and mounts)');
   process.exit(1);
 }
-// crun 1.8 refuses this machine's hybrid cgroups (v1 controllers plus a v2 mount with
-// controllers): run the whole bench in a private mount namespace with the v2 mount hidden.
-if (!process.env.RUNJ_BENCH_NS && fs.existsSync('/sys/fs/cgroup/unified')) {
-  const script = 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"';
+// The whole bench runs in a private mount namespace: the state roots get a tmpfs of their
+// own there (below), and crun 1.8, which refuses this machine's hybrid cgroups (v1
+// controllers plus a v2 mount with controllers), gets the v2 mount hidden.
+if (!process.env.RUNJ_BENCH_NS) {
+  const hide = fs.existsSync('/sys/fs/cgroup/unified') ? 'mount -t tmpfs none /sys/fs/cgroup/unified && ' : '';
+  const script = `${hide}exec "$@"`;
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, RUNJ_BENCH_NS: '1' },
@@ -50,6 +57,10 @@ if (which('crun')) runtimes.push(['crun', [which('crun')]]);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-bench-'));
 execFileSync('bash', [path.join(repo, 'scripts/rootfs.sh'), path.join(work, 'rootfs')]);
+const roots = path.join(work, 'roots');
+fs.mkdirSync(roots);
+if (!diskRoots) execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0700', 'runj-bench-roots', roots]);
+const rootsFs = execFileSync('stat', ['-f', '-c', '%T', roots], { encoding: 'utf8' }).trim();
 
 function bundle(argv) {
   const dir = fs.mkdtempSync(path.join(work, 'b-'));
@@ -93,7 +104,7 @@ const floor = blank();
 for (let i = 0; i < N; i++) {
   // Every other iteration in the reverse order: no runtime always follows the same one.
   for (const [name, cmd] of i % 2 ? [...runtimes].reverse() : runtimes) {
-    const root = path.join(work, `root-${name}`);
+    const root = path.join(roots, name);
     const r = (...a) => [...cmd, '--root', root, ...a];
     const t = results[name];
     const id = `bench-${i}`;
@@ -136,6 +147,7 @@ for (let i = 0; i < N; i++) {
     t.sequence.cpuMargin.push(seq.cpu - seq.floorCpu);
   }
 }
+if (!diskRoots) execFileSync('umount', [roots]);
 fs.rmSync(work, { recursive: true, force: true });
 
 const names = runtimes.map(([n]) => n);
@@ -144,7 +156,7 @@ const mb = (kb) => (kb === undefined || Number.isNaN(kb) ? '-' : (kb / 1024).toF
 const nodeMs = median(floor.wall);
 console.log(
   `median of ${N} alternating runs, ms; node -e 0 (the floor): ${fmt(nodeMs)} ms wall, ${fmt(median(floor.cpu))} ms CPU, ${mb(median(floor.rss))} MB; ` +
-    `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+    `load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; state roots on ${rootsFs}${diskRoots ? '' : ' (--disk-roots: on the work directory\'s file system)'}\n`,
 );
 const mine = names.filter((n) => n.startsWith('runj'));
 const head = [
