@@ -31,16 +31,17 @@ printf '{"type":"pid","pid":%d}\\n{"type":"hooks"}\\n{"type":"ready"}\\n' $$ >&3
  */
 export async function warmUp(script, file, config) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runj-warm-'));
-  const helperWas = process.env.RUNJ_HELPER;
+  // The stand-in helper, and the empty host policy (a file that does not exist): not the host's.
+  const env = { RUNJ_HELPER: path.join(dir, 'helper'), RUNJ_POLICY: path.join(dir, 'no-policy.json') };
+  const was = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const key = Symbol.for('runj.warmUp');
   try {
     const bundle = path.join(dir, 'bundle');
     mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
     writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ...config, process: { ...config.process, args: ['true'] } }));
-    const helper = path.join(dir, 'helper');
-    writeFileSync(helper, HELPER);
-    chmodSync(helper, 0o755);
-    process.env.RUNJ_HELPER = helper;
+    writeFileSync(env.RUNJ_HELPER, HELPER);
+    chmodSync(env.RUNJ_HELPER, 0o755);
+    Object.assign(process.env, env);
     let warm;
     globalThis[key] = (w) => {
       warm = w;
@@ -60,8 +61,10 @@ export async function warmUp(script, file, config) {
     if (record.status !== 'created') throw new Error(`runj create in ${file} left the container ${record.status}`);
   } finally {
     delete globalThis[key];
-    if (helperWas === undefined) delete process.env.RUNJ_HELPER;
-    else process.env.RUNJ_HELPER = helperWas;
+    for (const [k, v] of Object.entries(was)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }

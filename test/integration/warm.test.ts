@@ -30,6 +30,7 @@ describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () =>
       const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
       const before = warmDirs();
       const helperWas = process.env.RUNJ_HELPER;
+      const policyWas = process.env.RUNJ_POLICY;
       const cold = compile().createCachedData().length;
       const script = compile();
       await warmUp(script, file, config);
@@ -37,12 +38,31 @@ describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () =>
       expect(warm).toBeGreaterThan(3 * cold);
       expect(warmDirs()).toEqual(before);
       expect(process.env.RUNJ_HELPER).toBe(helperWas);
+      expect(process.env.RUNJ_POLICY).toBe(policyWas);
       expect(Object.getOwnPropertySymbols(globalThis).map(String)).not.toContain('Symbol(runj.warmUp)');
       // The create was of id "warm": no cgroup of that name under the default parent.
       const dir = controllerDir(hostLayout(), '/runj/warm', 'pids');
       if (dir) expect(fs.existsSync(dir)).toBe(false);
       expect(processesWith('runj-warm-')).toEqual([]);
     } finally {
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
+  it("uses the empty host policy, not the build host's", async () => {
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-warmtest-'));
+    const was = process.env.RUNJ_POLICY;
+    try {
+      expect(spawnSync(process.execPath, [RUNJ, 'spec', '--bundle', bundle]).status).toBe(0);
+      const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+      // A policy file that is not JSON: a create that read it would fail.
+      process.env.RUNJ_POLICY = path.join(bundle, 'config.json.broken');
+      fs.writeFileSync(process.env.RUNJ_POLICY, '{not json');
+      await warmUp(compile(), file, config);
+      expect(process.env.RUNJ_POLICY).toBe(path.join(bundle, 'config.json.broken'));
+    } finally {
+      if (was === undefined) delete process.env.RUNJ_POLICY;
+      else process.env.RUNJ_POLICY = was;
       fs.rmSync(bundle, { recursive: true, force: true });
     }
   });
