@@ -24,19 +24,34 @@ let features: HelperFeatures | undefined;
 
 /**
  * What this build of the helper can do (`runj-helper --features`), asked once
- * per process. Spawned through runj's addon with a socketpair for its stdout:
- * node:child_process costs ~10 ms to load, and create asks this whenever the
- * config has a seccomp profile (podman and buildah always pass one). A
- * helper that cannot be run or answers nothing can do nothing optional.
+ * per process; create asks whenever the config has a seccomp profile (podman
+ * and buildah always pass one). The build records the answer next to the
+ * helper (`runj-helper.features`, native/Makefile): read when it is not older
+ * than the helper. Otherwise (another helper, $RUNJ_HELPER without one) the
+ * helper is asked, spawned through runj's addon with a socketpair for its
+ * stdout (node:child_process costs ~10 ms to load); that spawn cost ~1.5 ms.
+ * A helper that cannot be run or answers nothing can do nothing optional.
  */
 export function helperFeatures(): HelperFeatures {
   if (features) return features;
+  const file = helperPath();
   let f: Partial<HelperFeatures> = {};
   try {
-    f = JSON.parse(featuresText(helperPath())) as Partial<HelperFeatures>;
+    f = JSON.parse(recordedFeatures(file) ?? featuresText(file)) as Partial<HelperFeatures>;
   } catch {}
   features = { seccomp: f.seccomp === true, tty: f.tty === true };
   return features;
+}
+
+/** `<helper>.features`, when it is a regular file at least as new as the helper. */
+function recordedFeatures(file: string): string | undefined {
+  try {
+    const recorded = fs.statSync(`${file}.features`);
+    if (!recorded.isFile() || recorded.mtimeMs < fs.statSync(file).mtimeMs) return undefined;
+    return fs.readFileSync(`${file}.features`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The helper's stdout for --features (stdin and stderr closed), read to its end. */

@@ -1,6 +1,7 @@
 // helperFeatures asks the helper binary (`--features`) through runj's addon:
 // what it answers, and a helper that cannot run or answers something else
 // (then nothing optional is used: seccomp and tty are off).
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,6 +39,31 @@ describe('helperFeatures', () => {
   it('takes only true as true, from a helper answering on its stdout with stdin and stderr closed', async () => {
     // Writing to the closed stderr fails; the answer still counts.
     expect(await featuresOf(script('yes', 'echo x >&2; echo \'{"seccomp":true,"tty":"yes"}\''))).toEqual({ seccomp: true, tty: false });
+  });
+
+  it('reads the answer recorded beside the helper (<helper>.features) instead of asking, when it is not older', async () => {
+    // A helper that would answer otherwise, and writes a mark when it is asked.
+    const asked = path.join(dir, 'asked');
+    const helper = script('recorded', `touch ${asked}; echo '{"seccomp":false,"tty":true}'`);
+    fs.writeFileSync(`${helper}.features`, '{"seccomp":true,"tty":true}\n');
+    expect(await featuresOf(helper)).toEqual({ seccomp: true, tty: true });
+    expect(fs.existsSync(asked)).toBe(false);
+    // Older than the helper (a helper rebuilt since): the helper is asked.
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(`${helper}.features`, past, past);
+    expect(await featuresOf(helper)).toEqual({ seccomp: false, tty: true });
+    expect(fs.existsSync(asked)).toBe(true);
+    // Not a regular file: asked too.
+    fs.rmSync(`${helper}.features`);
+    fs.mkdirSync(`${helper}.features`);
+    expect(await featuresOf(helper)).toEqual({ seccomp: false, tty: true });
+  });
+
+  it('the build records the built helper its own answer', () => {
+    const native = path.resolve(import.meta.dirname, '../../native/runj-helper');
+    const recorded = fs.readFileSync(`${native}.features`, 'utf8');
+    expect(recorded).toBe(execFileSync(native, ['--features'], { encoding: 'utf8' }));
+    expect(fs.statSync(`${native}.features`).mtimeMs).toBeGreaterThanOrEqual(fs.statSync(native).mtimeMs);
   });
 
   it('a helper that is missing, fails or answers garbage can do nothing optional', async () => {
