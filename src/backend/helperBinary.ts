@@ -35,20 +35,25 @@ let features: HelperFeatures | undefined;
 export function helperFeatures(): HelperFeatures {
   if (features) return features;
   const file = helperPath();
-  let f: Partial<HelperFeatures> = {};
-  try {
-    f = JSON.parse(recordedFeatures(file) ?? featuresText(file)) as Partial<HelperFeatures>;
-  } catch {}
+  let f = recordedFeatures(file);
+  if (!f) {
+    try {
+      f = JSON.parse(featuresText(file)) as Partial<HelperFeatures>;
+    } catch {
+      f = {};
+    }
+  }
   features = { seccomp: f.seccomp === true, tty: f.tty === true };
   return features;
 }
 
-/** `<helper>.features`, when it is a regular file at least as new as the helper. */
-function recordedFeatures(file: string): string | undefined {
+/** `<helper>.features`, when it is a regular file at least as new as the helper and holds a JSON object. */
+function recordedFeatures(file: string): Partial<HelperFeatures> | undefined {
   try {
     const recorded = fs.statSync(`${file}.features`);
     if (!recorded.isFile() || recorded.mtimeMs < fs.statSync(file).mtimeMs) return undefined;
-    return fs.readFileSync(`${file}.features`, 'utf8');
+    const f: unknown = JSON.parse(fs.readFileSync(`${file}.features`, 'utf8'));
+    return typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as Partial<HelperFeatures>) : undefined;
   } catch {
     return undefined;
   }

@@ -53,6 +53,13 @@ describe('helperFeatures', () => {
     fs.utimesSync(`${helper}.features`, past, past);
     expect(await featuresOf(helper)).toEqual({ seccomp: false, tty: true });
     expect(fs.existsSync(asked)).toBe(true);
+    // Not JSON (a truncated write): asked too, rather than taken as "no features".
+    fs.writeFileSync(`${helper}.features`, '{"seccomp":tr');
+    expect(await featuresOf(helper)).toEqual({ seccomp: false, tty: true });
+    fs.writeFileSync(`${helper}.features`, '{"seccomp":true,"tty":true}\n');
+    fs.rmSync(asked);
+    expect(await featuresOf(helper)).toEqual({ seccomp: true, tty: true });
+    expect(fs.existsSync(asked)).toBe(false);
     // Not a regular file: asked too.
     fs.rmSync(`${helper}.features`);
     fs.mkdirSync(`${helper}.features`);
