@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/plan/spec.js';
 import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
 import { hostLayout } from '../../src/platform/linux/cgroups.js';
-import { type Env, RUNJ, isRoot, makeBundle, makeEnv, mounts, processesWith, runj, runjCreate, uniqueId } from './harness.js';
+import { type Env, RUNJ, isRoot, makeBundle, makeEnv, mounts, processAlive, processesWith, runj, runjCreate, uniqueId } from './harness.js';
 
 /** Every failed create must leave nothing: no state dir, no mount, no process. */
 const layout = hostLayout();
@@ -120,6 +120,21 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     expect(processesWith(marker).length).toBe(1); // the container's init, parked on exec.fifo
     expect(runj(env, ['delete', '--force', id]).status).toBe(0);
     expect(processesWith(marker)).toEqual([]);
+  });
+
+  it('runj killed while its helper waits for the plan: the helper ends by itself, having made nothing', async () => {
+    // create starts the helper before it reads the bundle; a kill -9 of runj then closes the
+    // helper's socket before any plan was sent. Here the socket's other end is closed by hand.
+    const helper = path.resolve(path.dirname(RUNJ), '..', 'native', 'runj-helper');
+    const before = fs.readdirSync(env.dir);
+    const child = spawn(helper, ['3'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: env.dir });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 200)); // started, and blocked on the socket
+    expect(processAlive(child.pid as number)).toBe(true);
+    (child.stdio[3] as import('node:net').Socket).destroy();
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5000))]);
+    expect(code).toBe(1);
+    expect(fs.readdirSync(env.dir)).toEqual(before); // its cwd: no exec.fifo or anything else made
   });
 
   it('a missing bundle or config', () => {
