@@ -18,10 +18,12 @@ export function state(ctx: RuntimeContext, idArg: string): StateOutput {
 /** Every container under the root; unreadable entries are logged and skipped. */
 export function list(ctx: RuntimeContext): StateOutput[] {
   const out: StateOutput[] = [];
+  const names = new Map<number, string>(); // one lookup per owner, not per container
+  const owner = (uid: number) => names.get(uid) ?? names.set(uid, userName(uid)).get(uid) ?? '';
   for (const id of ctx.store.ids()) {
     try {
       // runc's owner: the user owning the container's state directory.
-      out.push({ ...state(ctx, id), owner: userName(ctx.store.ownerUid(id)) });
+      out.push({ ...state(ctx, id), owner: owner(ctx.store.ownerUid(id)) });
     } catch (err) {
       ctx.log.debug(`list: skipping ${id}: ${(err as Error).message}`);
     }
