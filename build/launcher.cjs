@@ -11,11 +11,36 @@
 'use strict';
 // For the phase trace (src/core/trace.ts): when Node handed over to this file, so
 // Node's own pre-execution is told apart from loading runj. Only when asked for.
-if (process.env.RUNJ_TRACE || process.argv.includes('--debug')) globalThis[Symbol.for('runj.launched')] = performance.now();
+const tracing = Boolean(process.env.RUNJ_TRACE || process.argv.includes('--debug'));
+if (tracing) globalThis[Symbol.for('runj.launched')] = performance.now();
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
+
+// Module.wrap(the file's text) made as one string. Module.wrap's concatenation is a
+// rope that V8 flattens into a second copy to compile it; both copies are made in
+// the young generation, whose first 1 MB a command fills with little else, and a
+// scavenge there costs ~2 ms (docs/performance.md). Read into a buffer (outside
+// the heap) between the wrapper's halves, the text is made once. The bundles are
+// ASCII (esbuild escapes the rest): latin1 is a plain copy into a one-byte string,
+// where utf8 would validate and decode every byte.
+function readWrapped(file) {
+  const [head, tail] = Module.wrapper;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.allocUnsafeSlow(head.length + size + tail.length);
+    buf.latin1Write(head, 0);
+    let got = 0;
+    for (let n; got < size && (n = fs.readSync(fd, buf, head.length + got, size - got, got)) > 0; ) got += n;
+    if (got !== size) throw new Error(`${file}: read ${got} of ${size} bytes`);
+    buf.latin1Write(tail, head.length + size);
+    return buf.latin1Slice(0, buf.length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function loadCached(name) {
   const file = path.join(__dirname, `${name}.cjs`);
@@ -23,9 +48,9 @@ function loadCached(name) {
   try {
     cachedData = fs.readFileSync(path.join(__dirname, `${name}.cache`));
   } catch {}
-  // The bundles are ASCII (esbuild escapes the rest): latin1 is a plain copy into a one-byte
-  // string, where utf8 would validate and decode 160 kB on every start.
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'latin1')), { filename: file, cachedData });
+  const script = new vm.Script(readWrapped(file), { filename: file, cachedData });
+  // The trace names a bundle compiled without its cache (missing, or rejected by V8): cache.cold.<name>.
+  if (tracing && (!cachedData || script.cachedDataRejected)) (globalThis[Symbol.for('runj.coldCaches')] ??= []).push(name);
   const mod = { exports: {}, filename: file, id: file };
   script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, __dirname);
   return mod.exports;

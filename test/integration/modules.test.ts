@@ -38,7 +38,11 @@ describe.skipIf(!isRoot)('built-in modules loaded per command', () => {
         "const fs = require('fs');",
         'const read = fs.readFileSync;',
         'const files = [];',
-        "fs.readFileSync = function (p, ...rest) { if (typeof p === 'string' && p.endsWith('.cjs')) files.push('file ' + p.split('/').pop()); return read.call(this, p, ...rest); };",
+        "const open = fs.openSync;",
+        "const note = (p) => { if (typeof p === 'string' && p.endsWith('.cjs')) files.push('file ' + p.split('/').pop()); };",
+        // The launcher opens and reads each bundle itself (build/launcher.cjs, readWrapped).
+        'fs.readFileSync = function (p, ...rest) { note(p); return read.call(this, p, ...rest); };',
+        'fs.openSync = function (p, ...rest) { note(p); return open.call(this, p, ...rest); };',
         "process.on('exit', () => fs.writeFileSync(process.env.RUNJ_TEST_MODULES, [...process.moduleLoadList, ...files].join('\\n')));",
       ].join('\n'),
     );

@@ -56,6 +56,38 @@ describe('trace from the CLI', () => {
     expect(trace.map((m) => m.msg.split(' ')[1])).toContain('load.command');
   });
 
+  it("the shipped code caches are accepted: create's bundle and its validators, a core command's bundle", () => {
+    const bundle = path.join(dir, 'bundle');
+    fs.mkdirSync(bundle, { recursive: true });
+    expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
+    // No rootfs: create fails after it has read, validated and planned the config.
+    const create = runj(['create', '--bundle', bundle, 'cached'], { RUNJ_TRACE: '1' });
+    expect(create.status).toBe(1);
+    expect(phases(create.stderr)).toContain('validators.load');
+    expect(phases(create.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([]);
+    const state = runj(['state', 'cached'], { RUNJ_TRACE: '1' });
+    expect(phases(state.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([]);
+  });
+
+  it('a bundle compiled without its code cache (rejected by V8, or missing) is named in the trace', () => {
+    // A copy of the build whose launch bundle's cache is garbage and whose validators' is gone.
+    const tree = path.join(dir, 'tree');
+    fs.cpSync(path.dirname(RUNJ), path.join(tree, 'dist'), { recursive: true });
+    fs.symlinkSync(path.resolve(path.dirname(RUNJ), '../native'), path.join(tree, 'native'));
+    const launch = `runj-launch-${process.platform}`;
+    fs.writeFileSync(path.join(tree, 'dist', `${launch}.cache`), 'not a code cache');
+    fs.rmSync(path.join(tree, 'dist', 'validators-fast.cache'));
+    const bundle = path.join(dir, 'bundle-cold');
+    fs.mkdirSync(bundle, { recursive: true });
+    expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
+    const r = spawnSync(process.execPath, [path.join(tree, 'dist', 'runj.cjs'), '--root', path.join(dir, 'state'), 'create', '--bundle', bundle, 'cold'], {
+      encoding: 'utf8',
+      env: { ...process.env, RUNJ_TRACE: '1' },
+    });
+    expect(r.status).toBe(1);
+    expect(phases(r.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.${launch}`, 'cache.cold.validators-fast']);
+  });
+
   it('off: nothing on stderr', () => {
     const r = runj(['list']);
     expect(r.status).toBe(0);
