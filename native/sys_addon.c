@@ -5,7 +5,7 @@
  * start-up to load; this file loads in ~0.1 ms, so start, delete, create and
  * the other commands that lock a container do not pay for an FFI
  * (docs/performance.md). create, run and exec also start the helper through
- * it (spawn, socketpair, waitpid, waitpidAsync): node:child_process, with the
+ * it (spawn, socketpair, waitpid): node:child_process, with the
  * node:net and node:stream modules its pipes load, costs ~10 ms of start-up.
  *
  * Every function returns 0 or more on success and -errno on failure: no
@@ -266,74 +266,11 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info) {
   return wait_result(env, r, status, err);
 }
 
-/*
- * waitpidAsync(pid): a promise of what waitpid(pid, false) returns, the wait
- * made on a thread of libuv's pool. The event loop runs meanwhile, so `run`
- * and `exec` forward the signals they get to the container while they wait
- * for its exit (node:child_process does the same through SIGCHLD, at ~10 ms
- * of start-up). The pending wait keeps the loop, and so the process, alive.
- */
-struct wait_work {
-  napi_async_work work;
-  napi_deferred deferred;
-  pid_t pid, r;
-  int status, err;
-};
-
-static void wait_execute(napi_env env, void *data) {
-  (void)env;
-  struct wait_work *w = data;
-  w->r = wait_retrying(w->pid, &w->status, 0, &w->err);
-}
-
-static void wait_complete(napi_env env, napi_status status, void *data) {
-  struct wait_work *w = data;
-  napi_value v = status == napi_ok ? wait_result(env, w->r, w->status, w->err) : int_result(env, -EINTR);
-  if (v) napi_resolve_deferred(env, w->deferred, v);
-  else {
-    napi_value msg, e;
-    napi_create_string_utf8(env, "waitpidAsync: could not make the result", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &e);
-    napi_reject_deferred(env, w->deferred, e);
-  }
-  napi_delete_async_work(env, w->work);
-  free(w);
-}
-
-static napi_value js_waitpid_async(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], promise, name;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  int32_t pid = arg_int(env, argv, argc, 0);
-  if (pid <= 0) {
-    napi_throw_type_error(env, NULL, "waitpidAsync(pid): a pid above 0");
-    return NULL;
-  }
-  struct wait_work *w = calloc(1, sizeof *w);
-  if (!w) {
-    napi_throw_error(env, NULL, "waitpidAsync: out of memory");
-    return NULL;
-  }
-  w->pid = pid;
-  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "runj.waitpid", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, wait_execute, wait_complete, w, &w->work) != napi_ok) {
-    free(w);
-    return NULL;
-  }
-  if (napi_queue_async_work(env, w->work) != napi_ok) {
-    napi_delete_async_work(env, w->work);
-    free(w);
-    return NULL;
-  }
-  return promise;
-}
-
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}, {"waitpidAsync", js_waitpid_async}};
+  } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return NULL;

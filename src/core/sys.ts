@@ -24,8 +24,6 @@ export interface Sys {
   spawn(file: string, argv: readonly string[], fds: readonly number[], newSession: boolean): number;
   /** waitpid(2): [pid, 0 running (noHang) | 1 exited | 2 signalled, status or signal]; or -errno. */
   waitpid(pid: number, noHang: boolean): [number, number, number] | number;
-  /** waitpid(pid, false) on a thread of libuv's pool: the event loop (signal handlers) runs meanwhile. */
-  waitpidAsync(pid: number): Promise<[number, number, number] | number>;
 }
 
 let cached: Sys | undefined;

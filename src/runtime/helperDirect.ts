@@ -1,9 +1,9 @@
 /**
  * The helper as the runj CLI starts it (create, run, exec), through runj's
  * addon (native/sys_addon.c): vfork and execve with a socketpair for the
- * sync channel, its messages read with blocking reads, its exit awaited with
- * a waitpid on libuv's thread pool (so `run` and `exec` forward signals
- * meanwhile). node:child_process, with the node:net and node:stream modules
+ * sync channel, its messages read with blocking reads, its exit awaited on
+ * the event loop (SIGCHLD and waitpid WNOHANG: src/core/childExit.ts, so
+ * `run` and `exec` forward signals meanwhile). node:child_process, with the node:net and node:stream modules
  * its pipes load, is never loaded: ~10 ms of a command's start-up
  * (docs/performance.md). The containerd shim, a long-lived server that reads
  * many helpers at once through its event loop, uses Helper (helper.ts).
@@ -13,6 +13,7 @@ import { constants } from 'node:os';
 import { type HelperRecord, encodeRecords } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError, isErrno } from '../core/errors.js';
+import { childExit } from '../core/childExit.js';
 import { sys } from '../core/sys.js';
 import { sleepMs } from '../core/time.js';
 import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
@@ -139,13 +140,11 @@ export class DirectHelper implements HelperChannel {
   exited(): Promise<HelperExit> {
     if (this.exit || this.pid === undefined) return Promise.resolve(this.exit ?? { code: null, signal: null });
     const pid = this.pid;
-    this.waiting ??= sys()
-      .waitpidAsync(pid)
-      .then((r) => {
-        if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${pid}: ${errnoName(-r)}`);
-        this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
-        return this.exit;
-      });
+    this.waiting ??= childExit(sys(), pid).then((r) => {
+      if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${pid}: ${errnoName(-r)}`);
+      this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
+      return this.exit;
+    });
     return this.waiting;
   }
 }

@@ -123,32 +123,6 @@ describe('runj-sys.node', () => {
       expect(sys().waitpid(pid, false)).toBe(-10); // ECHILD: reaped already
     });
 
-    it('waitpidAsync: the event loop runs (timers, signal handlers) while a thread waits; then the status', async () => {
-      const pid = sys().spawn('/bin/sleep', ['sleep', '30'], [0, 1, 2], false);
-      expect(pid).toBeGreaterThan(0);
-      const waited = sys().waitpidAsync(pid);
-      // A handler of runj's own runs during the wait, as run's signal forwarding does.
-      let handled = 0;
-      const onSignal = () => {
-        handled++;
-        process.kill(pid, 'SIGTERM');
-      };
-      process.once('SIGUSR2', onSignal);
-      try {
-        await new Promise((r) => setTimeout(r, 50));
-        expect(sys().waitpid(pid, true)).toEqual([0, 0, 0]); // still running: the thread's wait has not reaped it
-        process.kill(process.pid, 'SIGUSR2');
-        expect(await waited).toEqual([pid, 2, 15]);
-        expect(handled).toBe(1);
-      } finally {
-        process.off('SIGUSR2', onSignal);
-      }
-      const exits = sys().spawn('/bin/sh', ['sh', '-c', 'exit 3'], [0, 1, 2], false);
-      expect(await sys().waitpidAsync(exits)).toEqual([exits, 1, 3]);
-      expect(await sys().waitpidAsync(exits)).toBe(-10); // ECHILD: reaped already
-      expect(() => (sys().waitpidAsync as (p: unknown) => unknown)(0)).toThrow(TypeError);
-    });
-
     it('a file that cannot be executed: -errno, and no child is left', () => {
       expect(sys().spawn(path.join(dir, 'missing'), ['x'], [0, 1, 2], false)).toBe(-2); // ENOENT
       const text = path.join(dir, 'text');
