@@ -5,6 +5,7 @@
 // exec require.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -193,7 +194,12 @@ const perPlatform = Object.keys(SETS).flatMap((set) => CORE_PLATFORMS.map((p) =>
 const configs = sampleConfigs();
 for (const name of ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform]) {
   const file = `${process.cwd()}/dist/${name}.cjs`;
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file });
+  // The stamp (build/launcher.cjs): the bundle's digest at its end and at its cache's start.
+  const text = readFileSync(file, 'latin1').replace(/\n\/\/ runj-bundle [0-9a-f]{64}\n$/, '');
+  const stamp = createHash('sha256').update(text, 'latin1').digest('hex');
+  const stamped = `${text}\n// runj-bundle ${stamp}\n`;
+  writeFileSync(file, stamped, 'latin1');
+  const script = new vm.Script(Module.wrap(stamped), { filename: file });
   if (name in VALIDATORS) {
     const mod = { exports: {} };
     script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
@@ -211,5 +217,5 @@ for (const name of ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform]) {
       console.warn(`bundle: ${name}: warm-up failed (${err.message}); its code cache holds the top level only`);
     }
   }
-  writeFileSync(`dist/${name}.cache`, script.createCachedData());
+  writeFileSync(`dist/${name}.cache`, Buffer.concat([Buffer.from(`runj-cache ${stamp}\n`, 'latin1'), script.createCachedData()]));
 }

@@ -6,8 +6,8 @@
 // third of the size of dist/runj-main.cjs, which has every command; create,
 // run and exec (src/cli/launchCommands.ts) dist/runj-launch-<platform>.cjs,
 // half its size. The build writes both tables' names below.
-// A cache from another Node version is rejected by V8 and the file is simply
-// compiled as usual.
+// A cache from another Node version is rejected by V8, and one from another
+// build by its stamp (readWrapped): the file is then simply compiled as usual.
 'use strict';
 // For the phase trace (src/core/trace.ts): when Node handed over to this file, so
 // Node's own pre-execution is told apart from loading runj. Only when asked for.
@@ -25,6 +25,13 @@ const Module = require('node:module');
 // the heap) between the wrapper's halves, the text is made once. The bundles are
 // ASCII (esbuild escapes the rest): latin1 is a plain copy into a one-byte string,
 // where utf8 would validate and decode every byte.
+// Also the bundle's stamp: the build ends each bundle with `// runj-bundle <sha256 of
+// the rest>` and starts its cache with `runj-cache <the same>`. V8 checks a cache
+// against its source's length only, and runs the cached functions of whatever
+// source it was made from: a bundle rebuilt or replaced at the same length would run
+// its old code. A cache whose stamp is not the bundle's is not used.
+const STAMP = /\n\/\/ runj-bundle ([0-9a-f]{64})\n$/;
+const CACHE_HEAD = 'runj-cache '.length + 64 + 1;
 function readWrapped(file) {
   const [head, tail] = Module.wrapper;
   const fd = fs.openSync(file, 'r');
@@ -35,8 +42,9 @@ function readWrapped(file) {
     let got = 0;
     for (let n; got < size && (n = fs.readSync(fd, buf, head.length + got, size - got, got)) > 0; ) got += n;
     if (got !== size) throw new Error(`${file}: read ${got} of ${size} bytes`);
+    const stamp = STAMP.exec(buf.latin1Slice(head.length + Math.max(0, size - 96), head.length + size))?.[1];
     buf.latin1Write(tail, head.length + size);
-    return buf.latin1Slice(0, buf.length);
+    return { source: buf.latin1Slice(0, buf.length), stamp };
   } finally {
     fs.closeSync(fd);
   }
@@ -44,12 +52,15 @@ function readWrapped(file) {
 
 function loadCached(name) {
   const file = path.join(__dirname, `${name}.cjs`);
+  const { source, stamp } = readWrapped(file);
   let cachedData;
   try {
-    cachedData = fs.readFileSync(path.join(__dirname, `${name}.cache`));
+    const cache = fs.readFileSync(path.join(__dirname, `${name}.cache`));
+    if (stamp && cache.latin1Slice(0, CACHE_HEAD) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
   } catch {}
-  const script = new vm.Script(readWrapped(file), { filename: file, cachedData });
-  // The trace names a bundle compiled without its cache (missing, or rejected by V8): cache.cold.<name>.
+  const script = new vm.Script(source, { filename: file, cachedData });
+  // The trace names a bundle compiled without its cache (missing, not this bundle's, or
+  // rejected by V8): cache.cold.<name>.
   if (tracing && (!cachedData || script.cachedDataRejected)) (globalThis[Symbol.for('runj.coldCaches')] ??= []).push(name);
   const mod = { exports: {}, filename: file, id: file };
   script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, __dirname);

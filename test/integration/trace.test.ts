@@ -4,6 +4,7 @@
  * nothing (docs/performance.md).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -86,6 +87,35 @@ describe('trace from the CLI', () => {
     });
     expect(r.status).toBe(1);
     expect(phases(r.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.${launch}`, 'cache.cold.validators-fast']);
+  });
+
+  it("a bundle changed since its cache was made runs as it is now, not as the cache remembers it", () => {
+    // V8 checks a code cache against its source's length only: a bundle of the same length
+    // with other text would run the cached functions of the old one.
+    const tree = path.join(dir, 'tree-changed');
+    fs.cpSync(path.dirname(RUNJ), path.join(tree, 'dist'), { recursive: true });
+    fs.symlinkSync(path.resolve(path.dirname(RUNJ), '../native'), path.join(tree, 'native'));
+    const launch = path.join(tree, 'dist', `runj-launch-${process.platform}.cjs`);
+    const text = fs.readFileSync(launch, 'latin1');
+    // A phase name create's warmed (cached) code marks, changed in place: the same length, as a
+    // build of other sources can be. The build stamps each bundle with its digest (build/bundle.mjs):
+    // stamped as that build would have.
+    expect(text.split('"bundle.read"').length).toBe(2);
+    const STAMP = /\n\/\/ runj-bundle [0-9a-f]{64}\n$/;
+    const changed = text.replace(STAMP, '').replace('"bundle.read"', '"bundle.READ"');
+    const stamp = STAMP.test(text) ? `\n// runj-bundle ${createHash('sha256').update(changed, 'latin1').digest('hex')}\n` : '';
+    expect((changed + stamp).length).toBe(text.length);
+    fs.writeFileSync(launch, changed + stamp, 'latin1');
+    const bundle = path.join(dir, 'bundle-changed');
+    fs.mkdirSync(bundle, { recursive: true });
+    expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
+    const r = spawnSync(process.execPath, [path.join(tree, 'dist', 'runj.cjs'), '--root', path.join(dir, 'state'), 'create', '--bundle', bundle, 'changed'], {
+      encoding: 'utf8',
+      env: { ...process.env, RUNJ_TRACE: '1' },
+    });
+    expect(r.status).toBe(1);
+    expect(phases(r.stderr)).toContain('bundle.READ');
+    expect(phases(r.stderr)).toContain(`cache.cold.runj-launch-${process.platform}`);
   });
 
   it('off: nothing on stderr', () => {
