@@ -1,11 +1,10 @@
 /**
  * Warms a launch bundle before its code cache is made (build/bundle.mjs): runs
- * `runj create` and then `runj run` once in it (src/mainLaunch.ts), so the
- * cache holds every function they compile (argument parsing, reading and
- * validating the bundle, the plan, the backend's translation, the state store,
- * the helper conversation; run's start, wait and delete) and not only the
- * bundle's top level. Measured: create's wall time -4 to -7 ms with a warm
- * cache (docs/performance.md).
+ * `runj create` once in it (src/mainLaunch.ts), so the cache holds every
+ * function create compiles (argument parsing, reading and validating the
+ * bundle, the plan, the backend's translation, the state store, the helper
+ * conversation) and not only the bundle's top level. Measured: create's
+ * wall time -4 to -7 ms with a warm cache (docs/performance.md).
  *
  * The create makes nothing outside a temporary directory: its state root is
  * there, the helper is a stand-in that answers the conversation on its sync
@@ -13,7 +12,7 @@
  * is replaced by one that makes nothing. The host's own backend does the rest
  * (prepare, records), as in a real create.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,19 +53,12 @@ export async function warmUp(script, file, config) {
       const real = await warm.loadSandbox(platform);
       return { ...real, setUp: async () => ({}) };
     };
-    const root = path.join(dir, 'state');
-    const command = (argv, context) => new Promise((resolve) => warm.run({ argv: ['--root', root, ...argv], context, exit: resolve }));
-    const created = await command(['create', '--bundle', bundle, 'warm'], { backend });
-    if (created !== 0) throw new Error(`runj create in ${file} exited ${created}`);
-    const record = JSON.parse(readFileSync(path.join(root, 'warm', 'state.json'), 'utf8'));
+    const code = await new Promise((resolve) => {
+      warm.run({ argv: ['--root', path.join(dir, 'state'), 'create', '--bundle', bundle, 'warm'], context: { backend }, exit: resolve });
+    });
+    if (code !== 0) throw new Error(`runj create in ${file} exited ${code}`);
+    const record = JSON.parse(readFileSync(path.join(dir, 'state', 'warm', 'state.json'), 'utf8'));
     if (record.status !== 'created') throw new Error(`runj create in ${file} left the container ${record.status}`);
-    // Then a run: create, start, the wait and delete --force, as `runj run` does. Its
-    // container is a pretend one: alive from the helper's pid message until start
-    // releases exec.fifo (the program "exits" at once), with no process to signal and
-    // nothing of its own to kill or list, so no real pid is ever read or signalled.
-    const ran = await command(['run', '--bundle', bundle, 'warm-run'], pretendContainer(backend));
-    if (ran !== 0) throw new Error(`runj run in ${file} exited ${ran}`);
-    if (existsSync(path.join(root, 'warm-run'))) throw new Error(`runj run in ${file} left its container's state`);
   } finally {
     delete globalThis[key];
     for (const [k, v] of Object.entries(was)) {
@@ -75,20 +67,4 @@ export async function warmUp(script, file, config) {
     }
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The context of the warm-up's run (see above): a container that lives until it is started. */
-function pretendContainer(backend) {
-  let alive = true;
-  return {
-    backend: async (platform) => ({ ...(await backend(platform)), killAll: () => {}, listPids: () => [] }),
-    processInfo: () => (alive ? { startTime: 'warm', zombie: false } : undefined),
-    signal: () => {
-      alive = false;
-    },
-    releaseFifo: () => {
-      alive = false;
-      return { error: undefined };
-    },
-  };
 }
