@@ -217,5 +217,8 @@ for (const name of ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform]) {
       console.warn(`bundle: ${name}: warm-up failed (${err.message}); its code cache holds the top level only`);
     }
   }
-  writeFileSync(`dist/${name}.cache`, Buffer.concat([Buffer.from(`runj-cache ${stamp}\n`, 'latin1'), script.createCachedData()]));
+  // The head padded to 128 bytes, so V8's data starts aligned (build/launcher.cjs).
+  const head = Buffer.alloc(128, ' ');
+  head.write(`runj-cache ${stamp}\n`, 'latin1');
+  writeFileSync(`dist/${name}.cache`, Buffer.concat([head, script.createCachedData()]));
 }
