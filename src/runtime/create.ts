@@ -91,12 +91,14 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   try {
     const setup = await sandbox.setUp(prepared.plan);
     mark('backend.setup');
-    record.sandbox = setup;
-    ctx.store.save(record);
-    mark('state.write');
     const body = sandbox.records(prepared.plan, setup);
     helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));
     mark('helper.send', 'plan');
+    // Saved while the helper joins, unshares and forks. A crash before this write leaves a
+    // `creating` record without it, which delete --force recovers from recovery.json alike.
+    record.sandbox = setup;
+    ctx.store.save(record);
+    mark('state.write');
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
     ctx.store.save(record);

@@ -60,8 +60,8 @@ describe('trace', () => {
       'state.stage',
       'state.publish',
       'backend.setup',
-      'state.write',
       'helper.send.plan',
+      'state.write', // the set-up saved while the helper works on its plan
       'helper.recv.pid',
       'state.write',
       'helper.recv.hooks', // the helper's mounts
