@@ -71,6 +71,10 @@ describe.each(IMPLS)('%s: the protocol with a (fake) helper process', (_name, sp
     const h = spawnWith(fakeHelper(`printf '{"type":"p' >&$fd; sleep 0.1; printf 'id","pid":7}\\n' >&$fd`));
     expect(await drain(h)).toEqual([{ type: 'pid', pid: 7 }, { type: 'eof' }]);
   });
+  it('a character split across writes (UTF-8 bytes of "é" in two writes) arrives whole', async () => {
+    const h = spawnWith(fakeHelper(`printf '{"type":"error","stage":"exec","msg":"caf\\303' >&$fd; sleep 0.1; printf '\\251 x","errno":2}\\n' >&$fd`));
+    expect(await drain(h)).toEqual([{ type: 'error', stage: 'exec', msg: 'café x', errno: 2 }, { type: 'eof' }]);
+  });
   it('send: the records arrive encoded, one per line', async () => {
     const out = path.join(dir, 'got');
     const h = spawnWith(fakeHelper(`read -r a <&$fd; read -r b <&$fd; printf '%s\\n%s\\n' "$a" "$b" > ${out}; echo '{"type":"ready"}' >&$fd`));
