@@ -65,7 +65,7 @@ export function readLimited(file: string, limit: number, what: string, code: Err
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new RuntimeError(code, `${file}: not a regular file (${kind(st)})`);
     if (st.size > limit) throw tooBig(file, limit, what, code);
-    return readLimitedFd(fd, limit, what, code, file);
+    return readLimitedFd(fd, limit, what, code, file, st.size);
   } finally {
     fs.closeSync(fd);
   }
@@ -80,16 +80,21 @@ function tooBig(name: string, limit: number, what: string, code: ErrorCode): Run
  * `update -r -`: a pipe, so neither O_NONBLOCK nor a size check beforehand
  * applies). `name` stands for the fd in the error.
  */
-export function readLimitedFd(fd: number, limit: number, what: string, code: ErrorCode, name: string): string {
+export function readLimitedFd(fd: number, limit: number, what: string, code: ErrorCode, name: string, size?: number): string {
   const chunks: Buffer[] = [];
   let total = 0;
+  // A file's size, known from fstat, sizes the first buffer: its bytes and one more, where the
+  // read that finds the end lands (two 64 KiB buffers for a 2 KiB config.json cost ~0.2 ms).
+  let next = size === undefined ? CHUNK : size + 1;
   for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1 - total));
-    const n = fs.readSync(fd, buf, 0, buf.length, null);
-    if (n === 0) break;
-    chunks.push(buf.subarray(0, n));
-    total += n;
+    const buf = Buffer.allocUnsafe(Math.min(next, limit + 1 - total));
+    let got = 0;
+    for (let n = -1; n !== 0 && got < buf.length; got += n) n = fs.readSync(fd, buf, got, buf.length - got, null);
+    if (got > 0) chunks.push(buf.subarray(0, got));
+    total += got;
     if (total > limit) throw tooBig(name, limit, what, code);
+    if (got < buf.length) break; // the end: a read returned 0
+    next = CHUNK;
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total)).toString('utf8');
 }

@@ -60,6 +60,18 @@ describe('readLimited', () => {
     expect(readLimited(f, 100, 'test file')).toHaveLength(100);
   });
 
+  it('reads a file whole whatever its size and however fstat reports it: more than one 64 KiB chunk, or size 0 (/proc)', () => {
+    const f = path.join(tmp, 'large.json');
+    const text = `"${'é'.repeat(70_000)}x"`; // 140 kB of two-byte characters: chunk ends fall inside them
+    fs.writeFileSync(f, text);
+    expect(readLimited(f, CONFIG_MAX, 'test file')).toBe(text);
+    expect(() => readLimited(f, 140_002, 'test file')).toThrow("larger than runj's limit");
+    if (process.platform === 'linux') {
+      // A regular file whose fstat size is 0 and whose read is not.
+      expect(readLimited('/proc/self/status', CONFIG_MAX, 'test file')).toMatch(/^Name:[\s\S]*\nPid:\s+\d+/);
+    }
+  });
+
   it('refuses a symlink to /dev/zero at once', () => {
     const f = path.join(tmp, 'zero.json');
     fs.symlinkSync('/dev/zero', f);
