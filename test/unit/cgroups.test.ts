@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupDirs, containerCgroupPath, controllerDir, parseMountinfo } from '../../src/platform/linux/cgroupLayout.js';
+import { type CgroupLayout, cgroupDirs, containerCgroupPath, controllerDir, parseMountinfo } from '../../src/platform/linux/cgroupLayout.js';
+import { removeCgroups, setUpCgroups } from '../../src/platform/linux/cgroups.js';
 import { planResources, sharesToWeight } from '../../src/platform/linux/cgroupResources.js';
 
 const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -81,5 +85,31 @@ describe('resources', () => {
   });
   it('rejects bad device rules naming the field', () => {
     expect(() => planResources({ devices: [{ allow: true, type: 'x' }] }, [], 'v1')).toThrow('/linux/resources/devices/0/type');
+  });
+});
+
+describe('setUpCgroups and removeCgroups on plain directories (a v1 layout in a temporary tree)', () => {
+  it('records the directories it made, parents included, and removes those, the /runj parent with its last container', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-cgtree-'));
+    try {
+      const layout: CgroupLayout = { mode: 'v1', hierarchies: ['cpu', 'memory'].map((c) => ({ controllers: [c], mount: path.join(tmp, c) })), unified: undefined };
+      for (const h of layout.hierarchies) fs.mkdirSync(h.mount);
+      // The first container makes /runj too; the second only its own directory; one that exists is not made.
+      const a = setUpCgroups(layout, '/runj/a', []);
+      expect(a.created).toEqual([path.join(tmp, 'cpu/runj'), path.join(tmp, 'cpu/runj/a'), path.join(tmp, 'memory/runj'), path.join(tmp, 'memory/runj/a')]);
+      const b = setUpCgroups(layout, '/runj/b', []);
+      expect(b.created).toEqual([path.join(tmp, 'cpu/runj/b'), path.join(tmp, 'memory/runj/b')]);
+      fs.mkdirSync(path.join(tmp, 'cpu/runj/c'));
+      expect(setUpCgroups(layout, '/runj/c', []).created).toEqual([path.join(tmp, 'memory/runj/c')]);
+      removeCgroups(a);
+      expect(fs.existsSync(path.join(tmp, 'cpu/runj/a'))).toBe(false);
+      expect(fs.existsSync(path.join(tmp, 'cpu/runj'))).toBe(true); // b and c still use it
+      for (const c of ['cpu', 'memory']) fs.rmdirSync(path.join(tmp, c, 'runj/c'));
+      removeCgroups(b); // the last container: /runj goes with it, whoever made it
+      expect(fs.readdirSync(path.join(tmp, 'cpu'))).toEqual([]);
+      expect(fs.readdirSync(path.join(tmp, 'memory'))).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -32,9 +32,21 @@ function fail(what: string, err: unknown): RuntimeError {
   return new RuntimeError('ESYSTEM', `cgroup: ${what}: ${(err as Error).message}`);
 }
 
-/** mkdir -p that reports which directories it made. */
+/**
+ * mkdir -p that reports which directories it made. The directory is made
+ * first and its parents only when that fails for want of one: a container's
+ * cgroup is new under a parent that exists, one mkdir per hierarchy rather
+ * than two lookups and a mkdir (20 system calls fewer on ten v1 hierarchies).
+ */
 function mkdirs(dir: string, created: string[]): void {
-  if (fs.existsSync(dir)) return;
+  try {
+    fs.mkdirSync(dir);
+    created.push(dir);
+    return;
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return;
+    if (!isErrno(err, 'ENOENT') || path.dirname(dir) === dir) throw fail(`create ${dir}`, err);
+  }
   mkdirs(path.dirname(dir), created);
   try {
     fs.mkdirSync(dir);
