@@ -21,6 +21,27 @@ function runj(args: string[], env: Record<string, string> = {}) {
 }
 const phases = (text: string) => text.split('\n').filter((l) => /^runj-trace /.test(l)).map((l) => l.split(' ')[1]);
 
+/** A copy of the build (dist/, and native/ linked) to change: its dist directory. */
+function copyOfBuild(name: string): string {
+  const tree = path.join(dir, name);
+  fs.cpSync(path.dirname(RUNJ), path.join(tree, 'dist'), { recursive: true });
+  fs.symlinkSync(path.resolve(path.dirname(RUNJ), '../native'), path.join(tree, 'native'));
+  return path.join(tree, 'dist');
+}
+
+/** A traced create with a copy of the build, of a bundle without a rootfs (it fails after planning). */
+function createWith(dist: string, id: string) {
+  const bundle = path.join(dir, `bundle-${id}`);
+  fs.mkdirSync(bundle, { recursive: true });
+  expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
+  const r = spawnSync(process.execPath, [path.join(dist, 'runj.cjs'), '--root', path.join(dir, 'state'), 'create', '--bundle', bundle, id], {
+    encoding: 'utf8',
+    env: { ...process.env, RUNJ_TRACE: '1' },
+  });
+  expect(r.status).toBe(1);
+  return phases(r.stderr);
+}
+
 describe('trace from the CLI', () => {
   it('RUNJ_TRACE=1: each phase of list on stderr, stdout untouched; list runs the core bundle', () => {
     const r = runj(['list'], { RUNJ_TRACE: '1' });
@@ -72,30 +93,18 @@ describe('trace from the CLI', () => {
 
   it('a bundle compiled without its code cache (rejected by V8, or missing) is named in the trace', () => {
     // A copy of the build whose launch bundle's cache is garbage and whose validators' is gone.
-    const tree = path.join(dir, 'tree');
-    fs.cpSync(path.dirname(RUNJ), path.join(tree, 'dist'), { recursive: true });
-    fs.symlinkSync(path.resolve(path.dirname(RUNJ), '../native'), path.join(tree, 'native'));
+    const dist = copyOfBuild('tree');
     const launch = `runj-launch-${process.platform}`;
-    fs.writeFileSync(path.join(tree, 'dist', `${launch}.cache`), 'not a code cache');
-    fs.rmSync(path.join(tree, 'dist', 'validators-fast.cache'));
-    const bundle = path.join(dir, 'bundle-cold');
-    fs.mkdirSync(bundle, { recursive: true });
-    expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
-    const r = spawnSync(process.execPath, [path.join(tree, 'dist', 'runj.cjs'), '--root', path.join(dir, 'state'), 'create', '--bundle', bundle, 'cold'], {
-      encoding: 'utf8',
-      env: { ...process.env, RUNJ_TRACE: '1' },
-    });
-    expect(r.status).toBe(1);
-    expect(phases(r.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.${launch}`, 'cache.cold.validators-fast']);
+    fs.writeFileSync(path.join(dist, `${launch}.cache`), 'not a code cache');
+    fs.rmSync(path.join(dist, 'validators-fast.cache'));
+    expect(createWith(dist, 'cold').filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.${launch}`, 'cache.cold.validators-fast']);
   });
 
   it("a bundle changed since its cache was made runs as it is now, not as the cache remembers it", () => {
     // V8 checks a code cache against its source's length only: a bundle of the same length
     // with other text would run the cached functions of the old one.
-    const tree = path.join(dir, 'tree-changed');
-    fs.cpSync(path.dirname(RUNJ), path.join(tree, 'dist'), { recursive: true });
-    fs.symlinkSync(path.resolve(path.dirname(RUNJ), '../native'), path.join(tree, 'native'));
-    const launch = path.join(tree, 'dist', `runj-launch-${process.platform}.cjs`);
+    const dist = copyOfBuild('tree-changed');
+    const launch = path.join(dist, `runj-launch-${process.platform}.cjs`);
     const text = fs.readFileSync(launch, 'latin1');
     // A phase name create's warmed (cached) code marks, changed in place: the same length, as a
     // build of other sources can be. The build stamps each bundle with its digest (build/bundle.mjs):
@@ -106,16 +115,9 @@ describe('trace from the CLI', () => {
     const stamp = STAMP.test(text) ? `\n// runj-bundle ${createHash('sha256').update(changed, 'latin1').digest('hex')}\n` : '';
     expect((changed + stamp).length).toBe(text.length);
     fs.writeFileSync(launch, changed + stamp, 'latin1');
-    const bundle = path.join(dir, 'bundle-changed');
-    fs.mkdirSync(bundle, { recursive: true });
-    expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
-    const r = spawnSync(process.execPath, [path.join(tree, 'dist', 'runj.cjs'), '--root', path.join(dir, 'state'), 'create', '--bundle', bundle, 'changed'], {
-      encoding: 'utf8',
-      env: { ...process.env, RUNJ_TRACE: '1' },
-    });
-    expect(r.status).toBe(1);
-    expect(phases(r.stderr)).toContain('bundle.READ');
-    expect(phases(r.stderr)).toContain(`cache.cold.runj-launch-${process.platform}`);
+    const got = createWith(dist, 'changed');
+    expect(got).toContain('bundle.READ');
+    expect(got).toContain(`cache.cold.runj-launch-${process.platform}`);
   });
 
   it('off: nothing on stderr', () => {
