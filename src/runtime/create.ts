@@ -91,12 +91,13 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   try {
     const setup = await sandbox.setUp(prepared.plan);
     mark('backend.setup');
+    record.sandbox = setup; // at once: a failure from here on tears down what it names
     const body = sandbox.records(prepared.plan, setup);
     helper.send(helperPlan({ mode, fifoDir: dir, preserveFds }, [...terminal, ...relayFork(terminal, body), ...body]));
     mark('helper.send', 'plan');
     // Saved while the helper joins, unshares and forks. A crash before this write leaves a
-    // `creating` record without it, which delete --force recovers from recovery.json alike.
-    record.sandbox = setup;
+    // `creating` record without it, which delete --force recovers from recovery.json, as a
+    // crash during setUp (docs/state.md, "Recovery").
     ctx.store.save(record);
     mark('state.write');
     await converse(ctx, sandbox, helper, record, plan.hooks);
@@ -108,7 +109,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     mark('helper.detach');
     return { record, helper: mode === 'run' ? helper : undefined };
   } catch (err) {
-    await abandon(ctx, sandbox, record, helper);
+    await abandon(ctx, sandbox, record, helper, prepared.recovery);
     throw err;
   } finally {
     staged.lock.release();
@@ -193,7 +194,7 @@ async function converse(ctx: RuntimeContext, sandbox: Sandbox, helper: HelperCha
  * drop the state. When cleanup itself fails the directory stays, as an
  * abandoned `creating` record that `delete --force` finishes.
  */
-async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, helper: HelperChannel | undefined) {
+async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerRecord, helper: HelperChannel | undefined, recovery: unknown) {
   try {
     await killInit(ctx, record);
     if (helper) {
@@ -202,7 +203,10 @@ async function abandon(ctx: RuntimeContext, sandbox: Sandbox, record: ContainerR
       helper.detach();
     }
     sandbox.killAll(record, 9);
-    await sandbox.tearDown(record);
+    // A setUp that failed has no result to name what it made: the backend finds it as
+    // delete --force does, from the id and the recovery data.
+    if (record.sandbox === undefined) await sandbox.recover(record.id, recovery);
+    else await sandbox.tearDown(record);
   } catch (err) {
     ctx.log.warn(`${record.id}: cleanup after failed create: ${(err as Error).message}; 'delete --force ${record.id}' retries it`);
     return;

@@ -84,10 +84,14 @@ export class FakeSandbox implements Sandbox<FakePlan, FakeSetUp> {
     return [...this.jails.values()].find((j) => j.jid === jid)?.id;
   }
 
+  /** As the real backends do (cgroupOf, setupOf): only the jail the record's set-up data names. */
   async tearDown(record: ContainerRecord): Promise<void> {
     this.call('tearDown', record.id);
+    const jid = (record.sandbox as Partial<FakeSetUp> | undefined)?.jid;
+    const id = jid === undefined ? undefined : this.byJid(jid);
+    if (id === undefined) return;
     if (this.pidsOf(record).length) throw new RuntimeError('ESYSTEM', `jail ${record.id} still has processes`);
-    this.jails.delete(record.id);
+    this.jails.delete(id);
   }
 
   async recover(id: string, data: Record<string, unknown> | undefined): Promise<void> {

@@ -45,27 +45,28 @@ describe('create: rollback', () => {
     });
   }
 
-  it('setUp throws: its error, the backend asked to tear down, nothing left', async () => {
+  it('setUp throws: its error, the backend asked to recover what it may have made, nothing left', async () => {
     const host = new FakeHost();
     const { ctx, store } = await probed(host);
     host.sandbox.failOn.set('setUp', new RuntimeError('ESYSTEM', 'jail_set: EPERM'));
     const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
     expect(err.code).toBe('ESYSTEM');
     expect(err.message).toBe('jail_set: EPERM');
-    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'helper killed', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
+    // No set-up result names what setUp made: recovered from the id and recovery.json's data.
+    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'helper killed', 'sandbox.killAll c1 9', 'sandbox.recover c1 with data']);
     expect(host.helpers.map((h) => h.detached)).toEqual([true]); // killed unsent, reaped
     expect(store.released).toBe(1);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
-  it('setUp throws after making its jail: tearDown removes the jail', async () => {
+  it('setUp throws after making its jail: recovery removes the jail', async () => {
     const host = new FakeHost();
     const ctx = await host.context();
     host.sandbox.setUpLeavesJail = true;
     host.sandbox.failOn.set('setUp', new RuntimeError('ESYSTEM', 'mount /tmp: EBUSY'));
     const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
     expect(err.message).toBe('mount /tmp: EBUSY');
-    expect(host.events.at(-1)).toBe('sandbox.tearDown c1');
+    expect(host.events.at(-1)).toBe('sandbox.recover c1 with data');
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -85,6 +86,23 @@ describe('create: rollback', () => {
     expect(host.helpers.map((h) => h.detached)).toEqual([true]);
     // The record is saved while the helper works on its plan: the helper had started its init.
     expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'helper create 1000', 'helper killed', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('the plan cannot be sent to the helper: the set-up is torn down by what it made, nothing left', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const spawn = ctx.spawnHelper;
+    ctx.spawnHelper = async (n) => {
+      const h = await spawn(n);
+      h.send = () => {
+        throw new RuntimeError('ESYSTEM', 'send the plan to runj-helper: EIO');
+      };
+      return h;
+    };
+    const err = await failure(create(ctx, { id: 'c1', bundle: makeBundle() }));
+    expect(err.message).toBe('send the plan to runj-helper: EIO');
+    expect(host.events).toEqual(['sandbox.prepare c1', 'sandbox.setUp c1', 'helper killed', 'sandbox.killAll c1 9', 'sandbox.tearDown c1']);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
