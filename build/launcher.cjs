@@ -29,7 +29,9 @@ const Module = require('node:module');
 // the rest>` and starts its cache with `runj-cache <the same>`. V8 checks a cache
 // against its source's length only, and runs the cached functions of whatever
 // source it was made from: a bundle rebuilt or replaced at the same length would run
-// its old code. A cache whose stamp is not the bundle's is not used.
+// its old code. A cache whose stamp is not the bundle's is not used. The stamp marks
+// the build a bundle comes from; it is not a check of the bundle's contents (the
+// launcher does not hash them): a bundle edited in place, stamp kept, is not caught.
 // Plain string tests, not a regular expression: V8 compiles one on its first use (~0.15 ms).
 const STAMP_HEAD = '\n// runj-bundle ';
 const STAMP_LEN = STAMP_HEAD.length + 64 + 1;
@@ -61,7 +63,7 @@ function loadCached(name) {
   let cachedData;
   try {
     const cache = fs.readFileSync(path.join(__dirname, `${name}.cache`));
-    if (stamp && cache.latin1Slice(0, 76) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
+    if (stamp && cache.length > CACHE_HEAD && cache.latin1Slice(0, 76) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
   } catch {}
   const script = new vm.Script(source, { filename: file, cachedData });
   // The trace names a bundle compiled without its cache (missing, not this bundle's, or

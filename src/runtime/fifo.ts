@@ -28,8 +28,8 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
     let sawByte = false;
     const deadline = Date.now() + timeoutMs;
     // The helper answers within a fraction of a millisecond: poll finely first, then back off.
-    // After its byte it execs the program (~1 ms): looked at every 50 µs for the first 5 ms,
-    // where a doubling wait overshot the exec by up to half of it.
+    // After its byte it execs the program (~1 ms): looked at every 50 µs for the first 100
+    // looks (5-10 ms with the reads), where a doubling wait overshot the exec by up to half of it.
     for (let wait = 0.05, fine = 0; ; wait = sawByte && fine++ < 100 ? 0.05 : Math.min(wait * 2, 10)) {
       let n: number;
       try {

@@ -91,13 +91,20 @@ describe('trace from the CLI', () => {
     expect(phases(state.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([]);
   });
 
-  it('a bundle compiled without its code cache (rejected by V8, or missing) is named in the trace', () => {
-    // A copy of the build whose launch bundle's cache is garbage and whose validators' is gone.
+  it('a bundle compiled without its code cache (rejected by V8, cut short, or missing) is named in the trace', () => {
+    // A copy of the build: the launch bundle's cache keeps its stamped head but its V8 data is
+    // garbage (V8 rejects it), the core bundle's is cut inside its head, the validators' is gone.
     const dist = copyOfBuild('tree');
     const launch = `runj-launch-${process.platform}`;
-    fs.writeFileSync(path.join(dist, `${launch}.cache`), 'not a code cache');
+    const head = fs.readFileSync(path.join(dist, `${launch}.cache`)).subarray(0, 128);
+    fs.writeFileSync(path.join(dist, `${launch}.cache`), Buffer.concat([head, Buffer.alloc(4096, 7)]));
     fs.rmSync(path.join(dist, 'validators-fast.cache'));
     expect(createWith(dist, 'cold').filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.${launch}`, 'cache.cold.validators-fast']);
+    const core = path.join(dist, `runj-core-${process.platform}.cache`);
+    fs.writeFileSync(core, fs.readFileSync(core).subarray(0, 40));
+    const r = spawnSync(process.execPath, [path.join(dist, 'runj.cjs'), 'list'], { encoding: 'utf8', env: { ...process.env, RUNJ_TRACE: '1' } });
+    expect(r.status).toBe(0);
+    expect(phases(r.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.runj-core-${process.platform}`]);
   });
 
   it("a bundle changed since its cache was made runs as it is now, not as the cache remembers it", () => {
