@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { RuntimeError } from '../core/errors.js';
 import { nativeFile } from '../core/native.js';
+import { SMALL_DOC_MAX, readLimited } from '../core/readLimited.js';
 import { sys } from '../core/sys.js';
 
 /** The helper binary: $RUNJ_HELPER, else native/runj-helper above this file. */
@@ -52,7 +53,8 @@ function recordedFeatures(file: string): Partial<HelperFeatures> | undefined {
   try {
     const recorded = fs.statSync(`${file}.features`);
     if (!recorded.isFile() || recorded.mtimeMs < fs.statSync(file).mtimeMs) return undefined;
-    const f: unknown = JSON.parse(fs.readFileSync(`${file}.features`, 'utf8'));
+    // Read as runj reads any file it is pointed at (a regular file, capped), not whole.
+    const f: unknown = JSON.parse(readLimited(`${file}.features`, SMALL_DOC_MAX, 'helper features file'));
     return typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as Partial<HelperFeatures>) : undefined;
   } catch {
     return undefined;

@@ -60,6 +60,9 @@ describe('helperFeatures', () => {
     fs.rmSync(asked);
     expect(await featuresOf(helper)).toEqual({ seccomp: true, tty: true });
     expect(fs.existsSync(asked)).toBe(false);
+    // Larger than any answer (runj's cap for small documents, 1 MiB): not read, asked.
+    fs.writeFileSync(`${helper}.features`, `{"seccomp":true,"tty":true,"pad":"${'x'.repeat(1024 * 1024)}"}`);
+    expect(await featuresOf(helper)).toEqual({ seccomp: false, tty: true });
     // Not a regular file: asked too.
     fs.rmSync(`${helper}.features`);
     fs.mkdirSync(`${helper}.features`);
