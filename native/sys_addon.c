@@ -17,7 +17,9 @@
 #include <fcntl.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -266,11 +268,69 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info) {
   return wait_result(env, r, status, err);
 }
 
+/*
+ * waitForwarding(pid): waitpid(pid) that blocks, while each of the signals
+ * native/relay.c forwards (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+ * SIGUSR2, SIGWINCH) that reaches this process is passed on to pid: `run`
+ * and attached `exec` wait for the helper so, and the helper's parent half
+ * passes them on to the container's process. Without the event loop: an idle
+ * loop lets V8 run its pending minor GC task (~2 ms in `run`), and each
+ * signal would cross libuv's pipe first. The caller's dispositions are put
+ * back before pid is reaped, and a handler already running on another thread
+ * has finished its kill(2) by then: no signal can reach a pid the system may
+ * have handed on. The same result as waitpid(pid, false), or -errno.
+ */
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+#define FORWARDED_N (sizeof forwarded / sizeof forwarded[0])
+static atomic_int forward_to;   /* the pid signals go to; 0: none */
+static atomic_int forward_busy; /* handlers between reading forward_to and their kill(2) */
+
+static void forward_signal(int sig) {
+  int saved = errno;
+  atomic_fetch_add(&forward_busy, 1);
+  pid_t to = atomic_load(&forward_to);
+  if (to > 0) kill(to, sig);
+  atomic_fetch_sub(&forward_busy, 1);
+  errno = saved;
+}
+
+static napi_value js_wait_forwarding(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int32_t pid = arg_int(env, argv, argc, 0);
+  if (pid <= 0) {
+    napi_throw_type_error(env, NULL, "waitForwarding(pid): a pid above 0");
+    return NULL;
+  }
+  struct sigaction sa, old[FORWARDED_N];
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = forward_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  atomic_store(&forward_to, pid);
+  size_t set = 0;
+  while (set < FORWARDED_N && sigaction(forwarded[set], &sa, &old[set]) == 0) set++;
+  int err = 0, r = 0;
+  if (set < FORWARDED_N) err = errno, r = -1;
+  siginfo_t si;
+  /* Waited for, not reaped: the pid stays the exited child's until the handlers are gone. */
+  while (r == 0 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
+    if (errno != EINTR) err = errno, r = -1;
+  atomic_store(&forward_to, 0);
+  while (set > 0) set--, sigaction(forwarded[set], &old[set], NULL);
+  while (atomic_load(&forward_busy) > 0) sched_yield();
+  if (r < 0) return int_result(env, -err);
+  int status = 0;
+  pid_t w = wait_retrying(pid, &status, 0, &err);
+  return wait_result(env, w, status, err);
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}};
+  } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}, {"waitForwarding", js_wait_forwarding}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return NULL;

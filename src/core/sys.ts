@@ -24,6 +24,12 @@ export interface Sys {
   spawn(file: string, argv: readonly string[], fds: readonly number[], newSession: boolean): number;
   /** waitpid(2): [pid, 0 running (noHang) | 1 exited | 2 signalled, status or signal]; or -errno. */
   waitpid(pid: number, noHang: boolean): [number, number, number] | number;
+  /**
+   * A blocking waitpid(pid) during which each of SIGINT, SIGTERM, SIGHUP,
+   * SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH that reaches runj is passed on to
+   * pid; runj's own dispositions are back before pid is reaped. As waitpid.
+   */
+  waitForwarding(pid: number): [number, number, number] | number;
 }
 
 let cached: Sys | undefined;

@@ -94,5 +94,5 @@ export async function exec(ctx: RuntimeContext, o: ExecOptions): Promise<number>
     helper.detach();
     return 0;
   }
-  return forwardUntilExit(ctx, helper, pid);
+  return forwardUntilExit(helper);
 }

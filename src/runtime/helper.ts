@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { type HelperRecord, encodeRecords } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError } from '../core/errors.js';
-import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
+import { FORWARDED_SIGNALS, type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
 import { type HelperEvent, HelperEvents } from './helperEvents.js';
 
 export type { HelperChannel, HelperEvent, HelperExit };
@@ -85,10 +85,17 @@ export class Helper implements HelperChannel {
     this.child.unref();
   }
 
-  exited(): Promise<HelperExit> {
+  exited(forward = false): Promise<HelperExit> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
       return Promise.resolve({ code: this.child.exitCode, signal: this.child.signalCode });
     }
-    return new Promise((r) => this.child.once('exit', (code, signal) => r({ code, signal })));
+    const pass = (sig: NodeJS.Signals) => void this.child.kill(sig);
+    if (forward) for (const s of FORWARDED_SIGNALS) process.on(s, pass);
+    return new Promise((r) =>
+      this.child.once('exit', (code, signal) => {
+        for (const s of FORWARDED_SIGNALS) process.off(s, pass);
+        r({ code, signal });
+      }),
+    );
   }
 }

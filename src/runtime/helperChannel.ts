@@ -22,8 +22,13 @@ export interface HelperChannel {
   detach(): void;
   /** SIGKILLs the helper (a failed create). */
   kill(): void;
-  /** Resolves with the helper's own exit status (run: the container's, relayed). */
-  exited(): Promise<HelperExit>;
+  /**
+   * Resolves with the helper's own exit status (run: the container's, relayed).
+   * With `forward`, each of FORWARDED_SIGNALS that runj gets meanwhile is passed
+   * on to the helper, whose parent half passes it to the container's process
+   * (native/relay.c; a helper that is the process itself gets it directly).
+   */
+  exited(forward?: boolean): Promise<HelperExit>;
   /**
    * The relayed pty's window size (a plan with `winsize-channel`, after `ready`).
    * Sizes outside 1..65535 are not sent: the helper would ignore them anyway.
@@ -32,6 +37,9 @@ export interface HelperChannel {
   /** The helper's own pid: in `mode run`, the parent half that waits for the process. */
   readonly pid: number | undefined;
 }
+
+/** The signals `run` and attached `exec` pass on: the list native/relay.c forwards (and native/sys_addon.c's waitForwarding). */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** A size the helper's `winsize` record accepts. */
 export function validWinsize(rows: number, cols: number): boolean {

@@ -1,9 +1,9 @@
 /**
  * The helper as the runj CLI starts it (create, run, exec), through runj's
  * addon (native/sys_addon.c): vfork and execve with a socketpair for the
- * sync channel, its messages read with blocking reads, its exit awaited on
- * the event loop (SIGCHLD and waitpid WNOHANG: src/core/childExit.ts, so
- * `run` and `exec` forward signals meanwhile). node:child_process, with the node:net and node:stream modules
+ * sync channel, its messages read with blocking reads, its exit waited for
+ * with a blocking waitpid (in `run` and `exec` the addon's, which passes the
+ * signals runj gets on to the helper meanwhile). node:child_process, with the node:net and node:stream modules
  * its pipes load, is never loaded: ~10 ms of a command's start-up
  * (docs/performance.md). The containerd shim, a long-lived server that reads
  * many helpers at once through its event loop, uses Helper (helper.ts).
@@ -15,7 +15,6 @@ import { helperPath } from '../backend/helperBinary.js';
 import { builtin } from '../core/builtin.js';
 import { HELPER_MESSAGE_MAX } from '../core/readLimited.js';
 import { RuntimeError, isErrno } from '../core/errors.js';
-import { childExit } from '../core/childExit.js';
 import { sys } from '../core/sys.js';
 import { sleepMs } from '../core/time.js';
 import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
@@ -34,7 +33,6 @@ export class DirectHelper implements HelperChannel {
   // Only the bytes a read returned are decoded: unfilled, not zeroed (zeroing 64 kB of fresh pages costs ~0.1-0.4 ms).
   private readonly buf = Buffer.allocUnsafeSlow(64 * 1024);
   private exit: HelperExit | undefined;
-  private waiting: Promise<HelperExit> | undefined;
   /** The pid the helper reported: its own, or its forked child's (a pid namespace, exec). */
   private reported: number | undefined;
 
@@ -161,15 +159,19 @@ export class DirectHelper implements HelperChannel {
     }
   }
 
-  /** Waits for the helper to exit and reaps it; the event loop runs meanwhile. One wait, however often asked. */
-  exited(): Promise<HelperExit> {
+  /**
+   * Waits for the helper to exit and reaps it, blocking (the CLI has nothing
+   * else to do meanwhile); with `forward`, through the addon's waitForwarding,
+   * which passes the signals runj gets on to the helper. Not on the event loop:
+   * an idle loop lets V8 run its pending minor GC task, ~2 ms of every `run`
+   * (docs/performance.md). One wait, however often asked.
+   */
+  exited(forward = false): Promise<HelperExit> {
     if (this.exit || this.pid === undefined) return Promise.resolve(this.exit ?? { code: null, signal: null });
     const pid = this.pid;
-    this.waiting ??= childExit(sys(), pid).then((r) => {
-      if (typeof r === 'number') throw new RuntimeError('ESYSTEM', `wait for runj-helper ${pid}: ${errnoName(-r)}`);
-      this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
-      return this.exit;
-    });
-    return this.waiting;
+    const r = forward ? sys().waitForwarding(pid) : sys().waitpid(pid, false);
+    if (typeof r === 'number') return Promise.reject(new RuntimeError('ESYSTEM', `wait for runj-helper ${pid}: ${errnoName(-r)}`));
+    this.exit = r[1] === 1 ? { code: r[2], signal: null } : { code: null, signal: signalName(r[2]) as NodeJS.Signals };
+    return Promise.resolve(this.exit);
   }
 }

@@ -23,7 +23,7 @@ export async function run(ctx: RuntimeContext, opts: CreateOptions & { detach?: 
     throw err;
   }
   if (opts.detach || !helper) return 0;
-  const status = await forwardUntilExit(ctx, helper, record.pid);
+  const status = await forwardUntilExit(helper);
   mark('wait');
   await deleteContainer(ctx, record.id, true);
   return status;

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/plan/spec.js';
-import { type Env, isRoot, makeBundle, makeEnv, runj, runjRun, uniqueId } from './harness.js';
+import { type Env, RUNJ, isRoot, makeBundle, makeEnv, runj, runjCreate, runjRun, uniqueId } from './harness.js';
 
 /** What the Linux backend applies, observed from inside real containers. */
 describe.skipIf(!isRoot)('inside the container', () => {
@@ -29,6 +29,38 @@ describe.skipIf(!isRoot)('inside the container', () => {
     };
     expect(inside('kill -9 $$', noPidNs).status).toBe(137);
     expect(inside('kill -TERM $$', noPidNs).status).toBe(143);
+  });
+
+  it('run and exec pass the signals they get to the process and exit with its status', async () => {
+    // The process answers USR1 and ends on TERM; runj gets both (as from a shell or conmon).
+    const script = 'trap "echo got-usr1" USR1; trap "exit 42" TERM; echo ready; while :; do sleep 0.05; done';
+    const foreground = async (args: string[], id: string) => {
+      const out = path.join(env.dir, `${id}.fg`);
+      const o = fs.openSync(out, 'w');
+      const child = spawn(process.execPath, [RUNJ, '--root', env.root, ...args], { stdio: ['ignore', o, o], env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+      fs.closeSync(o);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const saw = async (text: string) => {
+        for (let i = 0; i < 500 && !fs.readFileSync(out, 'utf8').includes(text); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(fs.readFileSync(out, 'utf8')).toContain(text);
+      };
+      await saw('ready');
+      child.kill('SIGUSR1');
+      await saw('got-usr1');
+      child.kill('SIGTERM');
+      return exited;
+    };
+    const id = uniqueId('fwd');
+    expect(await foreground(['run', '--bundle', makeBundle(env, ['sh', '-c', script]), id], id)).toBe(42);
+    expect(fs.existsSync(path.join(env.root, id))).toBe(false);
+    const host = uniqueId('fwdx');
+    expect(runjCreate(env, host, makeBundle(env, ['sleep', '1000'])).status).toBe(0);
+    try {
+      expect(runj(env, ['start', host]).status).toBe(0);
+      expect(await foreground(['exec', host, 'sh', '-c', script], `${host}-exec`)).toBe(42);
+    } finally {
+      runj(env, ['delete', '--force', host]);
+    }
   });
 
   it('hostname, domainname and pid 1', () => {

@@ -17,9 +17,9 @@ import { type Env, RUNJ, isRoot, makeBundle, makeEnv, uniqueId } from './harness
 const ALLOWED: Record<string, string[]> = {
   // node:os (~0.4 ms) only to name an errno of a failed spawn: not loaded by a create that works.
   create: ['NativeModule vm'],
-  // run and exec forward the signals they get while they wait: Node's signal_wrap.
-  run: ['NativeModule vm', 'NativeModule os', 'Internal Binding os', 'Internal Binding signal_wrap'],
-  exec: ['NativeModule vm', 'NativeModule os', 'Internal Binding os', 'Internal Binding signal_wrap'],
+  // run and exec wait for the helper, and pass their signals on, through runj's addon: no signal_wrap.
+  run: ['NativeModule vm'],
+  exec: ['NativeModule vm'],
   start: ['NativeModule vm'],
   state: ['NativeModule vm'],
   kill: ['NativeModule vm', 'NativeModule os', 'Internal Binding os'],

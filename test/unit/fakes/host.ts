@@ -19,6 +19,7 @@ import { type RuntimeContext, createContext } from '../../../src/runtime/context
 import type { FifoResult } from '../../../src/runtime/fifo.js';
 import type { HelperChannel, HelperEvent, HelperExit } from '../../../src/runtime/helper.js';
 import { HelperEvents } from '../../../src/runtime/helperEvents.js';
+import { FORWARDED_SIGNALS } from '../../../src/runtime/helperChannel.js';
 import { FakeSandbox } from './sandbox.js';
 
 export interface FakeProcess {
@@ -281,9 +282,18 @@ export class FakeHelper implements HelperChannel {
     this.sizes.push([rows, cols]);
   }
 
-  exited(): Promise<HelperExit> {
+  /** With `forward`, the signals runj gets go to the helper (its relaying half, else the process) until the exit. */
+  exited(forward = false): Promise<HelperExit> {
     const p = this.init;
     if (p?.state !== 'alive') return Promise.resolve(p?.exit ?? { code: null, signal: 'SIGKILL' });
-    return new Promise((r) => p.onExit.push(() => r(p.exit ?? { code: 0, signal: null })));
+    const to = this.relay ?? p;
+    const pass = (sig: NodeJS.Signals) => this.host.signal(to.pid, sig);
+    if (forward) for (const s of FORWARDED_SIGNALS) process.on(s, pass);
+    return new Promise((r) =>
+      p.onExit.push(() => {
+        for (const s of FORWARDED_SIGNALS) process.off(s, pass);
+        r(p.exit ?? { code: 0, signal: null });
+      }),
+    );
   }
 }

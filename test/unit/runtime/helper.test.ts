@@ -1,3 +1,4 @@
+import { spawn as spawnAsync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -142,6 +143,16 @@ describe.each(IMPLS)('%s: the protocol with a (fake) helper process', (_name, sp
     const first = await h.next();
     expect(first).toMatchObject({ type: 'error', stage: 'spawn' });
     expect((first as { msg: string }).msg).toMatch(/ENOENT/);
+  });
+  it('exited(true): the signals runj gets while it waits go to the helper, and no longer after', async () => {
+    const ready = path.join(dir, `trapped${n}`);
+    const h = spawnWith(fakeHelper(`trap 'exit 9' USR2; trap '' WINCH; : > ${ready}; while :; do sleep 0.02; done`));
+    for (let i = 0; i < 200 && !fs.existsSync(ready); i++) await new Promise((r) => setTimeout(r, 10));
+    const listeners = process.listenerCount('SIGUSR2');
+    // From another process: DirectHelper's wait blocks this one.
+    spawnAsync('/bin/sh', ['-c', `sleep 0.1; kill -WINCH ${process.pid}; sleep 0.1; kill -USR2 ${process.pid}`], { stdio: 'ignore' });
+    expect(await h.exited(true)).toEqual({ code: 9, signal: null });
+    expect(process.listenerCount('SIGUSR2')).toBe(listeners);
   });
   it('the helper starts in a session of its own, every signal at its default action and none blocked', async () => {
     // /proc/self/stat field 6 is the session; SigIgn and SigBlk are hex masks (Node ignores SIGPIPE itself).

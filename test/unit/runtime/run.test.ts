@@ -1,12 +1,10 @@
 /**
  * run (create + start + wait + delete) and its foreground (forward.ts)
  * against the fake backend: the exit status it returns, what a detached run
- * leaves, what a failed start leaves, and the signals passed on to the init.
+ * leaves, what a failed start leaves (its foreground: forward.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../../src/core/errors.js';
-import { forwardUntilExit } from '../../../src/runtime/forward.js';
-import type { HelperChannel, HelperExit } from '../../../src/runtime/helper.js';
 import { run } from '../../../src/runtime/run.js';
 import { state } from '../../../src/runtime/state.js';
 import { hook, makeBundle } from '../fakes/bundle.js';
@@ -167,76 +165,5 @@ describe('run --detach', () => {
     expect(err.code).toBe('EINVALID');
     expect(err.message).toBe('cannot allocate tty if runj will detach without setting console socket');
     expect(host.leftovers()).toEqual(NOTHING);
-  });
-});
-
-/** A helper whose exit the test decides. */
-function controlledHelper() {
-  let finish: (e: HelperExit) => void = () => {};
-  let fail: (e: Error) => void = () => {};
-  const exited = new Promise<HelperExit>((res, rej) => {
-    finish = res;
-    fail = rej;
-  });
-  const calls: string[] = [];
-  const helper: HelperChannel = {
-    next: () => Promise.resolve({ type: 'eof' }),
-    send: () => {},
-    detach: () => void calls.push('detach'),
-    kill: () => void calls.push('kill'),
-    exited: () => exited,
-    resize: () => {},
-    pid: undefined,
-  };
-  return { helper, calls, finish, fail };
-}
-
-describe('forwardUntilExit', () => {
-  it('forwards each signal to the pid, ignores a pid that is gone, and maps the exit', async () => {
-    const sent: string[] = [];
-    const ctx = {
-      signal: (pid: number, sig: number | NodeJS.Signals) => {
-        sent.push(`${pid} ${sig}`);
-        if (sent.length === 2) throw Object.assign(new Error('ESRCH'), { code: 'ESRCH' });
-      },
-    };
-    const { helper, calls, finish } = controlledHelper();
-    const p = forwardUntilExit(ctx, helper, 4242);
-    process.emit('SIGUSR2', 'SIGUSR2');
-    process.emit('SIGWINCH', 'SIGWINCH'); // throws ESRCH inside: swallowed
-    process.emit('SIGUSR1', 'SIGUSR1');
-    expect(sent).toEqual(['4242 SIGUSR2', '4242 SIGWINCH', '4242 SIGUSR1']);
-    expect(calls).toEqual([]);
-    finish({ code: 7, signal: null });
-    expect(await p).toBe(7);
-    expect(calls).toEqual(['detach']);
-    process.emit('SIGUSR2', 'SIGUSR2');
-    expect(sent.length).toBe(3);
-  });
-
-  for (const [exit, status] of [
-    [{ code: null, signal: 'SIGINT' }, 130],
-    [{ code: null, signal: 'SIGHUP' }, 129],
-    [{ code: 0, signal: null }, 0],
-    [{ code: null, signal: null }, 0],
-    [{ code: 255, signal: null }, 255],
-  ] as [HelperExit, number][]) {
-    it(`exit ${JSON.stringify(exit)} -> ${status}`, async () => {
-      const { helper, finish } = controlledHelper();
-      const p = forwardUntilExit({ signal: () => {} }, helper, 1);
-      finish(exit);
-      expect(await p).toBe(status);
-    });
-  }
-
-  it('a helper whose wait fails: the error propagates, handlers are removed, the helper detached', async () => {
-    const before = process.listenerCount('SIGTERM');
-    const { helper, calls, fail } = controlledHelper();
-    const p = forwardUntilExit({ signal: () => {} }, helper, 1);
-    expect(process.listenerCount('SIGTERM')).toBe(before + 1);
-    fail(new Error('waitpid: ECHILD'));
-    await expect(p).rejects.toThrow('waitpid: ECHILD');
-    expect(process.listenerCount('SIGTERM')).toBe(before);
-    expect(calls).toEqual(['detach']);
   });
 });
