@@ -8,14 +8,32 @@
 #include <unistd.h>
 
 static int chan_fd = -1;
+static int chan_gate = -1;
 
 void chan_set_fd(int fd)
 {
 	chan_fd = fd;
 }
 
+void chan_set_gate(int fd)
+{
+	chan_gate = fd;
+}
+
+void chan_pass_gate(void)
+{
+	if (chan_gate < 0)
+		return;
+	char c;
+	while (read(chan_gate, &c, 1) < 0 && errno == EINTR)
+		;
+	close(chan_gate);
+	chan_gate = -1;
+}
+
 static void write_all(const char *buf, size_t len)
 {
+	chan_pass_gate();
 	while (len) {
 		ssize_t w = write(chan_fd, buf, len);
 		if (w < 0 && errno == EINTR)

@@ -5,6 +5,13 @@
 /* Where messages go: the sync socket, then (after ready) the exec fifo. */
 void chan_set_fd(int fd);
 
+/* The forked container process's first message must follow the parent's
+ * "pid": fd is the read end of a pipe whose write end the parent closes once
+ * it has sent it. The first send (or chan_pass_gate) waits for that end of
+ * file, then closes fd; until then the process works on, unheld. */
+void chan_set_gate(int fd);
+void chan_pass_gate(void);
+
 /* Sends one JSON object (without the newline). If Node is gone there is no
  * one to tell, so a failed send exits quietly. */
 void chan_send(const char *json);
