@@ -6,7 +6,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Module from 'node:module';
@@ -77,10 +77,17 @@ const builtinsOnce = {
 };
 
 rmSync('dist/chunks', { recursive: true, force: true });
+// What the launcher loads (the CLI bundles and the validators) is built here first, then
+// wrapped, stamped and renamed into dist/ (below): never rewritten in place there, since a
+// running runj maps these files (build/launcher.cjs) and a file cut short under a mapping
+// is a SIGBUS when the process next reads it.
+const OUT = 'build/out/bundles';
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
 await build({
   ...common,
   entryPoints: ['src/main.ts'],
-  outfile: 'dist/runj-main.cjs',
+  outfile: `${OUT}/runj-main.cjs`,
   external: ['koffi'],
   plugins: [validatorsExternal, builtinsOnce],
   // Sources are ES modules: give them import.meta.url in the CommonJS bundle.
@@ -119,7 +126,7 @@ for (const [set, { entry, validators }] of Object.entries(SETS)) {
     const r = await build({
       ...common,
       entryPoints: [entry],
-      outfile: `dist/runj-${set}-${platform}.cjs`,
+      outfile: `${OUT}/runj-${set}-${platform}.cjs`,
       external: ['koffi'],
       plugins: [validatorsExternal, builtinsOnce, withoutBackend(absent)],
       banner: { js: 'const __import_meta_url = require("url").pathToFileURL(__filename).href;' },
@@ -162,7 +169,7 @@ await build({
   define: { 'import.meta.url': '__import_meta_url' },
 });
 chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);
-for (const [name, { file }] of Object.entries(VALIDATORS)) await build({ ...common, entryPoints: [file], outfile: `dist/${name}.cjs` });
+for (const [name, { file }] of Object.entries(VALIDATORS)) await build({ ...common, entryPoints: [file], outfile: `${OUT}/${name}.cjs` });
 const launcher = readFileSync('build/launcher.cjs', 'utf8');
 if (!launcher.includes('/*BUNDLE_COMMANDS*/{}')) throw new Error('build/launcher.cjs: no /*BUNDLE_COMMANDS*/{} to fill in');
 writeFileSync('dist/runj.cjs', launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)));
@@ -191,15 +198,37 @@ const sampleConfigs = () => {
 // The host's launch bundle is warmed by one create run in it (build/warm.mjs): create's wall
 // time -4 to -7 ms. Another platform's cannot run here; it keeps its top level only.
 const perPlatform = Object.keys(SETS).flatMap((set) => CORE_PLATFORMS.map((p) => `runj-${set}-${p}`));
-const configs = sampleConfigs();
-for (const name of ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform]) {
+// Each file the launcher loads is written wrapped, so that the launcher compiles it as it
+// lies, mapped (build/launcher.cjs): a script whose value is the module function Node's
+// Module.wrap would make of the bundle. The same file still works when required (the
+// containerd shim requires the validators): inside Node's own wrapper, where `this` is the
+// module's exports, it calls that function itself. The launcher runs it at the top level
+// of a script, where `this` is the global object, and calls it.
+const WRAP_HEAD =
+  '(function (wrapped) { if (typeof module === "object" && module !== null && this === module.exports) ' +
+  'wrapped(exports, require, module, __filename, __dirname); return wrapped; })' +
+  '.call(this, function (exports, require, module, __filename, __dirname) {\n';
+const WRAP_TAIL = '\n});';
+const replace = (file, data) => {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, 'latin1');
+  renameSync(tmp, file);
+};
+const LOADED = ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform];
+const scripts = {};
+for (const name of LOADED) {
   const file = `${process.cwd()}/dist/${name}.cjs`;
-  // The stamp (build/launcher.cjs): the bundle's digest at its end and at its cache's start.
-  const text = readFileSync(file, 'latin1').replace(/\n\/\/ runj-bundle [0-9a-f]{64}\n$/, '');
+  const text = `${WRAP_HEAD}${readFileSync(`${OUT}/${name}.cjs`, 'latin1')}${WRAP_TAIL}`;
+  // The stamp (build/launcher.cjs): the file's digest at its end and at its cache's start.
   const stamp = createHash('sha256').update(text, 'latin1').digest('hex');
   const stamped = `${text}\n// runj-bundle ${stamp}\n`;
-  writeFileSync(file, stamped, 'latin1');
-  const script = new vm.Script(Module.wrap(stamped), { filename: file });
+  replace(file, stamped);
+  scripts[name] = { file, stamp, stamped };
+}
+const configs = sampleConfigs();
+for (const name of LOADED) {
+  const { file, stamp, stamped } = scripts[name];
+  const script = new vm.Script(stamped, { filename: file });
   if (name in VALIDATORS) {
     const mod = { exports: {} };
     script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
@@ -220,5 +249,6 @@ for (const name of ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform]) {
   // The head padded to 128 bytes, so V8's data starts aligned (build/launcher.cjs).
   const head = Buffer.alloc(128, ' ');
   head.write(`runj-cache ${stamp}\n`, 'latin1');
-  writeFileSync(`dist/${name}.cache`, Buffer.concat([head, script.createCachedData()]));
+  replace(`dist/${name}.cache`, Buffer.concat([head, script.createCachedData()]));
 }
+rmSync(OUT, { recursive: true, force: true });

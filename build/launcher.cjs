@@ -7,7 +7,7 @@
 // run and exec (src/cli/launchCommands.ts) dist/runj-launch-<platform>.cjs,
 // half its size. The build writes both tables' names below.
 // A cache from another Node version is rejected by V8, and one from another
-// build by its stamp (readWrapped): the file is then simply compiled as usual.
+// build by its stamp (loadCached): the file is then simply compiled as usual.
 'use strict';
 // For the phase trace (src/core/trace.ts): when Node handed over to this file, so
 // Node's own pre-execution is told apart from loading runj. Only when asked for.
@@ -18,13 +18,25 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-// Module.wrap(the file's text) made as one string. Module.wrap's concatenation is a
-// rope that V8 flattens into a second copy to compile it; both copies are made in
-// the young generation, whose first 1 MB a command fills with little else, and a
-// scavenge there costs ~2 ms (docs/performance.md). Read into a buffer (outside
-// the heap) between the wrapper's halves, the text is made once. The bundles are
-// ASCII (esbuild escapes the rest): latin1 is a plain copy into a one-byte string,
-// where utf8 would validate and decode every byte.
+// runj's addon (native/runj-sys.node, beside dist/), loaded once here for the whole
+// command: it maps the files below, and src/core/sys.ts takes it from here.
+let sys;
+try {
+  const addon = { exports: {} };
+  process.dlopen(addon, path.join(__dirname, '..', 'native', 'runj-sys.node'));
+  sys = addon.exports;
+  globalThis[Symbol.for('runj.sys')] = sys;
+} catch {}
+
+// Each bundle is compiled where it lies. The build writes it wrapped (a script whose value
+// is the module function: build/bundle.mjs), so the text V8 compiles is the file itself:
+// mapped (runj-sys.node's mapFile) and made an external string over the mapping (latin1),
+// not read into a buffer and copied into a string. Every 4 kB page a process touches for
+// the first time costs a page fault (~15 us on the development VM), and the copies were two
+// fresh pages per page of bundle; a mapping brings in the page cache's pages as they are
+// read, up to 16 at a fault (docs/performance.md). The bundles are ASCII (esbuild escapes
+// the rest), so a one-byte string of their bytes is their text. Where the addon or Node
+// cannot (no addon, Node before 20.4), the file is read, as it was.
 // Also the bundle's stamp: the build ends each bundle with `// runj-bundle <sha256 of
 // the rest>` and starts its cache with `runj-cache <the same>`. V8 checks a cache
 // against its source's length only, and runs the cached functions of whatever
@@ -36,33 +48,26 @@ const Module = require('node:module');
 const STAMP_HEAD = '\n// runj-bundle ';
 const STAMP_LEN = STAMP_HEAD.length + 64 + 1;
 // The cache's head is padded to 128 bytes: V8 copies cache data that is not pointer-aligned
-// before using it (~1 ms for create's); a file read into a Buffer starts aligned.
+// before using it (~1 ms for create's); a mapping, like a file read into a Buffer, starts aligned.
 const CACHE_HEAD = 128;
-function readWrapped(file) {
-  const [head, tail] = Module.wrapper;
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buf = Buffer.allocUnsafeSlow(head.length + size + tail.length);
-    buf.latin1Write(head, 0);
-    let got = 0;
-    for (let n; got < size && (n = fs.readSync(fd, buf, head.length + got, size - got, got)) > 0; ) got += n;
-    if (got !== size) throw new Error(`${file}: read ${got} of ${size} bytes`);
-    const end = size >= STAMP_LEN ? buf.latin1Slice(head.length + size - STAMP_LEN, head.length + size) : '';
-    const stamp = end.startsWith(STAMP_HEAD) && end.endsWith('\n') ? end.slice(STAMP_HEAD.length, -1) : undefined;
-    buf.latin1Write(tail, head.length + size);
-    return { source: buf.latin1Slice(0, buf.length), stamp };
-  } finally {
-    fs.closeSync(fd);
-  }
+
+/** The file's bytes: mapped, else read. */
+function bytesOf(file) {
+  const mapped = sys?.mapFile?.(file);
+  return mapped instanceof ArrayBuffer ? Buffer.from(mapped) : fs.readFileSync(file);
 }
 
 function loadCached(name) {
   const file = path.join(__dirname, `${name}.cjs`);
-  const { source, stamp } = readWrapped(file);
+  const bytes = bytesOf(file);
+  const n = bytes.length;
+  const end = n >= STAMP_LEN ? bytes.latin1Slice(n - STAMP_LEN, n) : '';
+  const stamp = end.startsWith(STAMP_HEAD) && end.endsWith('\n') ? end.slice(STAMP_HEAD.length, -1) : undefined;
+  const external = bytes.byteOffset === 0 && bytes.buffer.byteLength === n ? sys?.latin1?.(bytes.buffer, 0, n) : undefined;
+  const source = typeof external === 'string' ? external : bytes.latin1Slice(0, n);
   let cachedData;
   try {
-    const cache = fs.readFileSync(path.join(__dirname, `${name}.cache`));
+    const cache = bytesOf(path.join(__dirname, `${name}.cache`));
     if (stamp && cache.length > CACHE_HEAD && cache.latin1Slice(0, 76) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
   } catch {}
   const script = new vm.Script(source, { filename: file, cachedData });

@@ -12,17 +12,14 @@
  * exception crosses into JavaScript, and errno is read here, right after the
  * call, where nothing else can have changed it.
  */
-#define NAPI_VERSION 8
+#include "sys_addon.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <node_api.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -35,14 +32,13 @@ extern char **environ;
 #define SPAWN_FDS_MAX 1024
 #define SPAWN_ARGS_MAX 64
 
-/* The int32 argument `i`, or INT32_MIN when it is missing or not a number. */
-static int32_t arg_int(napi_env env, napi_value *argv, size_t argc, size_t i) {
+int32_t arg_int(napi_env env, napi_value *argv, size_t argc, size_t i) {
   int32_t v;
   if (i >= argc || napi_get_value_int32(env, argv[i], &v) != napi_ok) return INT32_MIN;
   return v;
 }
 
-static napi_value int_result(napi_env env, int32_t v) {
+napi_value int_result(napi_env env, int32_t v) {
   napi_value r;
   if (napi_create_int32(env, v, &r) != napi_ok) return NULL;
   return r;
@@ -76,8 +72,7 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   return arr;
 }
 
-/* A JS string as a malloc'd C string (NULL on failure, a TypeError pending). */
-static char *c_string(napi_env env, napi_value v) {
+char *c_string(napi_env env, napi_value v) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "spawn: a string was expected");
@@ -330,7 +325,8 @@ NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback fn;
-  } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}, {"waitForwarding", js_wait_forwarding}};
+  } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}, {"waitForwarding", js_wait_forwarding},
+                 {"mapFile", js_map_file}, {"latin1", js_latin1}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return NULL;

@@ -30,13 +30,26 @@ export interface Sys {
    * pid; runj's own dispositions are back before pid is reaped. As waitpid.
    */
   waitForwarding(pid: number): [number, number, number] | number;
+  /**
+   * The whole regular file mapped (private: a write is this process's own copy); -errno
+   * (-EINVAL for an empty file or not a regular one); undefined where Node gives no
+   * external ArrayBuffers. Mapped for the life of the process (native/sys_map.c).
+   */
+  mapFile(path: string): ArrayBuffer | number | undefined;
+  /** The bytes start..end of a mapFile buffer as a one-byte string over them (no copy); undefined where Node has no external strings. */
+  latin1(buffer: ArrayBuffer, start: number, end: number): string | undefined;
 }
 
 let cached: Sys | undefined;
 
-/** The addon, loaded on first use from native/ above this file (the build tree). */
+/**
+ * The addon: the launcher's (dist/runj.cjs loads it first, to map the bundles), else
+ * loaded on first use from native/ above this file (the build tree).
+ */
 export function sys(): Sys {
   if (cached) return cached;
+  const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.sys')] as Sys | undefined;
+  if (launched) return (cached = launched);
   const file = addonPath();
   const mod = { exports: {} as Sys };
   try {

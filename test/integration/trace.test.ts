@@ -127,6 +127,18 @@ describe('trace from the CLI', () => {
     expect(got).toContain(`cache.cold.runj-launch-${process.platform}`);
   });
 
+  it('without runj-sys.node beside the build, the launcher reads its bundles instead of mapping them: their caches still used', () => {
+    const tree = path.join(dir, 'no-addon');
+    fs.cpSync(path.dirname(RUNJ), path.join(tree, 'dist'), { recursive: true });
+    const r = spawnSync(process.execPath, [path.join(tree, 'dist', 'runj.cjs'), '--root', path.join(dir, 'state'), 'list'], {
+      encoding: 'utf8',
+      env: { ...process.env, RUNJ_TRACE: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(phases(r.stderr)).toContain(`load.core`);
+    expect(phases(r.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([]);
+  });
+
   it('off: nothing on stderr', () => {
     const r = runj(['list']);
     expect(r.status).toBe(0);

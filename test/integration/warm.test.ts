@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -19,7 +18,8 @@ import { warmUp } from '../../build/warm.mjs';
 import { REPO, RUNJ, processesWith } from './harness.js';
 
 const file = path.join(REPO, 'dist', `runj-launch-${process.platform}.cjs`);
-const compile = () => new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
+// The file is written wrapped (build/bundle.mjs): compiled as it is, as the launcher does.
+const compile = () => new vm.Script(fs.readFileSync(file, 'latin1'), { filename: file });
 const warmDirs = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('runj-warm-'));
 
 describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () => {

@@ -55,6 +55,46 @@ describe('runj-sys.node', () => {
     expect(sys()).toBe(sys());
   });
 
+  describe('mapFile, latin1 (the launcher compiles its bundles from these: build/launcher.cjs)', () => {
+    const ENOENT = 2;
+    it('maps a whole file; writes to the mapping are private, never the file\'s', () => {
+      const file = path.join(dir, 'mapped.cjs');
+      const text = 'const x = 1;\n'.repeat(1000);
+      fs.writeFileSync(file, text);
+      const ab = sys().mapFile(file);
+      expect(ab).toBeInstanceOf(ArrayBuffer);
+      const bytes = Buffer.from(ab as ArrayBuffer);
+      expect(bytes.toString('latin1')).toBe(text);
+      bytes[0] = 0x2f;
+      expect(fs.readFileSync(file, 'latin1')).toBe(text);
+      expect(fs.readFileSync('/proc/self/maps', 'utf8')).toContain(file); // a mapping, not a copy
+    });
+    it('a missing file is -ENOENT; a directory or an empty file -EINVAL; a bad argument a TypeError', () => {
+      expect(sys().mapFile(path.join(dir, 'absent'))).toBe(-ENOENT);
+      expect(sys().mapFile(dir)).toBe(-EINVAL);
+      fs.writeFileSync(path.join(dir, 'empty'), '');
+      expect(sys().mapFile(path.join(dir, 'empty'))).toBe(-EINVAL);
+      expect(() => (sys().mapFile as unknown as (a?: unknown) => unknown)(7)).toThrow(TypeError);
+    });
+    it('latin1: the bytes of a range as a one-byte string, every byte value kept', () => {
+      const file = path.join(dir, 'bytes');
+      const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      fs.writeFileSync(file, Buffer.concat([Buffer.from('head'), all]));
+      const ab = sys().mapFile(file) as ArrayBuffer;
+      expect(sys().latin1(ab, 0, 4)).toBe('head');
+      expect(sys().latin1(ab, 4, 260)).toBe(all.toString('latin1'));
+      expect(sys().latin1(ab, 4, 4)).toBe('');
+    });
+    it('latin1: a range outside the buffer, or no buffer, is a TypeError', () => {
+      const ab = new ArrayBuffer(8);
+      const f = sys().latin1 as unknown as (...a: unknown[]) => unknown;
+      expect(() => f(ab, 0, 9)).toThrow(TypeError);
+      expect(() => f(ab, 5, 4)).toThrow(TypeError);
+      expect(() => f(ab, -1, 4)).toThrow(TypeError);
+      expect(() => f('x', 0, 1)).toThrow(TypeError);
+    });
+  });
+
   describe('spawn, socketpair, waitpid', () => {
     const read = (fd: number) => {
       const buf = Buffer.alloc(4096);
