@@ -18,6 +18,7 @@ import type { HelperChannel } from './helper.js';
 import { runHooks } from './hookList.js';
 import { validateId } from './ids.js';
 import { killInit } from './liveness.js';
+import type { Lock } from './lock.js';
 import { OCI_VERSION, hookState } from './ociState.js';
 import { relayFork, terminalRecords } from './terminal.js';
 import { isoTime } from '../core/isoTime.js';
@@ -40,9 +41,11 @@ export interface Created {
   record: ContainerRecord;
   /** In run mode: the helper, whose exit status is the container's. */
   helper: HelperChannel | undefined;
+  /** With `keepLock`: the container's lock, still held, for the caller to release (run starts the container under it). */
+  lock: Lock | undefined;
 }
 
-export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'create' | 'run' = 'create'): Promise<Created> {
+export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'create' | 'run' = 'create', keepLock = false): Promise<Created> {
   const id = validateId(opts.id);
   const preserveFds = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
@@ -88,6 +91,7 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     await stopHelper(helper);
     throw err;
   }
+  let handed = false;
   try {
     const setup = await sandbox.setUp(prepared.plan);
     mark('backend.setup');
@@ -107,12 +111,13 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     if (opts.pidFile) writeFileAtomic(opts.pidFile, String(record.pid));
     if (mode === 'create') helper.detach();
     mark('helper.detach');
-    return { record, helper: mode === 'run' ? helper : undefined };
+    handed = keepLock;
+    return { record, helper: mode === 'run' ? helper : undefined, lock: keepLock ? staged.lock : undefined };
   } catch (err) {
     await abandon(ctx, sandbox, record, helper, prepared.recovery);
     throw err;
   } finally {
-    staged.lock.release();
+    if (!handed) staged.lock.release();
   }
 }
 

@@ -25,41 +25,50 @@ export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
   try {
     const record = ctx.store.load(id);
     mark('state.read');
-    check('start', currentStatus(ctx, record, true), id);
-    mark('status');
-    const fifo = ctx.store.file(id, 'exec.fifo');
-    record.status = 'running';
-    ctx.store.save(record); // throws before anything ran
-    mark('state.write');
-    let error: { msg: string; stage?: string } | undefined;
-    try {
-      ({ error } = ctx.releaseFifo(fifo, () => isAlive(ctx, record)));
-    } catch (err) {
-      // No fifo: someone else started it, and `running` is the truth.
-      if (!(err instanceof RuntimeError && err.code === 'EBADSTATE')) await stop(ctx, record);
-      throw err;
-    }
-    // unlink, not rmSync: rmSync stats the path twice first (strace), for the same result.
-    try {
-      fs.unlinkSync(fifo);
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
-    mark('fifo');
-    if (error) {
-      await stop(ctx, record);
-      throw new RuntimeError('EHELPER', error.msg, { stage: error.stage });
-    }
-    try {
-      await runHooks(ctx.runHook, 'poststart', record.hooks?.poststart ?? [], hookState(record, 'running'));
-      mark('hooks.poststart');
-    } catch (err) {
-      await stop(ctx, record);
-      throw err;
-    }
+    await startLocked(ctx, record);
   } finally {
     lock.release();
     mark('unlock');
+  }
+}
+
+/**
+ * start's work on a record read under the container's lock, which the caller
+ * holds and releases: start's own, or (run) the one create took, so that
+ * nothing comes between run's create and its start, nor is the record read again.
+ */
+export async function startLocked(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
+  check('start', currentStatus(ctx, record, true), record.id);
+  mark('status');
+  const fifo = ctx.store.file(record.id, 'exec.fifo');
+  record.status = 'running';
+  ctx.store.save(record); // throws before anything ran
+  mark('state.write');
+  let error: { msg: string; stage?: string } | undefined;
+  try {
+    ({ error } = ctx.releaseFifo(fifo, () => isAlive(ctx, record)));
+  } catch (err) {
+    // No fifo: someone else started it, and `running` is the truth.
+    if (!(err instanceof RuntimeError && err.code === 'EBADSTATE')) await stop(ctx, record);
+    throw err;
+  }
+  // unlink, not rmSync: rmSync stats the path twice first (strace), for the same result.
+  try {
+    fs.unlinkSync(fifo);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  mark('fifo');
+  if (error) {
+    await stop(ctx, record);
+    throw new RuntimeError('EHELPER', error.msg, { stage: error.stage });
+  }
+  try {
+    await runHooks(ctx.runHook, 'poststart', record.hooks?.poststart ?? [], hookState(record, 'running'));
+    mark('hooks.poststart');
+  } catch (err) {
+    await stop(ctx, record);
+    throw err;
   }
 }
 

@@ -3,7 +3,7 @@
  * against the fake backend: the exit status it returns, what a detached run
  * leaves, what a failed start leaves (its foreground: forward.test.ts).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RuntimeError } from '../../../src/core/errors.js';
 import { run } from '../../../src/runtime/run.js';
 import { state } from '../../../src/runtime/state.js';
@@ -52,6 +52,21 @@ describe('run in the foreground', () => {
     expect(await status).toBe(3);
     expect(h.detached).toBe(true);
     expect(host.events.slice(-3)).toEqual(['sandbox.listPids r1', 'sandbox.tearDown r1', 'hook poststop /bin/post-stop stopped']);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it('starts under the lock create took: the record is not read back between them, only by the delete', async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const load = vi.spyOn(ctx.store, 'read'); // load() reads through it
+    const status = run(ctx, { id: 'r9', bundle: makeBundle() });
+    await until(() => host.events.includes('fifo r9'), 'the fifo released');
+    expect(load).not.toHaveBeenCalled();
+    const init = (host.helpers[0] as FakeHelper).init;
+    if (!init) throw new Error('no init');
+    host.exit(init, { code: 0, signal: null });
+    expect(await status).toBe(0);
+    expect(load).toHaveBeenCalledTimes(1);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
