@@ -18,8 +18,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 // The helper's messages (native/README.md): its pid, the hooks point, ready. It is sent the
-// plan and the state documents and reads none of them; fd 3 is its sync socket (no preserved fds).
+// plan and the state documents and reads none of them; fd 3 is its sync socket (no preserved fds),
+// after the namespaces it may enter early (--unshare TYPES), which it does not.
 const HELPER = `#!/bin/sh
+[ "$1" = --unshare ] && shift 2
 [ "$1" = 3 ] || exit 2
 printf '{"type":"pid","pid":%d}\\n{"type":"hooks"}\\n{"type":"ready"}\\n' $$ >&3
 `;

@@ -33,6 +33,11 @@ const char *self_protect(char **argv, char **envp)
 	return NULL;
 }
 
+void platform_early(const char *types)
+{
+	die("plan", 0, "--unshare %s: FreeBSD has no namespaces", types);
+}
+
 void platform_check(const struct plan *p)
 {
 	const char *linux_only = plan_linux_only(p);

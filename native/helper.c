@@ -187,9 +187,11 @@ int main(int argc, char **argv)
 	/* Writes to a closed socket or fifo must fail, not kill the helper.
 	 * Reset to the default before any execve (it is inherited). */
 	signal(SIGPIPE, SIG_IGN);
+	/* runj-helper [--unshare TYPES] SYNC-FD */
+	const char *early = argc == 4 && strcmp(argv[1], "--unshare") == 0 ? argv[2] : NULL;
 	char *end;
-	long sync = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-	if (argc != 2 || *end || sync < 3 || sync > INT_MAX || fcntl((int)sync, F_GETFD) < 0)
+	long sync = argc == 2 || early ? strtol(argv[argc - 1], &end, 10) : -1;
+	if (sync < 0 || *end || sync < 3 || sync > INT_MAX || fcntl((int)sync, F_GETFD) < 0)
 		return 2;  /* no channel to report on; fds 0-2 are the container's */
 	fd_cloexec((int)sync, 1);  /* hooks and the container must not get it */
 	int fl = fcntl((int)sync, F_GETFL);  /* the reader wants blocking reads */
@@ -198,6 +200,9 @@ int main(int argc, char **argv)
 	chan_set_fd((int)sync);
 	if (unprotected)
 		die("helper", unprotected_errno, "%s", unprotected);
+	/* 0. While Node reads, validates and plans (create starts the helper first). */
+	if (early)
+		platform_early(early);
 
 	/* 1. */
 	struct plan plan, *p = &plan;

@@ -7,6 +7,13 @@
 
 #include "plan.h"
 
+/* 0. Before the plan is read (`runj-helper --unshare TYPES`): Linux
+ * unshares the listed new namespaces (comma-separated; only pid, net, ipc,
+ * uts and mount) while Node still validates and plans, and platform_enter
+ * then skips them; the plan must create each (stage "plan"). FreeBSD has
+ * none and refuses it. */
+void platform_early(const char *types);
+
 /* 1. Rejects records this platform cannot apply (stage "plan"). */
 void platform_check(const struct plan *p);
 

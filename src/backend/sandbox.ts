@@ -43,6 +43,12 @@ export interface ExecRecords {
  */
 export interface Sandbox<Plan = unknown, SetUp = unknown> {
   readonly platform: string;
+  /**
+   * The new namespaces the helper may enter before it is sent its plan, from
+   * config.json as read (not yet validated): a hint for its start-up, which the
+   * helper checks against the plan. None where the backend has no namespaces.
+   */
+  earlyUnshare?(config: unknown): readonly string[];
   /** Checks the plan against this backend and host policy and translates it. No side effects. */
   prepare(plan: ContainerPlan, policy: HostPolicy): Prepared<Plan>;
   /**

@@ -8,6 +8,11 @@ import type { Spec } from '../plan/spec.js';
 import { mark } from '../core/trace.js';
 
 export async function readBundle(bundleArg: string | undefined): Promise<{ bundle: string; spec: Spec }> {
+  return validateBundle(readBundleConfig(bundleArg));
+}
+
+/** The bundle's directory and its config.json as parsed, not yet validated. */
+export function readBundleConfig(bundleArg: string | undefined): { bundle: string; doc: unknown } {
   const bundle = path.resolve(bundleArg ?? '.');
   let st: fs.Stats;
   try {
@@ -19,6 +24,11 @@ export async function readBundle(bundleArg: string | undefined): Promise<{ bundl
   if (!st.isDirectory()) throw new RuntimeError('EBUNDLE', `bundle ${bundle} is not a directory`);
   const doc = readJsonFile(path.join(bundle, 'config.json'), { max: CONFIG_MAX, what: 'config.json', code: 'EBUNDLE' });
   mark('bundle.read');
+  return { bundle, doc };
+}
+
+/** Validates what readBundleConfig read. */
+export async function validateBundle({ bundle, doc }: { bundle: string; doc: unknown }): Promise<{ bundle: string; spec: Spec }> {
   const { validateConfigDocument } = await import('../plan/validate.js');
   mark('validators.load');
   const spec = validateConfigDocument(doc, 'config.json');

@@ -29,8 +29,12 @@ export interface RuntimeContext {
   /** kill(2) to one host pid; throws as process.kill does (ESRCH, EPERM). */
   signal(pid: number, signal: number | NodeJS.Signals): void;
   clock: Clock;
-  /** Starts the native helper (create, run, exec); fds 3.. up to preserveFds are passed on. */
-  spawnHelper(preserveFds: number): Promise<HelperChannel>;
+  /**
+   * Starts the native helper (create, run, exec); fds 3.. up to preserveFds are passed on.
+   * `unshare`: new namespaces it may enter before its plan (Sandbox.earlyUnshare), a
+   * hint a spawner may drop (the helper then unshares them with the plan).
+   */
+  spawnHelper(preserveFds: number, unshare?: readonly string[]): Promise<HelperChannel>;
   /** Runs one runtime-side hook (prestart, createRuntime, poststart, poststop). */
   runHook(stage: string, hook: Hook, state: string): Promise<void>;
   /** Opens exec.fifo and reads the helper's answer (start). */
@@ -58,7 +62,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<RuntimeC
     clock: opts.clock ?? systemClock,
     // Loaded when first used (create, run, exec); started through runj's addon, so
     // no command loads node:child_process for it (helperDirect.ts).
-    spawnHelper: opts.spawnHelper ?? (async (n) => (await import('./helperDirect.js')).DirectHelper.spawn(n)),
+    spawnHelper: opts.spawnHelper ?? (async (n, early) => (await import('./helperDirect.js')).DirectHelper.spawn(n, early)),
     runHook: opts.runHook ?? (async (stage, hook, state) => (await import('./hooks.js')).runHook(stage, hook, state)),
     releaseFifo: opts.releaseFifo ?? ((file, alive) => releaseExecFifo(file, alive)),
     policy: opts.policy ?? (() => (policy ??= loadPolicy())),

@@ -11,7 +11,7 @@ import type { Spec } from '../plan/spec.js';
 import type { ContainerPlan, HookSet } from '../plan/types.js';
 import type { ContainerRecord, Staged } from './store.js';
 import { writeFileAtomic } from './store.js';
-import { readBundle } from './bundle.js';
+import { readBundleConfig, validateBundle } from './bundle.js';
 import type { RuntimeContext } from './context.js';
 import { RuntimeError, alreadyExists, invalid, unsupported } from '../core/errors.js';
 import type { HelperChannel } from './helper.js';
@@ -51,19 +51,23 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
   if (!Number.isInteger(preserveFds) || preserveFds < 0) throw invalid(`--preserve-fds: must be a non-negative integer`);
   if (ctx.store.exists(id)) throw alreadyExists();
   mark('check');
-  // The helper first: its own start-up (exec, and on Linux its sealed copy: native/README.md)
-  // runs beside the reading, validating and planning below, while it waits for the plan on
-  // its socket. A failure before the plan is sent kills and reaps it: it has made nothing.
-  const helper = await ctx.spawnHelper(preserveFds);
+  // config.json read, then the helper: its own start-up (exec, and on Linux its sealed copy
+  // and the new namespaces it may enter early: native/README.md) runs beside the validating
+  // and planning below, while it waits for the plan on its socket. A failure before the
+  // plan is sent kills and reaps it: it has made nothing.
+  const read = readBundleConfig(opts.bundle);
+  const sandbox = await ctx.backend(ctx.platform);
+  mark('backend.load');
+  const helper = await ctx.spawnHelper(preserveFds, sandbox.earlyUnshare?.(read.doc) ?? []);
   mark('helper.spawn');
   let ready: Planned;
   try {
-    ready = await planCreate(ctx, id, opts, mode, preserveFds);
+    ready = await planCreate(ctx, id, opts, mode, preserveFds, read, sandbox);
   } catch (err) {
     await stopHelper(helper);
     throw err;
   }
-  const { spec, plan, terminal, sandbox, prepared, staged } = ready;
+  const { spec, plan, terminal, prepared, staged } = ready;
   const record: ContainerRecord = {
     ociVersion: OCI_VERSION,
     id,
@@ -125,14 +129,21 @@ interface Planned {
   spec: Spec;
   plan: ContainerPlan;
   terminal: PlanRecord[];
-  sandbox: Sandbox;
   prepared: Prepared<unknown>;
   staged: Staged;
 }
 
-/** Reads and plans the bundle, has the backend prepare it, and stages the container's directory. */
-async function planCreate(ctx: RuntimeContext, id: string, opts: CreateOptions, mode: 'create' | 'run', preserveFds: number): Promise<Planned> {
-  const { bundle, spec } = await readBundle(opts.bundle);
+/** Validates and plans the bundle read, has the backend prepare it, and stages the container's directory. */
+async function planCreate(
+  ctx: RuntimeContext,
+  id: string,
+  opts: CreateOptions,
+  mode: 'create' | 'run',
+  preserveFds: number,
+  read: { bundle: string; doc: unknown },
+  sandbox: Sandbox,
+): Promise<Planned> {
+  const { bundle, spec } = await validateBundle(read);
   const terminal = terminalRecords(spec.process?.terminal === true, spec.process?.consoleSize, opts.consoleSocket, mode === 'run', opts.winsizeChannel);
   if (ctx.systemdCgroup && spec.linux?.cgroupsPath) {
     throw unsupported('--systemd-cgroup: config.json: /linux/cgroupsPath: systemd cgroup management is not supported by this backend');
@@ -143,15 +154,13 @@ async function planCreate(ctx: RuntimeContext, id: string, opts: CreateOptions, 
     preserveFds,
   });
   mark('plan');
-  const sandbox = await ctx.backend(ctx.platform);
-  mark('backend.load');
   const prepared = sandbox.prepare(plan, opts.policy ?? ctx.policy());
   mark('backend.prepare');
   for (const w of prepared.warnings) ctx.log.warn(`${id}: ${w}`);
   for (const d of prepared.debug) ctx.log.debug(`${id}: ${d}`);
   const staged = ctx.store.stage(id);
   mark('state.stage');
-  return { spec, plan, terminal, sandbox, prepared, staged };
+  return { spec, plan, terminal, prepared, staged };
 }
 
 /** A helper that was never sent a plan: killed and reaped (it has started nothing). */

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { type HelperRecord, encodeRecords } from '../backend/protocol.js';
 import { helperPath } from '../backend/helperBinary.js';
 import { RuntimeError } from '../core/errors.js';
-import { FORWARDED_SIGNALS, type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
+import { FORWARDED_SIGNALS, type HelperChannel, type HelperExit, MessageLines, unshareArgs, validWinsize } from './helperChannel.js';
 import { type HelperEvent, HelperEvents } from './helperEvents.js';
 
 export type { HelperChannel, HelperEvent, HelperExit };
@@ -41,12 +41,12 @@ export class Helper implements HelperChannel {
    * A long-lived caller (the containerd shim) passes the container's stdio fds and
    * `detached: false`, so the helper stays in its session as its child.
    */
-  static spawn(preserveFds: number, opts: { stdio?: readonly (number | 'pipe')[]; detached?: boolean } = {}): Helper {
+  static spawn(preserveFds: number, opts: { stdio?: readonly (number | 'pipe')[]; detached?: boolean; unshare?: readonly string[] } = {}): Helper {
     const passed = Array.from({ length: preserveFds }, (_, i) => 3 + i);
     const syncFd = 3 + preserveFds;
     const parent: readonly (number | 'inherit' | 'pipe')[] = opts.stdio ?? ['inherit', 'inherit', 'inherit'];
     const stdio: (number | 'inherit' | 'pipe')[] = [...parent, ...passed, 'pipe'];
-    const child = spawn(helperPath(), [String(syncFd)], {
+    const child = spawn(helperPath(), [...unshareArgs(opts.unshare ?? []), String(syncFd)], {
       stdio,
       detached: opts.detached ?? true,
     });

@@ -41,6 +41,11 @@ export interface HelperChannel {
 /** The signals `run` and attached `exec` pass on: the list native/relay.c forwards (and native/sys_addon.c's waitForwarding). */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
+/** The helper's arguments before its sync fd for namespaces it enters before its plan (`--unshare net,ipc,...`). */
+export function unshareArgs(types: readonly string[]): string[] {
+  return types.length ? ['--unshare', types.join(',')] : [];
+}
+
 /** A size the helper's `winsize` record accepts. */
 export function validWinsize(rows: number, cols: number): boolean {
   return [rows, cols].every((n) => Number.isInteger(n) && n >= 1 && n <= 65535);

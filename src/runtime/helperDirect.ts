@@ -17,7 +17,7 @@ import { HELPER_MESSAGE_MAX } from '../core/readLimited.js';
 import { RuntimeError, isErrno } from '../core/errors.js';
 import { sys } from '../core/sys.js';
 import { sleepMs } from '../core/time.js';
-import { type HelperChannel, type HelperExit, MessageLines, validWinsize } from './helperChannel.js';
+import { type HelperChannel, type HelperExit, MessageLines, unshareArgs, validWinsize } from './helperChannel.js';
 import { type HelperEvent, HelperEvents } from './helperEvents.js';
 import { signalName } from './signals.js';
 
@@ -44,9 +44,10 @@ export class DirectHelper implements HelperChannel {
   /**
    * stdio 0-2 and fds 3..3+preserveFds-1 are runj's own, passed at the same
    * numbers; the sync socket follows them. A new session, as for Helper.spawn's
-   * `detached`: the container is no part of the caller's job control.
+   * `detached`: the container is no part of the caller's job control. `unshare`:
+   * new namespaces it enters before its plan (native/README.md, Invocation).
    */
-  static spawn(preserveFds: number): DirectHelper {
+  static spawn(preserveFds: number, unshare: readonly string[] = []): DirectHelper {
     const s = sys();
     const pair = s.socketpair();
     if (typeof pair === 'number') throw new RuntimeError('ESYSTEM', `could not create the helper sync socket: ${errnoName(-pair)}`);
@@ -56,7 +57,7 @@ export class DirectHelper implements HelperChannel {
     const file = helperPath();
     let pid: number;
     try {
-      pid = s.spawn(file, [file, String(syncFd)], fds, true);
+      pid = s.spawn(file, [file, ...unshareArgs(unshare), String(syncFd)], fds, true);
     } finally {
       fs.closeSync(theirs);
     }

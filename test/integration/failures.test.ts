@@ -93,7 +93,7 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
   });
 
   it('input refused after the helper started leaves no helper: it is killed and reaped unsent', () => {
-    // create starts the helper before it reads the bundle. A link to it whose name carries a
+    // create starts the helper before it validates the bundle. A link to it whose name carries a
     // marker shows in the command line of every helper (and its sealed copy) this create ran.
     const marker = uniqueId('unsent');
     const link = path.join(env.dir, `runj-helper-${marker}`);
@@ -123,7 +123,7 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
   });
 
   it('runj killed while its helper waits for the plan: the helper ends by itself, having made nothing', async () => {
-    // create starts the helper before it reads the bundle; a kill -9 of runj then closes the
+    // create starts the helper before it validates the bundle; a kill -9 of runj then closes the
     // helper's socket before any plan was sent. Here the socket's other end is closed by hand.
     const helper = path.resolve(path.dirname(RUNJ), '..', 'native', 'runj-helper');
     const before = fs.readdirSync(env.dir);
@@ -135,6 +135,37 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 5 s'), 5000))]);
     expect(code).toBe(1);
     expect(fs.readdirSync(env.dir)).toEqual(before); // its cwd: no exec.fifo or anything else made
+  });
+
+  it('a helper told to enter namespaces before its plan (--unshare) waits in them, and refuses a plan that does not create them', async () => {
+    const helper = path.resolve(path.dirname(RUNJ), '..', 'native', 'runj-helper');
+    const fifoDir = fs.mkdtempSync(path.join(env.dir, 'early-'));
+    const started = (args: string[]) => {
+      const child = spawn(helper, [...args, '3'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: env.dir });
+      const socket = child.stdio[3] as import('node:net').Socket;
+      let out = '';
+      socket.on('data', (d) => {
+        out += d;
+      });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { child, socket, exited, message: () => JSON.parse(out.trim().split('\n')[0] ?? '') };
+    };
+    const ns = (pid: number | string, type: string) => fs.readlinkSync(`/proc/${pid}/ns/${type}`);
+    const h = started(['--unshare', 'net,uts']);
+    const pid = h.child.pid as number;
+    for (let i = 0; i < 200 && ns(pid, 'uts') === ns('self', 'uts'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ns(pid, 'net')).not.toBe(ns('self', 'net'));
+    expect(ns(pid, 'uts')).not.toBe(ns('self', 'uts'));
+    expect(ns(pid, 'ipc')).toBe(ns('self', 'ipc')); // only what it was told
+    // A plan that creates the uts namespace but not the network one.
+    h.socket.write(`version 1\nmode create\nfifo-dir ${fifoDir}\nns-new uts\narg true\nend\n`);
+    expect(await h.exited).toBe(1);
+    expect(h.message()).toMatchObject({ type: 'error', stage: 'plan', msg: expect.stringContaining('--unshare') });
+    for (const types of ['user', 'cgroup', 'bogus', 'net,net']) {
+      const bad = started(['--unshare', types]);
+      expect(await bad.exited).toBe(1);
+      expect(bad.message()).toMatchObject({ type: 'error', stage: 'namespace', msg: expect.stringContaining('cannot be unshared before the plan') });
+    }
   });
 
   it('a missing bundle or config', () => {

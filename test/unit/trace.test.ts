@@ -50,12 +50,12 @@ describe('trace', () => {
       'node.boot',
       'load.main',
       'check',
-      'helper.spawn', // first: it starts up while the bundle is read and planned
       'bundle.read',
+      'backend.load',
+      'helper.spawn', // before validating: it starts up (and may enter its namespaces) meanwhile
       'validators.load',
       'validate',
       'plan',
-      'backend.load',
       'backend.prepare',
       'state.stage',
       'state.publish',

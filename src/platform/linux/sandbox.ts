@@ -26,6 +26,7 @@ import { mountRootfsLinux, unmountRootfsLinux } from './rootfs.js';
 import type { Seccomp } from './seccomp.js';
 import { type LinuxSetUp, readLinuxRecovery, readLinuxSetUp } from './saved.js';
 import { capabilityRecords, seccompFor, translateLinux } from './translate.js';
+import { earlyUnshare } from './earlyUnshare.js';
 
 /** prepare()'s result: the helper records and the cgroup setUp makes. */
 export interface LinuxPlan {
@@ -118,6 +119,7 @@ function writeQuietly(file: string, text: string): void {
 
 export const linuxSandbox: Sandbox<LinuxPlan, LinuxSetUp> = {
   platform: 'linux',
+  earlyUnshare,
   prepare(plan: ContainerPlan, policy: HostPolicy) {
     const layout = hostLayout();
     const seccomp = plan.spec.linux?.seccomp !== undefined && helperFeatures().seccomp;

@@ -11,9 +11,12 @@ import { FakeHost } from '../fakes/host.js';
 import { failure } from '../fakes/assert.js';
 import { NOTHING, onDisk, probed } from './createFixtures.js';
 
-// create starts the helper before it reads the bundle (it starts up meanwhile); input refused
-// after that kills it before it is sent a plan, so it has made nothing.
+// create reads config.json and loads its backend, then starts the helper (it starts up while
+// the config is validated and planned); input refused after that kills it before it is sent a
+// plan, so it has made nothing. A bundle or config.json that cannot be read, or a platform
+// without a backend, is refused before any helper is started.
 const UNSENT = ['helper killed'];
+const UNSTARTED: string[] = [];
 
 describe('create: input refused before anything is made', () => {
   const cases: [string, string | undefined, string][] = [
@@ -115,6 +118,29 @@ describe('create: input refused before anything is made', () => {
     expect(onDisk(ctx, 'two').status).toBe('created');
   });
 
+  it('the helper is started with the namespaces its backend may enter before the plan, read from config.json as it is', async () => {
+    const host = new FakeHost();
+    const asked: unknown[] = [];
+    const seen: unknown[] = [];
+    const sandbox = Object.assign(Object.create(host.sandbox), {
+      earlyUnshare: (doc: unknown) => {
+        seen.push(doc);
+        return ['net', 'uts'];
+      },
+    });
+    const ctx = await host.context({
+      backend: async () => sandbox,
+      spawnHelper: (n, early) => {
+        asked.push(early);
+        return host.spawnHelper(n);
+      },
+    });
+    const bundle = makeBundle();
+    await create(ctx, { id: 'e1', bundle });
+    expect(seen).toEqual([JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'))]);
+    expect(asked).toEqual([['net', 'uts']]);
+  });
+
   it('a missing bundle', async () => {
     const host = new FakeHost();
     const ctx = await host.context();
@@ -122,7 +148,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('EBUNDLE');
     expect(err.message).toBe(`bundle ${bundle} does not exist`);
-    expect(host.events).toEqual(UNSENT);
+    expect(host.events).toEqual(UNSTARTED);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -206,7 +232,7 @@ describe('create: input refused before anything is made', () => {
     const host = new FakeHost();
     const ctx = await host.context({ platform: 'plan9' });
     await expect(create(ctx, { id: 'b1', bundle: makeBundle() })).rejects.toThrow('no backend for platform plan9');
-    expect(host.events).toEqual(UNSENT);
+    expect(host.events).toEqual(UNSTARTED);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
@@ -218,7 +244,7 @@ describe('create: input refused before anything is made', () => {
     const err = await failure(create(ctx, { id: 'b1', bundle }));
     expect(err.code).toBe('ECONFIG');
     expect(err.message).toMatch(new RegExp(`^${path.join(bundle, 'config.json')}: invalid JSON: `));
-    expect(host.events).toEqual(UNSENT);
+    expect(host.events).toEqual(UNSTARTED);
     expect(host.leftovers()).toEqual(NOTHING);
   });
 

@@ -1,0 +1,29 @@
+/**
+ * The new namespaces runj-helper may enter while Node still validates and
+ * plans (`runj-helper --unshare`, native/README.md): creating a network
+ * namespace alone takes ~0.5 ms here, which create then no longer waits for
+ * after the plan. Read from config.json as parsed, before validation, so it
+ * trusts nothing: anything unexpected means none. Entering a namespace
+ * changes nothing outside the helper, and a refused config kills the helper
+ * with them. The helper checks the plan creates each one.
+ */
+
+/** The config's names for the types the helper may enter early, and the helper's. */
+const EARLY: Record<string, string> = { pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mount' };
+
+/** The types (the helper's names) of linux.namespaces entries without a path; none with a user namespace, which must come first. */
+export function earlyUnshare(config: unknown): string[] {
+  const list = (config as { linux?: { namespaces?: unknown } } | null)?.linux?.namespaces;
+  if (!Array.isArray(list)) return [];
+  const types: string[] = [];
+  for (const entry of list) {
+    if (entry === null || typeof entry !== 'object') return [];
+    const { type, path } = entry as { type?: unknown; path?: unknown };
+    if (type === 'user') return [];
+    const early = typeof type === 'string' && Object.hasOwn(EARLY, type) ? EARLY[type] : undefined;
+    if (path !== undefined || !early) continue;
+    if (types.includes(early)) return []; // a duplicate the plan refuses
+    types.push(early);
+  }
+  return types;
+}
