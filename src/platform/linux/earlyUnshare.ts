@@ -5,7 +5,11 @@
  * after the plan. Read from config.json as parsed, before validation, so it
  * trusts nothing: anything unexpected means none. Entering a namespace
  * changes nothing outside the helper, and a refused config kills the helper
- * with them. The helper checks the plan creates each one.
+ * with them. The helper checks the plan creates each one. A mount namespace
+ * entered early is a copy of the host's mounts as the helper starts: what the
+ * container needs mounted (its rootfs, bind sources) is there before
+ * `create` runs, as runc requires too; the containerd shim, which mounts a
+ * rootfs inside its create, starts its helpers without this.
  */
 
 /** The config's names for the types the helper may enter early, and the helper's. */
