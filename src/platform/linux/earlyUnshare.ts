@@ -8,8 +8,8 @@
  * with them. The helper checks the plan creates each one. A mount namespace
  * entered early is a copy of the host's mounts as the helper starts: what the
  * container needs mounted (its rootfs, bind sources) is there before
- * `create` runs, as runc requires too; the containerd shim, which mounts a
- * rootfs inside its create, starts its helpers without this.
+ * `create` runs, as runc requires too (the containerd shim mounts a task's
+ * rootfs before its create; its helper spawner takes no such hint anyway).
  */
 
 /** The config's names for the types the helper may enter early, and the helper's. */
