@@ -145,14 +145,19 @@ for (const [set, { entry, validators }] of Object.entries(SETS)) {
 }
 
 // The launcher starts a per-platform bundle for these commands: their names, from the tables themselves.
-const commandNames = async (file, name) => {
+const exported = async (file, name) => {
   const source = await build({ entryPoints: [file], format: 'cjs', platform: 'node', write: false, logLevel: 'warning' });
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', source.outputFiles[0].text)(mod, mod.exports, () => ({}));
-  return Object.keys(mod.exports[name]);
+  return mod.exports[name];
 };
+const commandNames = async (file, name) => Object.keys(await exported(file, name));
+const commandList = async (file, name) => [...(await exported(file, name))];
 const bundleCommands = {};
 for (const [set, { table }] of Object.entries(SETS)) bundleCommands[set] = await commandNames(...table);
+// The commands for which the launcher loads runj's addon first and maps their bundle: create,
+// run and exec, and the core commands that lock (src/cli/coreCommands.ts).
+const addonCommands = [...bundleCommands.launch, ...(await commandList('src/cli/coreCommands.ts', 'CORE_ADDON_COMMANDS'))];
 
 // containerd-shim-runj-v1 runs directly (a long-lived server: the code cache would
 // save ~2 ms once per shim); it shares dist/validators.cjs with the CLI.
@@ -171,8 +176,11 @@ await build({
 chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);
 for (const [name, { file }] of Object.entries(VALIDATORS)) await build({ ...common, entryPoints: [file], outfile: `${OUT}/${name}.cjs` });
 const launcher = readFileSync('build/launcher.cjs', 'utf8');
-if (!launcher.includes('/*BUNDLE_COMMANDS*/{}')) throw new Error('build/launcher.cjs: no /*BUNDLE_COMMANDS*/{} to fill in');
-writeFileSync('dist/runj.cjs', launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)));
+for (const slot of ['/*BUNDLE_COMMANDS*/{}', '/*ADDON_COMMANDS*/[]']) if (!launcher.includes(slot)) throw new Error(`build/launcher.cjs: no ${slot} to fill in`);
+writeFileSync(
+  'dist/runj.cjs',
+  launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)).replace('/*ADDON_COMMANDS*/[]', JSON.stringify(addonCommands)),
+);
 chmodSync('dist/runj.cjs', 0o755);
 
 // The code caches must be made from exactly what the launcher compiles. A cache holds
@@ -203,12 +211,15 @@ const perPlatform = Object.keys(SETS).flatMap((set) => CORE_PLATFORMS.map((p) =>
 // Module.wrap would make of the bundle. The same file still works when required (the
 // containerd shim requires the validators): inside Node's own wrapper, where `this` is the
 // module's exports, it calls that function itself. The launcher runs it at the top level
-// of a script, where `this` is the global object, and calls it.
+// of a script, where `this` is the global object, and calls it. The module function is in
+// parentheses, as in Module.wrap's text: V8 then compiles it with the top level, so that
+// even a cache of the top level alone (the core bundles') holds it (unparenthesized, it
+// was compiled at its call: +2.8 ms for `state`).
 const WRAP_HEAD =
   '(function (wrapped) { if (typeof module === "object" && module !== null && this === module.exports) ' +
   'wrapped(exports, require, module, __filename, __dirname); return wrapped; })' +
-  '.call(this, function (exports, require, module, __filename, __dirname) {\n';
-const WRAP_TAIL = '\n});';
+  '.call(this, (function (exports, require, module, __filename, __dirname) {\n';
+const WRAP_TAIL = '\n}));';
 const replace = (file, data) => {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data, 'latin1');

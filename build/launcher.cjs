@@ -18,15 +18,19 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-// runj's addon (native/runj-sys.node, beside dist/), loaded once here for the whole
-// command: it maps the files below, and src/core/sys.ts takes it from here.
+// runj's addon (native/runj-sys.node, beside dist/), for a command that needs it anyway
+// (create, run, exec, and the core commands that lock: /*ADDON_COMMANDS*/ below): loaded
+// here once, first, it maps the files below, and src/core/sys.ts takes it from here. For
+// the others (state, kill, list) loading it (~1 ms) would cost more than mapping saves.
 let sys;
-try {
-  const addon = { exports: {} };
-  process.dlopen(addon, path.join(__dirname, '..', 'native', 'runj-sys.node'));
-  sys = addon.exports;
-  globalThis[Symbol.for('runj.sys')] = sys;
-} catch {}
+function loadAddon() {
+  try {
+    const addon = { exports: {} };
+    process.dlopen(addon, path.join(__dirname, '..', 'native', 'runj-sys.node'));
+    sys = addon.exports;
+    globalThis[Symbol.for('runj.sys')] = sys;
+  } catch {}
+}
 
 // Each bundle is compiled where it lies. The build writes it wrapped (a script whose value
 // is the module function: build/bundle.mjs), so the text V8 compiles is the file itself:
@@ -85,11 +89,13 @@ function bundle(argv) {
   const sets = /*BUNDLE_COMMANDS*/{};
   const at = argv.findIndex((w, i) => !w.startsWith('-') && !/^--(root|log|log-format|rootless|criu)$/.test(argv[i - 1] ?? ''));
   const set = at < 0 ? undefined : Object.keys(sets).find((s) => sets[s].includes(argv[at]));
-  if (!set || argv.slice(0, at).some((w) => w === '--help' || w === '-h')) return 'runj-main';
-  return process.platform === 'linux' || process.platform === 'freebsd' ? `runj-${set}-${process.platform}` : 'runj-main';
+  if (!set || argv.slice(0, at).some((w) => w === '--help' || w === '-h')) return { name: 'runj-main' };
+  const name = process.platform === 'linux' || process.platform === 'freebsd' ? `runj-${set}-${process.platform}` : 'runj-main';
+  return { name, addon: /*ADDON_COMMANDS*/[].includes(argv[at]) };
 }
 
-const chosen = bundle(process.argv.slice(2));
+const { name: chosen, addon } = bundle(process.argv.slice(2));
+if (addon) loadAddon();
 // For the trace's load.core / load.launch / load.main (src/core/trace.ts): which bundle runs.
 globalThis[Symbol.for('runj.bundle')] = chosen;
 globalThis[Symbol.for('runj.loadCached')] = loadCached;

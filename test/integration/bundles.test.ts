@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CORE_COMMANDS } from '../../src/cli/coreCommands.js';
 import { LAUNCH_COMMANDS } from '../../src/cli/launchCommands.js';
@@ -45,6 +46,21 @@ describe('the CLI bundles', () => {
       expect(r.status, args.join(' ')).toBe(0);
       expect(loaded(r.stderr), args.join(' ')).toBe('load.main');
     }
+  });
+
+  it('each file the launcher loads is a script whose module function V8 compiles with the top level, and still a module when required', () => {
+    // The core bundles' caches hold their top level only (build/bundle.mjs): the module
+    // function must be part of it, or every command compiles its whole bundle at start-up.
+    const head = (text: string) => text.slice(0, text.indexOf('{\n') + 2);
+    const core = fs.readFileSync(CORE, 'latin1');
+    expect(new vm.Script(core, { filename: CORE }).createCachedData().length).toBeGreaterThan(core.length / 5);
+    for (const name of [`runj-launch-${process.platform}`, 'runj-main', 'validators-fast', 'validators']) {
+      const text = fs.readFileSync(path.join(DIST, `${name}.cjs`), 'latin1');
+      expect(head(text), name).toBe(head(core));
+      expect(typeof new vm.Script(text).runInThisContext(), name).toBe('function');
+    }
+    const required = spawnSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(path.join(DIST, 'validators-fast.cjs'))})).sort().join())`], { encoding: 'utf8' });
+    expect(required.stdout.trim()).toBe('validateConfig,validateProcess');
   });
 
   it("the per-platform bundles carry this platform's backend only; the core one no validators", () => {
