@@ -55,23 +55,28 @@ const STAMP_LEN = STAMP_HEAD.length + 64 + 1;
 // before using it (~1 ms for create's); a mapping, like a file read into a Buffer, starts aligned.
 const CACHE_HEAD = 128;
 
-/** The file's bytes: mapped, else read. */
-function bytesOf(file) {
-  const mapped = sys?.mapFile?.(file);
-  return mapped instanceof ArrayBuffer ? Buffer.from(mapped) : fs.readFileSync(file);
+/** The file's mapping (an ArrayBuffer), or undefined: not mapped (then read). */
+function mapped(file) {
+  const map = sys?.mapFile?.(file);
+  return map instanceof ArrayBuffer ? map : undefined;
 }
 
 function loadCached(name) {
   const file = path.join(__dirname, `${name}.cjs`);
-  const bytes = bytesOf(file);
+  const map = mapped(file);
+  const bytes = map ? Buffer.from(map) : fs.readFileSync(file);
   const n = bytes.length;
   const end = n >= STAMP_LEN ? bytes.latin1Slice(n - STAMP_LEN, n) : '';
   const stamp = end.startsWith(STAMP_HEAD) && end.endsWith('\n') ? end.slice(STAMP_HEAD.length, -1) : undefined;
-  const external = bytes.byteOffset === 0 && bytes.buffer.byteLength === n ? sys?.latin1?.(bytes.buffer, 0, n) : undefined;
+  // An external string over the mapping only: over a buffer that was read, V8 would free the
+  // memory under the string (the addon refuses it anyway).
+  const external = map ? sys.latin1?.(map, 0, n) : undefined;
   const source = typeof external === 'string' ? external : bytes.latin1Slice(0, n);
   let cachedData;
   try {
-    const cache = bytesOf(path.join(__dirname, `${name}.cache`));
+    const cacheFile = path.join(__dirname, `${name}.cache`);
+    const cacheMap = mapped(cacheFile);
+    const cache = cacheMap ? Buffer.from(cacheMap) : fs.readFileSync(cacheFile);
     if (stamp && cache.length > CACHE_HEAD && cache.latin1Slice(0, 76) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
   } catch {}
   const script = new vm.Script(source, { filename: file, cachedData });

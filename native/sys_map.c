@@ -20,10 +20,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The mappings mapFile made: latin1 makes strings over these only. A string
+ * over memory V8 owns (a Buffer a file was read into) would read whatever
+ * the collector puts there once it frees the buffer. A command maps two or
+ * three files; the rest, past the table, are refused. */
+#define MAPPINGS_MAX 16
+static struct { void *addr; size_t len; } mappings[MAPPINGS_MAX];
+static size_t nmappings;
+
+static bool is_mapping(const void *addr, size_t len)
+{
+  for (size_t i = 0; i < nmappings; i++)
+    if (mappings[i].addr == addr && mappings[i].len == len) return true;
+  return false;
+}
+
 /* mapFile(path): an ArrayBuffer over the whole file (private and writable:
  * a write is the process's own copy, never the file's, and never a fault);
  * -errno; or undefined where this Node gives no external ArrayBuffers. An
- * empty file is -EINVAL (nothing to map). */
+ * empty file, or one of 2 GiB or more, is -EINVAL; a seventeenth -EMFILE. */
 napi_value js_map_file(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -39,8 +54,9 @@ napi_value js_map_file(napi_env env, napi_callback_info info) {
   struct stat st;
   void *addr = MAP_FAILED;
   int err = 0;
-  if (fstat(fd, &st) < 0) err = errno;
-  else if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX) err = EINVAL;
+  if (nmappings == MAPPINGS_MAX) err = EMFILE;
+  else if (fstat(fd, &st) < 0) err = errno;
+  else if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > INT32_MAX) err = EINVAL;
   else if ((addr = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)) == MAP_FAILED) err = errno;
   close(fd);
   if (err) return int_result(env, -err);
@@ -51,12 +67,16 @@ napi_value js_map_file(napi_env env, napi_callback_info info) {
     napi_get_undefined(env, &undef);
     return undef;
   }
+  mappings[nmappings].addr = addr;
+  mappings[nmappings].len = (size_t)st.st_size;
+  nmappings++;
   return ab;
 }
 
 typedef napi_status (*external_latin1_fn)(napi_env, char *, size_t, napi_finalize, void *, napi_value *, bool *);
 
-/* latin1(arrayBuffer, start, end): the bytes start..end of a mapFile buffer as
+/* latin1(arrayBuffer, start, end): the bytes start..end of a mapFile buffer (no
+ * other: a TypeError) as
  * a one-byte string that is those bytes (an external string); undefined
  * where this Node has none (Node-API's node_api_create_external_string_latin1,
  * from Node 20.4 on: looked up, so the addon loads on any Node 20). */
@@ -72,6 +92,10 @@ napi_value js_latin1(napi_env env, napi_callback_info info) {
   int32_t start = arg_int(env, argv, argc, 1), end = arg_int(env, argv, argc, 2);
   if (argc < 3 || napi_get_arraybuffer_info(env, argv[0], &data, &len) != napi_ok || start < 0 || end < start || (size_t)end > len) {
     napi_throw_type_error(env, NULL, "latin1(arrayBuffer, start, end)");
+    return NULL;
+  }
+  if (!is_mapping(data, len)) {
+    napi_throw_type_error(env, NULL, "latin1: the buffer is not one mapFile made");
     return NULL;
   }
   if (!looked) {

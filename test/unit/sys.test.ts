@@ -85,6 +85,18 @@ describe('runj-sys.node', () => {
       expect(sys().latin1(ab, 4, 260)).toBe(all.toString('latin1'));
       expect(sys().latin1(ab, 4, 4)).toBe('');
     });
+    it('latin1: only over a mapFile buffer; memory V8 owns (a read file\'s, a fresh ArrayBuffer) is a TypeError, not a string over it', () => {
+      // A string over a buffer the garbage collector frees would read whatever replaces it.
+      const file = path.join(dir, 'owned');
+      fs.writeFileSync(file, 'x'.repeat(8192));
+      const read = fs.readFileSync(file);
+      const f = sys().latin1 as unknown as (...a: unknown[]) => unknown;
+      expect(() => f(read.buffer, 0, 8)).toThrow(TypeError);
+      expect(() => f(new ArrayBuffer(8), 0, 4)).toThrow(TypeError);
+      const mapped = sys().mapFile(file) as ArrayBuffer;
+      expect(() => f(mapped.slice(0), 0, 4)).toThrow(TypeError); // a copy is not the mapping
+      expect(f(mapped, 0, 4)).toBe('xxxx');
+    });
     it('latin1: a range outside the buffer, or no buffer, is a TypeError', () => {
       const ab = new ArrayBuffer(8);
       const f = sys().latin1 as unknown as (...a: unknown[]) => unknown;
