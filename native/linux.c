@@ -37,6 +37,15 @@ void platform_check(const struct plan *p)
 			die("plan", 0, "more than one user namespace record");
 		new_user |= flag == CLONE_NEWUSER && !p->ns[i].join;
 	}
+	/* What was unshared before the plan must be what the plan creates, with
+	 * no user namespace (which must come first, owning the others): checked
+	 * here, before stage 1 makes the fifo or connects the console socket. */
+	int planned = 0;
+	for (size_t i = 0; i < p->nns; i++)
+		if (!p->ns[i].join)
+			planned |= linux_ns_flag(p->ns[i].type);
+	if (linux_early_flags && ((linux_early_flags & ~planned) || user))
+		die("plan", 0, "the namespaces unshared before the plan (--unshare) are not the plan's new ones, or the plan has a user namespace");
 	/* The maps belong to a new user namespace, which cannot do without them. */
 	if (!new_user && (p->nuid_maps || p->ngid_maps))
 		die("plan", 0, "\"%s\" needs \"ns-new user\"", p->nuid_maps ? "uid-map" : "gid-map");

@@ -11,6 +11,11 @@ int linux_ns_flag(const char *type);
  * refused there, and locked mount flags are kept in bind remounts. */
 extern int linux_in_userns;
 
+/* The CLONE_NEW* flags of the namespaces entered before the plan
+ * (`--unshare`, platform_early in linux_join.c); platform_check refuses a
+ * plan that does not create each of them. */
+extern int linux_early_flags;
+
 #include "plan.h"
 
 /* The plan has a user namespace (new or joined). */

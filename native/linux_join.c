@@ -179,9 +179,6 @@ static void become_ns_root(void)
 		die_errno("namespace", "setresuid 0 in the user namespace");
 }
 
-/* Namespaces unshared before the plan (platform_early), as CLONE_* flags. */
-static int early_flags;
-
 void platform_early(const char *types)
 {
 	static const int allowed = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS;
@@ -191,24 +188,16 @@ void platform_early(const char *types)
 	strcpy(list, types);
 	for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int flag = linux_ns_flag(t);
-		if (!(flag & allowed) || (early_flags & flag))
+		if (!(flag & allowed) || (linux_early_flags & flag))
 			die("namespace", 0, "--unshare %s: \"%s\" cannot be unshared before the plan", types, t);
 		if (unshare(flag) < 0)
 			die_errno("namespace", "unshare %s namespace", t);
-		early_flags |= flag;
+		linux_early_flags |= flag;
 	}
 }
 
 void platform_enter(const struct plan *p)
 {
-	/* What was unshared before the plan must be what the plan creates, with
-	 * no user namespace (which must come first, owning the others). */
-	int planned = 0;
-	for (size_t i = 0; i < p->nns; i++)
-		if (!p->ns[i].join)
-			planned |= linux_ns_flag(p->ns[i].type);
-	if (early_flags && ((early_flags & ~planned) || linux_has_userns(p)))
-		die("plan", 0, "the namespaces unshared before the plan (--unshare) are not the plan's new ones, or the plan has a user namespace");
 	/* Open every namespace first: after joining a mount namespace the paths
 	 * (/proc/<pid>/ns/...) would be looked up in that namespace instead. */
 	int fds[p->nns + 1];
@@ -255,7 +244,7 @@ void platform_enter(const struct plan *p)
 	}
 	for (size_t i = 0; i < p->nns; i++) {
 		int flag = linux_ns_flag(p->ns[i].type);
-		if (!p->ns[i].join && flag != CLONE_NEWUSER && !(flag & early_flags) && unshare(flag) < 0)
+		if (!p->ns[i].join && flag != CLONE_NEWUSER && !(flag & linux_early_flags) && unshare(flag) < 0)
 			die_errno("namespace", "unshare %s namespace", p->ns[i].type);
 	}
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 int linux_in_userns;   /* set by platform_enter (linux_join.c) */
+int linux_early_flags; /* set by platform_early (linux_join.c) */
 int linux_rootfd = -1; /* set by platform_prepare_root (linux_mount.c) */
 
 int linux_ns_flag(const char *type)

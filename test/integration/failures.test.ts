@@ -161,6 +161,7 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     h.socket.write(`version 1\nmode create\nfifo-dir ${fifoDir}\nns-new uts\narg true\nend\n`);
     expect(await h.exited).toBe(1);
     expect(h.message()).toMatchObject({ type: 'error', stage: 'plan', msg: expect.stringContaining('--unshare') });
+    expect(fs.readdirSync(fifoDir)).toEqual([]); // refused with the plan's checks: no exec.fifo made
     for (const types of ['user', 'cgroup', 'bogus', 'net,net']) {
       const bad = started(['--unshare', types]);
       expect(await bad.exited).toBe(1);
