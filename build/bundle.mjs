@@ -175,13 +175,6 @@ await build({
 });
 chmodSync('dist/containerd-shim-runj-v1.cjs', 0o755);
 for (const [name, { file }] of Object.entries(VALIDATORS)) await build({ ...common, entryPoints: [file], outfile: `${OUT}/${name}.cjs` });
-const launcher = readFileSync('build/launcher.cjs', 'utf8');
-for (const slot of ['/*BUNDLE_COMMANDS*/{}', '/*ADDON_COMMANDS*/[]']) if (!launcher.includes(slot)) throw new Error(`build/launcher.cjs: no ${slot} to fill in`);
-writeFileSync(
-  'dist/runj.cjs',
-  launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)).replace('/*ADDON_COMMANDS*/[]', JSON.stringify(addonCommands)),
-);
-chmodSync('dist/runj.cjs', 0o755);
 
 // The code caches must be made from exactly what the launcher compiles. A cache holds
 // the functions compiled when it is made: the bundles' only their top level (a cache
@@ -208,18 +201,19 @@ const sampleConfigs = () => {
 const perPlatform = Object.keys(SETS).flatMap((set) => CORE_PLATFORMS.map((p) => `runj-${set}-${p}`));
 // Each file the launcher loads is written wrapped, so that the launcher compiles it as it
 // lies, mapped (build/launcher.cjs): a script whose value is the module function Node's
-// Module.wrap would make of the bundle. The same file still works when required (the
-// containerd shim requires the validators): inside Node's own wrapper, where `this` is the
-// module's exports, it calls that function itself. The launcher runs it at the top level
-// of a script, where `this` is the global object, and calls it. The module function is in
-// parentheses, as in Module.wrap's text: V8 then compiles it with the top level, so that
-// even a cache of the top level alone (the core bundles') holds it (unparenthesized, it
-// was compiled at its call: +2.8 ms for `state`).
+// Module.wrap would make of the bundle. The same file still works as a module: inside a
+// module function (Node's require, which the containerd shim uses for the validators, or
+// a launcher that wraps it again, as the previous build's did), where `arguments` is
+// that function's, it calls the module function itself with the module's own. At the top
+// level of a script, where the launcher compiles it, there is no `arguments`: the script's
+// value is the function, for the launcher to call. The module function is in parentheses,
+// as in Module.wrap's text: V8 then compiles it with the top level, so that even a cache of
+// the top level alone (the core bundles') holds it (unparenthesized, it was compiled at its
+// call: +2.8 ms for `state`).
 const WRAP_HEAD =
-  '(function (wrapped) { if (typeof module === "object" && module !== null && this === module.exports) ' +
-  'wrapped(exports, require, module, __filename, __dirname); return wrapped; })' +
-  '.call(this, (function (exports, require, module, __filename, __dirname) {\n';
-const WRAP_TAIL = '\n}));';
+  '(function (wrapped, inModule) { if (inModule) wrapped(exports, require, module, __filename, __dirname); return wrapped; })(' +
+  '(function (exports, require, module, __filename, __dirname) {\n';
+const WRAP_TAIL = '\n}), typeof arguments === "object");';
 const replace = (file, data) => {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data, 'latin1');
@@ -236,6 +230,14 @@ for (const name of LOADED) {
   replace(file, stamped);
   scripts[name] = { file, stamp, stamped };
 }
+// The launcher last, once the files it loads are in place (a new launcher cannot run the
+// previous build's bundles, which are not wrapped), and likewise by rename.
+const launcher = readFileSync('build/launcher.cjs', 'utf8');
+for (const slot of ['/*BUNDLE_COMMANDS*/{}', '/*ADDON_COMMANDS*/[]']) if (!launcher.includes(slot)) throw new Error(`build/launcher.cjs: no ${slot} to fill in`);
+const launcherTmp = `dist/runj.cjs.tmp-${process.pid}`;
+writeFileSync(launcherTmp, launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)).replace('/*ADDON_COMMANDS*/[]', JSON.stringify(addonCommands)));
+chmodSync(launcherTmp, 0o755);
+renameSync(launcherTmp, 'dist/runj.cjs');
 const configs = sampleConfigs();
 for (const name of LOADED) {
   const { file, stamp, stamped } = scripts[name];

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -59,8 +60,21 @@ describe('the CLI bundles', () => {
       expect(head(text), name).toBe(head(core));
       expect(typeof new vm.Script(text).runInThisContext(), name).toBe('function');
     }
-    const required = spawnSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(path.join(DIST, 'validators-fast.cjs'))})).sort().join())`], { encoding: 'utf8' });
+    // Once as a module: required (the containerd shim requires the validators), or wrapped
+    // again and called plainly, as the previous build's launcher did (during an upgrade).
+    const file = path.join(DIST, 'validators-fast.cjs');
+    const required = spawnSync(process.execPath, ['-e', `console.log(Object.keys(require(${JSON.stringify(file)})).sort().join())`], { encoding: 'utf8' });
     expect(required.stdout.trim()).toBe('validateConfig,validateProcess');
+    const text = fs.readFileSync(file, 'latin1');
+    const mod = { exports: {} as Record<string, unknown> };
+    const outer = new vm.Script(Module.wrap(text)).runInThisContext() as (...a: unknown[]) => unknown;
+    outer(mod.exports, Module.createRequire(file), mod, file, DIST);
+    expect(Object.keys(mod.exports).sort()).toEqual(['validateConfig', 'validateProcess']);
+    // At a script's top level it runs nothing: its value is the module function, for the launcher to call.
+    const fn = new vm.Script(text).runInThisContext() as (...a: unknown[]) => unknown;
+    const launched = { exports: {} as Record<string, unknown> };
+    fn(launched.exports, Module.createRequire(file), launched, file, DIST);
+    expect(Object.keys(launched.exports).sort()).toEqual(['validateConfig', 'validateProcess']);
   });
 
   it("the per-platform bundles carry this platform's backend only; the core one no validators", () => {
