@@ -49,7 +49,7 @@ let cached: Sys | undefined;
 export function sys(): Sys {
   if (cached) return cached;
   const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.sys')] as Sys | undefined;
-  if (launched) return (cached = launched);
+  if (launched) return (cached = complete(launched, 'runj-sys.node'));
   const file = addonPath();
   const mod = { exports: {} as Sys };
   try {
@@ -57,9 +57,19 @@ export function sys(): Sys {
   } catch (err) {
     throw new RuntimeError('ESYSTEM', `load ${file}: ${(err as Error).message}`);
   }
-  cached = mod.exports;
+  cached = complete(mod.exports, file);
   mark('sys.load');
   return cached;
+}
+
+const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1'];
+
+/** The addon, if it has every function this runj calls: a stale build fails here, before any container is touched. */
+function complete(addon: Sys, file: string): Sys {
+  for (const name of FUNCTIONS) {
+    if (typeof addon[name] !== 'function') throw new RuntimeError('ESYSTEM', `${file} is older than this runj (no ${name}): rebuild it with \`make -C native\``);
+  }
+  return addon;
 }
 
 function addonPath(): string {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sys } from '../../src/core/sys.js';
 
 const LOCK_EX = 2;
@@ -49,6 +49,21 @@ describe('runj-sys.node', () => {
     const f = sys().flock as unknown as (...a: unknown[]) => number;
     expect(() => f()).toThrow(TypeError);
     expect(() => f('3', 2)).toThrow(/two integers/);
+  });
+
+  it('an addon older than this runj (a function missing) is refused by name when it is loaded, not when the function is first called', async () => {
+    // A stale native/ beside a new dist/: run would otherwise fail only after its container started.
+    vi.resetModules();
+    const key = Symbol.for('runj.sys');
+    const fn = () => 0;
+    (globalThis as Record<symbol, unknown>)[key] = { flock: fn, socketpair: fn, spawn: fn, waitpid: fn, mapFile: fn, latin1: fn };
+    try {
+      const fresh = await import('../../src/core/sys.js');
+      expect(() => fresh.sys()).toThrow(/runj-sys\.node is older than this runj \(no waitForwarding\).*make -C native/);
+    } finally {
+      delete (globalThis as Record<symbol, unknown>)[key];
+      vi.resetModules();
+    }
   });
 
   it('loads once per process', () => {
