@@ -77,19 +77,31 @@ static _Noreturn void finish(int st)
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 }
 
-/* 1 when the child has exited (status in *st); blocks when `hang`. */
+/* 1 when the child has exited (status in *st); blocks when `hang`. The
+ * child is waited for without reaping it first, and the forwarded signals
+ * are blocked before it is reaped: from then on its pid may be anyone's, and
+ * on_signal must not kill(2) it (the relay may go on draining the pty). */
 static int reap(int *st, int hang)
 {
 	for (;;) {
-		pid_t w = waitpid(child_pid, st, hang ? 0 : WNOHANG);
-		if (w == child_pid)
-			return 1;
-		if (w == 0)
-			return 0;
-		if (errno != EINTR) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)child_pid, &si, WEXITED | WNOWAIT | (hang ? 0 : WNOHANG)) < 0) {
+			if (errno == EINTR)
+				continue;
 			*st = 1 << 8;  /* exit status 1: cannot happen with our own child */
 			return 1;
 		}
+		if (si.si_pid == 0)
+			return 0;  /* WNOHANG: still running */
+		sigset_t set;
+		sigemptyset(&set);
+		for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+			sigaddset(&set, forwarded[i]);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		while (waitpid(child_pid, st, 0) < 0 && errno == EINTR)
+			;
+		return 1;
 	}
 }
 

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Env, RUNJ, isRoot, makeBundle, makeEnv, runj, runjCreate, uniqueId } from './harness.js';
+import { type Env, RUNJ, isRoot, makeBundle, makeEnv, processesWith, runj, runjCreate, uniqueId } from './harness.js';
 
 /** Reads a pty master until the other side is gone (EIO) or closed. */
 const READ_ALL = `
@@ -83,6 +84,46 @@ describe.skipIf(!isRoot)('terminals', () => {
       timeout: 30_000,
     });
     expect(r.stdout).toBe('on-a-tty\nstatus=5\n');
+  });
+
+  it('run -t: once the process is reaped, the relay passes no signal on (its pid may be anyone\'s by then)', async () => {
+    // No pid namespace, so a process the init leaves behind keeps writing to the pty, and the
+    // relay (the helper's parent half) drains it after reaping the init.
+    const id = uniqueId('ttyreap');
+    // (It ignores the SIGHUP the init's exit sends the terminal's foreground group, set before the init exits.)
+    const bundle = makeBundle(env, ['sh', '-c', '(trap "" HUP; i=0; while [ $i -lt 30 ]; do echo tick; sleep 0.05; i=$((i+1)); done) & sleep 0.3; exit 0'], (s) => {
+      if (s.process) s.process.terminal = true;
+      if (s.linux) s.linux.namespaces = s.linux.namespaces?.filter((n) => n.type !== 'pid');
+    });
+    const child = spawn('python3', ['-c', PTY_RUN, process.execPath, RUNJ, '--root', env.root, 'run', '--bundle', bundle, id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
+    });
+    const done = new Promise<void>((r) => child.once('exit', () => r()));
+    // The relay: runj's own child runj-helper (the container's init is its child), once it has
+    // reaped the init and drains what the left-behind process writes.
+    const relay = async () => {
+      const status = (pid: number) => fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const forked = new Set<number>(); // seen with its child, the init
+      for (let i = 0; i < 400; i++) {
+        try {
+          for (const pid of processesWith(`${path.sep}runj-helper`)) {
+            const ppid = /^PPid:\s+(\d+)/m.exec(status(pid))?.[1];
+            if (!fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes(`${path.sep}runj.cjs`)) continue;
+            const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+            if (children) forked.add(pid);
+            else if (forked.has(pid)) return pid;
+          }
+        } catch {} // a process that went meanwhile
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('no draining relay found');
+    };
+    const pid = await relay();
+    const blocked = BigInt(`0x${/SigBlk:\s+([0-9a-f]+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]}`);
+    await done;
+    // SIGHUP SIGINT SIGQUIT SIGUSR1 SIGUSR2 SIGTERM SIGWINCH, the signals it forwards.
+    for (const sig of [1, 2, 3, 10, 12, 15, 28]) expect(blocked & (1n << BigInt(sig - 1)), `signal ${sig}`).not.toBe(0n);
   });
 
   it('refuses a terminal that nobody would hold', () => {
