@@ -5,6 +5,7 @@
  * window size copied at start and on SIGWINCH. Nothing here can report an
  * error: the sync socket is closed by now. */
 #include "relay.h"
+#include "forwarded.h"
 #include "channel.h"
 #include "helper.h"
 #include "tty.h"
@@ -24,7 +25,6 @@
 /* Without a terminal all are forwarded; with one, SIGWINCH resizes the pty
  * instead (USR1 and USR2 are forwarded too rather than end the relay with
  * the terminal left raw). */
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 static pid_t child_pid;
 static int tty_mode;
@@ -55,9 +55,7 @@ void relay_block_signals(sigset_t *old, int tty)
 		fcntl(wake[i], F_SETFL, O_NONBLOCK);
 	}
 	sigset_t set;
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-		sigaddset(&set, forwarded[i]);
+	forwarded_set(&set);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, old);
 }
@@ -95,9 +93,7 @@ static int reap(int *st, int hang)
 		if (si.si_pid == 0)
 			return 0;  /* WNOHANG: still running */
 		sigset_t set;
-		sigemptyset(&set);
-		for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-			sigaddset(&set, forwarded[i]);
+		forwarded_set(&set);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		while (waitpid(child_pid, st, 0) < 0 && errno == EINTR)
 			;
@@ -228,7 +224,7 @@ void relay_run(pid_t child, int tty, int control, const sigset_t *old)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+	for (size_t i = 0; i < FORWARDED_N; i++)
 		sigaction(forwarded[i], &sa, NULL);
 	if (tty_mode)
 		sigaction(SIGCHLD, &sa, NULL);

@@ -13,6 +13,7 @@
  * call, where nothing else can have changed it.
  */
 #include "sys_addon.h"
+#include "forwarded.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -265,18 +266,15 @@ static napi_value js_waitpid(napi_env env, napi_callback_info info) {
 
 /*
  * waitForwarding(pid): waitpid(pid) that blocks, while each of the signals
- * native/relay.c forwards (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
- * SIGUSR2, SIGWINCH) that reaches this process is passed on to pid: `run`
- * and attached `exec` wait for the helper so, and the helper's parent half
- * passes them on to the container's process. Without the event loop: an idle
- * loop lets V8 run its pending minor GC task (~2 ms in `run`), and each
- * signal would cross libuv's pipe first. The caller's dispositions are put
+ * native/relay.c forwards (forwarded.h) that reaches this process is passed
+ * on to pid: `run` and attached `exec` wait for the helper so, and the
+ * helper's parent half passes them on to the container's process. Without
+ * the event loop: an idle loop lets V8 run its pending minor GC task (~2 ms
+ * in `run`), and each signal would cross libuv's pipe first. The caller's dispositions are put
  * back before pid is reaped, and a handler already running on another thread
  * has finished its kill(2) by then: no signal can reach a pid the system may
  * have handed on. The same result as waitpid(pid, false), or -errno.
  */
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-#define FORWARDED_N (sizeof forwarded / sizeof forwarded[0])
 static atomic_int forward_to;   /* the pid signals go to; 0: none */
 static atomic_int forward_busy; /* handlers between reading forward_to and their kill(2) */
 

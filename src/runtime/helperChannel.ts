@@ -38,7 +38,7 @@ export interface HelperChannel {
   readonly pid: number | undefined;
 }
 
-/** The signals `run` and attached `exec` pass on: the list native/relay.c forwards (and native/sys_addon.c's waitForwarding). */
+/** The signals `run` and attached `exec` pass on: native/forwarded.h's (the relay's, and the addon's waitForwarding), for the helpers the shim starts. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** The helper's arguments before its sync fd for namespaces it enters before its plan (`--unshare net,ipc,...`). */
