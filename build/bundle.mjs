@@ -214,9 +214,11 @@ const WRAP_HEAD =
   '(function (wrapped, inModule) { if (inModule) wrapped(exports, require, module, __filename, __dirname); return wrapped; })(' +
   '(function (exports, require, module, __filename, __dirname) {\n';
 const WRAP_TAIL = '\n}), typeof arguments === "object");';
-const replace = (file, data) => {
+/** Writes `file` beside itself and renames it into place (with `mode`, if given). */
+const replace = (file, data, mode) => {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data, 'latin1');
+  if (mode !== undefined) chmodSync(tmp, mode);
   renameSync(tmp, file);
 };
 const LOADED = ['runj-main', ...Object.keys(VALIDATORS), ...perPlatform];
@@ -234,10 +236,11 @@ for (const name of LOADED) {
 // previous build's bundles, which are not wrapped), and likewise by rename.
 const launcher = readFileSync('build/launcher.cjs', 'utf8');
 for (const slot of ['/*BUNDLE_COMMANDS*/{}', '/*ADDON_COMMANDS*/[]']) if (!launcher.includes(slot)) throw new Error(`build/launcher.cjs: no ${slot} to fill in`);
-const launcherTmp = `dist/runj.cjs.tmp-${process.pid}`;
-writeFileSync(launcherTmp, launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)).replace('/*ADDON_COMMANDS*/[]', JSON.stringify(addonCommands)));
-chmodSync(launcherTmp, 0o755);
-renameSync(launcherTmp, 'dist/runj.cjs');
+replace(
+  'dist/runj.cjs',
+  launcher.replace('/*BUNDLE_COMMANDS*/{}', JSON.stringify(bundleCommands)).replace('/*ADDON_COMMANDS*/[]', JSON.stringify(addonCommands)),
+  0o755,
+);
 const configs = sampleConfigs();
 for (const name of LOADED) {
   const { file, stamp, stamped } = scripts[name];
