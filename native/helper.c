@@ -189,9 +189,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* runj-helper [--unshare TYPES] SYNC-FD */
 	const char *early = argc == 4 && strcmp(argv[1], "--unshare") == 0 ? argv[2] : NULL;
+	const char *fd_arg = argc == 2 || early ? argv[argc - 1] : "";
 	char *end;
-	long sync = argc == 2 || early ? strtol(argv[argc - 1], &end, 10) : -1;
-	if (sync < 0 || *end || sync < 3 || sync > INT_MAX || fcntl((int)sync, F_GETFD) < 0)
+	long sync = strtol(fd_arg, &end, 10);
+	if (end == fd_arg || *end || sync < 3 || sync > INT_MAX || fcntl((int)sync, F_GETFD) < 0)
 		return 2;  /* no channel to report on; fds 0-2 are the container's */
 	fd_cloexec((int)sync, 1);  /* hooks and the container must not get it */
 	int fl = fcntl((int)sync, F_GETFL);  /* the reader wants blocking reads */
