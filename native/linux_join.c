@@ -186,7 +186,10 @@ void platform_early(const char *types)
 	if (strlen(types) >= sizeof list)
 		die("namespace", 0, "--unshare %s: too long", types);
 	strcpy(list, types);
-	for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	/* Each comma-separated item a type: an empty one (",", "pid,,net") is refused too. */
+	for (char *t = list, *next; t; t = next) {
+		if ((next = strchr(t, ',')))
+			*next++ = 0;
 		int flag = linux_ns_flag(t);
 		if (!(flag & allowed) || (linux_early_flags & flag))
 			die("namespace", 0, "--unshare %s: \"%s\" cannot be unshared before the plan", types, t);

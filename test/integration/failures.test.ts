@@ -122,12 +122,13 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     expect(processesWith(marker)).toEqual([]);
   });
 
-  it('runj killed while its helper waits for the plan: the helper ends by itself, having made nothing', async () => {
+  it.each([[[]], [['--unshare', 'pid,net,ipc,uts,mount']]])('runj killed while its helper (%j) waits for the plan: the helper ends by itself, having made nothing', async (early) => {
     // create starts the helper before it validates the bundle; a kill -9 of runj then closes the
     // helper's socket before any plan was sent. Here the socket's other end is closed by hand.
+    // Namespaces it entered early die with it.
     const helper = path.resolve(path.dirname(RUNJ), '..', 'native', 'runj-helper');
     const before = fs.readdirSync(env.dir);
-    const child = spawn(helper, ['3'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: env.dir });
+    const child = spawn(helper, [...early, '3'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], cwd: env.dir });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     await new Promise((r) => setTimeout(r, 200)); // started, and blocked on the socket
     expect(processAlive(child.pid as number)).toBe(true);
@@ -162,10 +163,19 @@ describe.skipIf(!isRoot)('failed create leaves nothing behind', () => {
     expect(await h.exited).toBe(1);
     expect(h.message()).toMatchObject({ type: 'error', stage: 'plan', msg: expect.stringContaining('--unshare') });
     expect(fs.readdirSync(fifoDir)).toEqual([]); // refused with the plan's checks: no exec.fifo made
-    for (const types of ['user', 'cgroup', 'bogus', 'net,net']) {
+    for (const types of ['user', 'cgroup', 'bogus', 'net,net', '', ',', 'pid,,net', 'net,', 'pid,'.repeat(20)]) {
       const bad = started(['--unshare', types]);
       expect(await bad.exited).toBe(1);
-      expect(bad.message()).toMatchObject({ type: 'error', stage: 'namespace', msg: expect.stringContaining('cannot be unshared before the plan') });
+      expect(bad.message(), types).toMatchObject({ type: 'error', stage: 'namespace', msg: expect.stringMatching(/cannot be unshared before the plan|too long/) });
+    }
+  });
+
+  it('a helper started without a usable sync fd exits 2 at once, with nothing to report on', () => {
+    const helper = path.resolve(path.dirname(RUNJ), '..', 'native', 'runj-helper');
+    for (const args of [[], ['x'], ['3x'], ['2'], ['99'], ['--unshare', 'net'], ['--unshare', 'net', ''], ['--other', 'net', '3']]) {
+      const r = spawnSync(helper, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], timeout: 10_000 });
+      expect(r.status, JSON.stringify(args)).toBe(2);
+      expect(r.stdout.length + r.stderr.length, JSON.stringify(args)).toBe(0);
     }
   });
 
