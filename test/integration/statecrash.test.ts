@@ -1,7 +1,7 @@
 /**
  * Crash consistency of the state store (docs/state.md), as root with real
  * containers: start racing delete --force, runj SIGKILLed at random points
- * of create, start and delete, unusable state.json, a full filesystem, ids
+ * of create, start, delete and run, unusable state.json, a full filesystem, ids
  * that look like flags. After each, an id either fully exists or is fully
  * gone: no directory entry, no process, no cgroup, no mount.
  */
@@ -99,17 +99,19 @@ describe.skipIf(!isRoot)('state crash consistency', () => {
     expect(processesWith(marker)).toEqual([]);
   }, 600_000);
 
-  it('runj SIGKILLed at random points of create, start and delete: delete --force leaves nothing', async () => {
+  it('runj SIGKILLed at random points of create, start, delete and run: delete --force leaves nothing', async () => {
     const report: Record<string, { faults: number; killedMidway: number; leftovers: string[] }> = {};
-    for (const op of ['create', 'start', 'delete'] as const) {
+    // run: one lock from its create through its start (create hands it over), then the wait.
+    for (const op of ['create', 'start', 'delete', 'run'] as const) {
       report[op] = { faults: 0, killedMidway: 0, leftovers: [] };
       for (let n = 0; n < 12; n++) {
         const id = uniqueId(`kill-${op}`);
         const marker = `${id}.mark`;
         const bundle = makeBundle(env, ['sh', '-c', 'sleep 1000; true', marker]);
-        if (op !== 'create') expect(runjCreate(env, id, bundle).status).toBe(0);
+        if (op === 'start' || op === 'delete') expect(runjCreate(env, id, bundle).status).toBe(0);
         if (op === 'delete') expect(runj(env, ['start', id]).status).toBe(0);
-        const child = spawnRunj(env, op === 'create' ? ['create', '--bundle', bundle, id] : op === 'start' ? ['start', id] : ['delete', '--force', id]);
+        const args = { create: ['create', '--bundle', bundle, id], run: ['run', '--bundle', bundle, id], start: ['start', id], delete: ['delete', '--force', id] };
+        const child = spawnRunj(env, args[op]);
         // Timing alone mostly hits Node's start-up on a loaded machine: wait until runj
         // holds the container's lock file open (inside the operation), then kill it at once
         // (every other time: a start is over a few ms after it takes the lock) or 1-25 ms later.
