@@ -89,25 +89,29 @@ describe('resources', () => {
 });
 
 describe('setUpCgroups and removeCgroups on plain directories (a v1 layout in a temporary tree)', () => {
-  it('records the directories it made, parents included, and removes those, the /runj parent with its last container', () => {
+  it('records the directories it made, parents included, and removes those; the default parent /runj is made once and kept', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-cgtree-'));
     try {
       const layout: CgroupLayout = { mode: 'v1', hierarchies: ['cpu', 'memory'].map((c) => ({ controllers: [c], mount: path.join(tmp, c) })), unified: undefined };
       for (const h of layout.hierarchies) fs.mkdirSync(h.mount);
-      // The first container makes /runj too; the second only its own directory; one that exists is not made.
+      // The first container makes /runj too, not recorded as its own; one that exists is not made.
       const a = setUpCgroups(layout, '/runj/a', []);
-      expect(a.created).toEqual([path.join(tmp, 'cpu/runj'), path.join(tmp, 'cpu/runj/a'), path.join(tmp, 'memory/runj'), path.join(tmp, 'memory/runj/a')]);
-      const b = setUpCgroups(layout, '/runj/b', []);
-      expect(b.created).toEqual([path.join(tmp, 'cpu/runj/b'), path.join(tmp, 'memory/runj/b')]);
+      expect(fs.existsSync(path.join(tmp, 'memory/runj'))).toBe(true);
+      expect(a.created).toEqual([path.join(tmp, 'cpu/runj/a'), path.join(tmp, 'memory/runj/a')]);
       fs.mkdirSync(path.join(tmp, 'cpu/runj/c'));
       expect(setUpCgroups(layout, '/runj/c', []).created).toEqual([path.join(tmp, 'memory/runj/c')]);
-      removeCgroups(a);
-      expect(fs.existsSync(path.join(tmp, 'cpu/runj/a'))).toBe(false);
-      expect(fs.existsSync(path.join(tmp, 'cpu/runj'))).toBe(true); // b and c still use it
       for (const c of ['cpu', 'memory']) fs.rmdirSync(path.join(tmp, c, 'runj/c'));
-      removeCgroups(b); // the last container: /runj goes with it, whoever made it
-      expect(fs.readdirSync(path.join(tmp, 'cpu'))).toEqual([]);
-      expect(fs.readdirSync(path.join(tmp, 'memory'))).toEqual([]);
+      removeCgroups(a); // the last container: /runj stays, empty, for the next one
+      expect(fs.readdirSync(path.join(tmp, 'cpu'))).toEqual(['runj']);
+      expect(fs.readdirSync(path.join(tmp, 'memory/runj'))).toEqual([]);
+      // Parents of a cgroupsPath of the bundle's own are made and removed with their last container.
+      const d = setUpCgroups(layout, '/app/web/d', []);
+      expect(d.created).toEqual(['cpu', 'memory'].flatMap((c) => ['app', 'app/web', 'app/web/d'].map((x) => path.join(tmp, c, x))));
+      const e = setUpCgroups(layout, '/app/web/e', []);
+      removeCgroups(d);
+      expect(fs.existsSync(path.join(tmp, 'cpu/app/web'))).toBe(true); // e still uses it
+      removeCgroups(e);
+      expect(fs.existsSync(path.join(tmp, 'cpu/app/web/e'))).toBe(false);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }

@@ -49,9 +49,17 @@ export function parseMountinfo(text: string): CgroupLayout {
   return { mode, hierarchies, unified };
 }
 
+/**
+ * The parent of a container without linux.cgroupsPath. Made by the first such
+ * create and kept, empty, as runc keeps the parents of a cgroupsPath: made and
+ * removed with each container, it cost ~2.3 ms a create (a first-level v1
+ * cpuset cgroup takes 2 ms of kernel time to make here; docs/performance.md).
+ */
+export const DEFAULT_CGROUP_PARENT = '/runj';
+
 /** Normalises cgroupsPath (absolute or relative: both are taken from the hierarchy root). */
 export function containerCgroupPath(cgroupsPath: string | undefined, id: string): string {
-  const p = cgroupsPath ?? `/runj/${id}`;
+  const p = cgroupsPath ?? `${DEFAULT_CGROUP_PARENT}/${id}`;
   const norm = path.posix.normalize(`/${p}`);
   if (norm === '/' || norm.split('/').includes('..')) throw invalid(`config.json: /linux/cgroupsPath: "${p}" is not a usable cgroup path`);
   return norm;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { RuntimeError, isErrno } from '../../core/errors.js';
 import { sleepMs } from '../../core/time.js';
 import type { CgroupWrite } from './cgroupResources.js';
-import { type CgroupLayout, cgroupDirs, controllerDir, parseMountinfo } from './cgroupLayout.js';
+import { type CgroupLayout, DEFAULT_CGROUP_PARENT, cgroupDirs, controllerDir, parseMountinfo } from './cgroupLayout.js';
 
 export interface CgroupState {
   path: string;
@@ -102,9 +102,11 @@ export function setUpCgroups(layout: CgroupLayout, cgPath: string, writes: reado
   if (layout.mode === 'none') throw new RuntimeError('ESYSTEM', 'cgroup: no cgroup file system is mounted');
   const state: CgroupState = { path: cgPath, mode: layout.mode, dirs: cgroupDirs(layout, cgPath), created: [], freezer: undefined };
   try {
+    const kept = path.posix.dirname(cgPath) === DEFAULT_CGROUP_PARENT;
     for (const dir of state.dirs) {
       if (layout.mode === 'v2') enableControllers(layout, dir);
       mkdirs(dir, state.created);
+      if (kept) state.created = state.created.filter((d) => d !== path.dirname(dir)); // made once, not this container's
       const cpusetDir = layout.mode === 'v1' ? controllerDir(layout, '/', 'cpuset') : undefined;
       const cpuset = cpusetDir && path.resolve(cpusetDir); // the hierarchy's mount, no trailing '/'
       if (cpuset && dir.startsWith(`${cpuset}/`)) initCpuset(cpuset, dir);
@@ -131,7 +133,7 @@ export function setUpCgroups(layout: CgroupLayout, cgPath: string, writes: reado
  * be emptying (retried briefly); a parent runj made is removed only once no
  * other container uses it.
  */
-export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'> & { path?: string }): void {
+export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'>): void {
   for (const dir of [...state.created].reverse()) {
     const own = state.dirs.includes(dir);
     for (let attempt = 0; ; attempt++) {
@@ -143,14 +145,6 @@ export function removeCgroups(state: Pick<CgroupState, 'created' | 'dirs'> & { p
         if (!isErrno(err, 'EBUSY') || attempt >= 60) throw fail(`remove ${dir}`, err);
         sleepMs(Math.min(2 ** attempt / 10, 20));
       }
-    }
-  }
-  // runj's default parent (/runj) goes with its last container, whoever made it.
-  if (state.path && path.posix.dirname(state.path) === '/runj') {
-    for (const dir of state.dirs.filter((d) => state.created.includes(d))) {
-      try {
-        fs.rmdirSync(path.dirname(dir));
-      } catch {}
     }
   }
 }

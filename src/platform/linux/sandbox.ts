@@ -146,7 +146,7 @@ export const linuxSandbox: Sandbox<LinuxPlan, LinuxSetUp> = {
     const dirs = cgroupDirs(layout, cgPath).filter((d) => fs.existsSync(d));
     if (!dirs.length) return;
     await killCgroup(dirs);
-    removeCgroups({ created: dirs, dirs, path: cgPath });
+    removeCgroups({ created: dirs, dirs });
   },
   killAll(record: ContainerRecord, signal: number): void {
     // The init last, so no process is re-parented and missed when it dies.
