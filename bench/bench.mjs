@@ -98,12 +98,34 @@ function holderRss(pid) {
   return rss(pid) + (parentIsHelper ? rss(ppid) : 0);
 }
 
+// runj's default cgroup parent (/runj) on each hierarchy. Builds differ in what they leave of it
+// after a container (kept, or removed with the last one); alternating, one build would meet what
+// another left. Before each turn it is put back as that build itself left it on its last turn.
+const lastMount = new Map(); // mount point -> file system type of the mount on top
+for (const [mine, fsPart] of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' - '))) {
+  if (fsPart) lastMount.set(mine.split(' ')[4], fsPart.split(' ')[0]);
+}
+const cgroupMounts = [...lastMount].filter(([, type]) => type === 'cgroup' || type === 'cgroup2').map(([m]) => m);
+const parentLeft = new Map(); // runtime name -> whether /runj was there after its turn
+const parentThere = () => cgroupMounts.some((m) => fs.existsSync(path.join(m, 'runj')));
+function restoreParent(name) {
+  if (!parentLeft.has(name)) return;
+  for (const m of cgroupMounts) {
+    const dir = path.join(m, 'runj');
+    try {
+      if (parentLeft.get(name)) fs.mkdirSync(dir);
+      else fs.rmdirSync(dir);
+    } catch {} // already so, or in use
+  }
+}
+
 const blank = () => ({ wall: [], cpu: [], rss: [], margin: [], cpuMargin: [] });
 const results = Object.fromEntries(runtimes.map(([name]) => [name, { ...Object.fromEntries([...OPS, 'sequence'].map((op) => [op, blank()])), holder: [] }]));
 const floor = blank();
 for (let i = 0; i < N; i++) {
   // Every other iteration in the reverse order: no runtime always follows the same one.
   for (const [name, cmd] of i % 2 ? [...runtimes].reverse() : runtimes) {
+    if (base) restoreParent(name);
     const root = path.join(roots, name);
     const r = (...a) => [...cmd, '--root', root, ...a];
     const t = results[name];
@@ -145,6 +167,7 @@ for (let i = 0; i < N; i++) {
     t.sequence.margin.push(seq.wall - seq.floor);
     t.sequence.cpu.push(seq.cpu);
     t.sequence.cpuMargin.push(seq.cpu - seq.floorCpu);
+    parentLeft.set(name, parentThere());
   }
 }
 if (!diskRoots) execFileSync('umount', [roots]);
