@@ -61,7 +61,8 @@ function mapped(file) {
   return map instanceof ArrayBuffer ? map : undefined;
 }
 
-function loadCached(name) {
+/** Runs dist/<name>.cjs with its code cache: dist/<name>.cache, or a command's own (`variant`: `.run`). */
+function loadCached(name, variant = '') {
   const file = path.join(__dirname, `${name}.cjs`);
   const map = mapped(file);
   const bytes = map ? Buffer.from(map) : fs.readFileSync(file);
@@ -74,7 +75,7 @@ function loadCached(name) {
   const source = typeof external === 'string' ? external : bytes.latin1Slice(0, n);
   let cachedData;
   try {
-    const cacheFile = path.join(__dirname, `${name}.cache`);
+    const cacheFile = path.join(__dirname, `${name}${variant}.cache`);
     const cacheMap = mapped(cacheFile);
     const cache = cacheMap ? Buffer.from(cacheMap) : fs.readFileSync(cacheFile);
     if (stamp && cache.length > CACHE_HEAD && cache.latin1Slice(0, 76) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
@@ -96,12 +97,14 @@ function bundle(argv) {
   const set = at < 0 ? undefined : Object.keys(sets).find((s) => sets[s].includes(argv[at]));
   if (!set || argv.slice(0, at).some((w) => w === '--help' || w === '-h')) return { name: 'runj-main' };
   const name = process.platform === 'linux' || process.platform === 'freebsd' ? `runj-${set}-${process.platform}` : 'runj-main';
-  return { name, addon: /*ADDON_COMMANDS*/[].includes(argv[at]) };
+  // A launch command warmed into a code cache of its own (build/bundle.mjs: run's).
+  const variant = name !== 'runj-main' && set === 'launch' && /*CACHE_COMMANDS*/[].includes(argv[at]) ? `.${argv[at]}` : '';
+  return { name, addon: /*ADDON_COMMANDS*/[].includes(argv[at]), variant };
 }
 
-const { name: chosen, addon } = bundle(process.argv.slice(2));
+const { name: chosen, addon, variant } = bundle(process.argv.slice(2));
 if (addon) loadAddon();
 // For the trace's load.core / load.launch / load.main (src/core/trace.ts): which bundle runs.
 globalThis[Symbol.for('runj.bundle')] = chosen;
 globalThis[Symbol.for('runj.loadCached')] = loadCached;
-loadCached(chosen);
+loadCached(chosen, variant);

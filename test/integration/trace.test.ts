@@ -91,6 +91,32 @@ describe('trace from the CLI', () => {
     expect(phases(state.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([]);
   });
 
+  it("run compiles the launch bundle with a code cache of its own, warmed by a run; create with create's", () => {
+    const launch = `runj-launch-${process.platform}`;
+    const dist = path.dirname(RUNJ);
+    // Warmed by a run after create's was made: it holds create's functions and run's start, wait and delete.
+    expect(fs.statSync(path.join(dist, `${launch}.run.cache`)).size).toBeGreaterThan(fs.statSync(path.join(dist, `${launch}.cache`)).size);
+    const bundle = path.join(dir, 'bundle-run');
+    fs.mkdirSync(bundle, { recursive: true });
+    expect(runj(['spec', '--bundle', bundle]).status).toBe(0);
+    // No rootfs: run fails after it has read, validated and planned the config.
+    const run = (runjCjs: string) =>
+      spawnSync(process.execPath, [runjCjs, '--root', path.join(dir, 'state'), 'run', '--bundle', bundle, 'run-cached'], {
+        encoding: 'utf8',
+        env: { ...process.env, RUNJ_TRACE: '1' },
+      });
+    const shipped = run(RUNJ);
+    expect(shipped.status).toBe(1);
+    expect(phases(shipped.stderr)).toContain('validators.load');
+    expect(phases(shipped.stderr).filter((p) => p?.startsWith('cache.'))).toEqual([]);
+    // A copy whose run cache is rejected by V8: run is cold, create is not (it loads the other).
+    const copy = copyOfBuild('tree-run');
+    const runCache = path.join(copy, `${launch}.run.cache`);
+    fs.writeFileSync(runCache, Buffer.concat([fs.readFileSync(runCache).subarray(0, 128), Buffer.alloc(4096, 7)]));
+    expect(phases(run(path.join(copy, 'runj.cjs')).stderr).filter((p) => p?.startsWith('cache.'))).toEqual([`cache.cold.${launch}`]);
+    expect(createWith(copy, 'not-run').filter((p) => p?.startsWith('cache.'))).toEqual([]);
+  });
+
   it('a bundle compiled without its code cache (rejected by V8, cut short, or missing) is named in the trace', () => {
     // A copy of the build: the launch bundle's cache keeps its stamped head but its V8 data is
     // garbage (V8 rejects it), the core bundle's is cut inside its head, the validators' is gone.

@@ -1,9 +1,9 @@
 /**
- * build/warm.mjs: the create the build runs in the host's launch bundle before
- * making its code cache. It must compile create's functions (the cache then
- * holds them: several times the bytes of a cache of the top level alone), and
- * make nothing outside its temporary directory: no state, no cgroup, no
- * process, the helper variable and the global it sets restored.
+ * build/warm.mjs: the create (and the run) the build runs in the host's launch
+ * bundle before making its code caches. It must compile the command's
+ * functions (the cache then holds them: several times the bytes of a cache of
+ * the top level alone), and make nothing outside its temporary directory: no
+ * state, no cgroup, no process, the helper variable and the global it sets restored.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -49,6 +49,28 @@ describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () =>
     }
   });
 
+  it('a run warm-up compiles what run runs beyond create (start, wait, delete), and leaves nothing', async () => {
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-warmtest-'));
+    try {
+      expect(spawnSync(process.execPath, [RUNJ, 'spec', '--bundle', bundle]).status).toBe(0);
+      const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+      const before = warmDirs();
+      // This process compiles the same source to the same functions: create's first, as the build does.
+      const created = compile();
+      await warmUp(created, file, config, 'create');
+      const createSize = created.createCachedData().length;
+      const script = compile();
+      await warmUp(script, file, config, 'run');
+      expect(script.createCachedData().length).toBeGreaterThan(createSize);
+      expect(warmDirs()).toEqual(before);
+      const dir = controllerDir(hostLayout(), '/runj/warm', 'pids');
+      if (dir) expect(fs.existsSync(dir)).toBe(false);
+      expect(processesWith('runj-warm-')).toEqual([]);
+    } finally {
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
   it("uses the empty host policy, not the build host's", async () => {
     const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-warmtest-'));
     const was = process.env.RUNJ_POLICY;
@@ -71,6 +93,7 @@ describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () =>
     const before = warmDirs();
     // No process.cwd: the config fails validation.
     await expect(warmUp(compile(), file, { ociVersion: '1.3.0' })).rejects.toThrow(new RegExp(`runj create in ${file} exited 1`));
+    await expect(warmUp(compile(), file, { ociVersion: '1.3.0' }, 'run')).rejects.toThrow(new RegExp(`runj run in ${file} exited 1`));
     expect(warmDirs()).toEqual(before);
   });
 });
