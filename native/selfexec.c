@@ -9,63 +9,21 @@
  * helper to processes without CAP_SYS_PTRACE over it, until execve of the
  * user program (which restores dumpability for the user's own image). */
 #include "selfexec.h"
+#include "sealed.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/sendfile.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U  /* Linux 6.3: an executable memfd, said explicitly */
-#endif
-
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-/* The running image is a memfd carrying all of SEALS: this is the copy. */
-static int sealed(int exe)
-{
-	int s = fcntl(exe, F_GET_SEALS);
-	return s >= 0 && (s & SEALS) == SEALS;
-}
-
-static int copy_all(int from, int to, off_t size)
-{
-	off_t done = 0;
-	while (done < size) {
-		ssize_t n = sendfile(to, from, &done, (size_t)(size - done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;  /* the file shrank under us */
-			return -1;
-		}
-	}
-	return 0;
-}
 
 const char *self_protect(char **argv, char **envp)
 {
 	int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (exe < 0)
 		return "open /proc/self/exe";
-	if (!sealed(exe)) {
-		struct stat st;
-		if (fstat(exe, &st) < 0)
-			return "stat /proc/self/exe";
-		/* Kernels before 6.3 refuse MFD_EXEC (EINVAL): without it a memfd is executable there anyway. */
-		int mfd = memfd_create("runj-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-		if (mfd < 0 && errno == EINVAL)
-			mfd = memfd_create("runj-helper", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (!is_sealed(exe)) {
+		int mfd = sealed_copy(exe);
 		if (mfd < 0)
-			return "memfd_create";
-		if (copy_all(exe, mfd, st.st_size) < 0)
-			return "copy the executable into a memfd";
-		if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
-			return "seal the memfd";
+			return "copy the executable into a sealed memfd";
 		close(exe);
 		/* Both fds are close-on-exec; every other fd (sync, preserved, stdio) is kept. */
 		fexecve(mfd, argv, envp);

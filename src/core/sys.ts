@@ -21,7 +21,8 @@ export interface Sys {
    * session when `newSession`. The child's pid once it has exec'd, or -errno
    * (its set-up or execve failed; it was reaped).
    */
-  spawn(file: string, argv: readonly string[], fds: readonly number[], newSession: boolean): number;
+  /** `sealed` (Linux, an ELF file): runs a sealed memfd copy of `file`, made by the addon (native/sealed.c). */
+  spawn(file: string, argv: readonly string[], fds: readonly number[], newSession: boolean, sealed?: boolean): number;
   /** waitpid(2): [pid, 0 running (noHang) | 1 exited | 2 signalled, status or signal]; or -errno. */
   waitpid(pid: number, noHang: boolean): [number, number, number] | number;
   /**

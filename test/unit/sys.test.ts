@@ -198,6 +198,38 @@ describe('runj-sys.node', () => {
       expect(sys().waitpid(-1, true)).toBe(-10); // ECHILD: both were reaped
     });
 
+    it.skipIf(process.platform !== 'linux')('sealed: the child runs a sealed memfd copy made for it, and holds no fd of it', () => {
+      const helper = path.resolve(import.meta.dirname, '../../native/runj-helper');
+      const pair = sys().socketpair() as [number, number];
+      const pid = sys().spawn(helper, [helper, '3'], [0, 1, 2, pair[1]], true, true);
+      fs.closeSync(pair[1]);
+      try {
+        expect(pid).toBeGreaterThan(0);
+        // spawn returns once the child's exec is done: the image is the copy it was given from the
+        // start (without one the helper runs from the file until it has copied and re-executed itself).
+        expect(fs.readlinkSync(`/proc/${pid}/exe`)).toBe('/memfd:runj-helper (deleted)');
+        expect(() => fs.openSync(`/proc/${pid}/exe`, 'r+')).toThrow(/EPERM|EACCES|ETXTBSY/);
+      } finally {
+        fs.closeSync(pair[0]); // the helper reads the end of its plan's socket and exits
+        sys().waitpid(pid, false);
+      }
+      // ls sees its stdio and the fd it lists with: not the copy it was run from.
+      const ls = sys().socketpair() as [number, number];
+      const lsPid = sys().spawn('/bin/ls', ['ls', '/proc/self/fd'], [0, ls[1], 2], false, true);
+      fs.closeSync(ls[1]);
+      const listed = read(ls[0]).trim().split('\n').map(Number);
+      fs.closeSync(ls[0]);
+      expect(sys().waitpid(lsPid, false)).toEqual([lsPid, 1, 0]);
+      expect(listed).toEqual([0, 1, 2, 3]);
+      // A script is run from its file: from a close-on-exec copy its interpreter would find no path.
+      const r = sys().spawn('/bin/sh', ['sh', '-c', 'exit 4'], [0, 1, 2], false, true);
+      expect(sys().waitpid(r, false)).toEqual([r, 1, 4]);
+      const script = path.join(dir, 'script');
+      fs.writeFileSync(script, '#!/bin/sh\nexit 5\n', { mode: 0o755 });
+      const q = sys().spawn(script, [script], [0, 1, 2], false, true);
+      expect(sys().waitpid(q, false)).toEqual([q, 1, 5]);
+    });
+
     it('bad arguments are TypeErrors and RangeErrors, before anything is started', () => {
       const spawn = sys().spawn as unknown as (...a: unknown[]) => number;
       expect(() => spawn('/bin/true', 'true', [0], false)).toThrow(TypeError);
@@ -205,6 +237,7 @@ describe('runj-sys.node', () => {
       expect(() => spawn('/bin/true', ['a\0b'], [0], false)).toThrow(/NUL/);
       expect(() => spawn('/bin/true', ['true'], ['0'], false)).toThrow(/integers/);
       expect(() => spawn('/bin/true', ['true'], [0])).toThrow(TypeError);
+      expect(() => spawn('/bin/true', ['true'], [0], false, 'yes')).toThrow(TypeError);
     });
   });
 });
