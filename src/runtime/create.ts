@@ -41,11 +41,7 @@ export interface Created {
   record: ContainerRecord;
   /** In run mode: the helper, whose exit status is the container's. */
   helper: HelperChannel | undefined;
-  /**
-   * With `keepLock`: the container's lock, still held, for the caller to release (run starts the
-   * container under it). The record is then left `creating` on disk, with its pid: the caller's
-   * start writes `running` next, and a crash before that leaves what delete --force recovers.
-   */
+  /** With `keepLock`: the container's lock, still held, for the caller to release (run starts the container under it). */
   lock: Lock | undefined;
 }
 
@@ -114,11 +110,8 @@ export async function create(ctx: RuntimeContext, opts: CreateOptions, mode: 'cr
     mark('state.write');
     await converse(ctx, sandbox, helper, record, plan.hooks);
     record.status = 'created';
-    // Kept (run): the caller starts it at once under this lock, and its `running` is the next write.
-    if (!keepLock) {
-      ctx.store.save(record);
-      mark('state.write');
-    }
+    ctx.store.save(record);
+    mark('state.write');
     if (opts.pidFile) writeFileAtomic(opts.pidFile, String(record.pid));
     if (mode === 'create') helper.detach();
     mark('helper.detach');

@@ -70,7 +70,7 @@ describe('run in the foreground', () => {
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
-  it('writes the record running straight after its create: no created write, no status lookup in between', async () => {
+  it('writes the record created, then running, with no status lookup in between (the fifo finds a dead init)', async () => {
     const host = new FakeHost();
     const ctx = await host.context();
     const saved: string[] = [];
@@ -88,12 +88,32 @@ describe('run in the foreground', () => {
     };
     const status = run(ctx, { id: 'r8', bundle: makeBundle() });
     await until(() => host.events.includes('fifo r8'), 'the fifo released');
-    expect(saved).toEqual(['creating', 'creating', 'creating', 'running']); // staged, plan sent, pid; then start's
+    // Staged, plan sent, pid, created: a start whose own write fails leaves a created record, whose
+    // delete runs the poststop hooks (a network a prestart hook made is taken down).
+    expect(saved).toEqual(['creating', 'creating', 'creating', 'created', 'running']);
     expect(lookups).toBe(1);
     const init = (host.helpers[0] as FakeHelper).init;
     if (!init) throw new Error('no init');
     host.exit(init, { code: 0, signal: null });
     expect(await status).toBe(0);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
+  it("start's state write fails (a full disk): the container is deleted, its poststop hooks run, the error is rethrown", async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    const save = ctx.store.save.bind(ctx.store);
+    vi.spyOn(ctx.store, 'save').mockImplementation((r, dir) => {
+      if (r.status === 'running') throw new RuntimeError('ESYSTEM', 'write state.json: ENOSPC');
+      return save(r, dir);
+    });
+    const bundle = makeBundle((c) => {
+      c.hooks = { prestart: [hook('/bin/net-up')], poststop: [hook('/bin/net-down')] };
+    });
+    const err = await failure(run(ctx, { id: 'r7', bundle }));
+    expect(err.message).toBe('write state.json: ENOSPC');
+    expect(host.events.some((e) => e.startsWith('fifo'))).toBe(false); // the program never ran
+    expect(host.events).toContain('hook poststop /bin/net-down stopped'); // what prestart made is taken down
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
