@@ -12,8 +12,9 @@
  * there, the helper is a stand-in that answers the conversation on its sync
  * socket and starts no container (for run: makes exec.fifo, writes the byte
  * start waits for, and exits 0 as the container would), and the backend's
- * setUp (cgroups, a jail) is replaced by one that makes nothing. The host's
- * own backend does the rest (prepare, records, teardown), as in a real command.
+ * setUp makes its cgroups in plain directories of the temporary directory
+ * (Linux) or nothing (a jail). The host's own backend does the rest (prepare,
+ * records, teardown), as in a real command.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
@@ -70,9 +71,17 @@ export async function warmUp(script, file, config, command = 'create') {
     const mod = { exports: {} };
     script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
     if (!warm) throw new Error(`${file} did not offer its warm-up (src/mainLaunch.ts)`);
+    // Linux's set-up runs for real on plain directories here, as a v1 host's cgroup file systems
+    // (test/unit/cgroups.test.ts does the same): its cgroup code is cached too, and run's delete
+    // removes them again. Any other backend's set-up (a jail) makes nothing.
+    const cgroups = path.join(dir, 'cgroup');
+    const hierarchies = ['cpuset', 'memory', 'pids', 'freezer'].map((c) => ({ controllers: [c], mount: path.join(cgroups, c) }));
+    for (const h of hierarchies) mkdirSync(h.mount, { recursive: true });
     const backend = async (platform) => {
       const real = await warm.loadSandbox(platform);
-      return { ...real, setUp: async () => ({}) };
+      const setUp = async (plan) =>
+        plan?.cgroup ? real.setUp({ ...plan, cgroup: { ...plan.cgroup, layout: { mode: 'v1', hierarchies, unified: undefined } } }) : {};
+      return { ...real, setUp: platform === 'linux' ? setUp : async () => ({}) };
     };
     const code = await new Promise((resolve) => {
       warm.run({ argv: ['--root', path.join(dir, 'state'), command, '--bundle', bundle, 'warm'], context: { backend }, exit: resolve });
