@@ -353,7 +353,7 @@ NAPI_MODULE_INIT() {
     const char *name;
     napi_callback fn;
   } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}, {"waitForwarding", js_wait_forwarding},
-                 {"mapFile", js_map_file}, {"latin1", js_latin1}};
+                 {"mapFile", js_map_file}, {"latin1", js_latin1}, {"poll", js_poll}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return NULL;

@@ -23,6 +23,8 @@ export interface Sys {
    */
   /** `sealed` (Linux, an ELF file): runs a sealed memfd copy of `file`, made by the addon (native/sealed.c). */
   spawn(file: string, argv: readonly string[], fds: readonly number[], newSession: boolean, sealed?: boolean): number;
+  /** poll(2) of one fd for input: its revents once it has any (POLLIN, POLLHUP...), 0 after timeoutMs, or -errno (-EINTR included). */
+  poll(fd: number, timeoutMs: number): number;
   /** waitpid(2): [pid, 0 running (noHang) | 1 exited | 2 signalled, status or signal]; or -errno. */
   waitpid(pid: number, noHang: boolean): [number, number, number] | number;
   /**
@@ -63,7 +65,7 @@ export function sys(): Sys {
   return cached;
 }
 
-const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1'];
+const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1', 'poll'];
 
 /** The addon, if it has every function this runj calls: a stale build fails here, before any container is touched. */
 function complete(addon: Sys, file: string): Sys {

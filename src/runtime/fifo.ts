@@ -3,10 +3,13 @@
  * helper (blocked opening it for writing); it writes one byte '0', and then
  * either execs (the close-on-exec fifo closes: end-of-file) or writes one JSON
  * error line (a failed startContainer hook or execve). The fifo is opened
- * non-blocking so a helper that died can never hang `start`.
+ * non-blocking so a helper that died can never hang `start`; between reads
+ * runj sleeps in poll(2) (runj's addon) until the fifo has something or a
+ * while has passed, when the helper's life is checked.
  */
 import * as fs from 'node:fs';
 import { RuntimeError, isErrno, systemError } from '../core/errors.js';
+import { sys } from '../core/sys.js';
 import { sleepMs } from '../core/time.js';
 
 export interface FifoResult {
@@ -27,10 +30,12 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
     let got = '';
     let sawByte = false;
     const deadline = Date.now() + timeoutMs;
-    // The helper answers within a fraction of a millisecond: poll finely first, then back off.
-    // After its byte it execs the program (~1 ms): looked at every 50 µs for the first 100
-    // looks (5-10 ms with the reads), where a doubling wait overshot the exec by up to half of it.
-    for (let wait = 0.05, fine = 0; ; wait = sawByte && fine++ < 100 ? 0.05 : Math.min(wait * 2, 10)) {
+    const s = sys();
+    // poll(2) wakes at the helper's byte and at its exec (the fifo closed); before the byte,
+    // each timeout (1, 2, 4... up to 10 ms) checks that the helper is still alive. A fifo
+    // whose writer has not opened it yet reads as its end, and some systems poll it as hung
+    // up at once: then a short sleep, not a spin.
+    for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, buf.length, null);
@@ -48,7 +53,8 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
         if (!alive()) throw new RuntimeError('EHELPER', 'container init exited before start');
         if (Date.now() > deadline) throw new RuntimeError('EHELPER', 'timed out waiting for the container init');
       }
-      sleepMs(wait);
+      const ready = s.poll(fd, sawByte ? 100 : wait);
+      if (ready > 0 && n === 0 && !sawByte) sleepMs(0.05);
     }
     const rest = got.slice(1).trim();
     if (!rest) return { error: undefined };

@@ -122,6 +122,26 @@ describe('runj-sys.node', () => {
     });
   });
 
+  it('poll: 0 after the timeout, POLLIN once there is input, POLLHUP once the other end is gone; bad arguments a TypeError', () => {
+    const POLLIN = 1;
+    const POLLHUP = 16;
+    const pair = sys().socketpair() as [number, number];
+    try {
+      const t = Date.now();
+      expect(sys().poll(pair[0], 30)).toBe(0);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(25);
+      fs.writeSync(pair[1], 'x');
+      expect(sys().poll(pair[0], 1000) & POLLIN).toBe(POLLIN);
+      fs.closeSync(pair[1]);
+      expect(sys().poll(pair[0], 1000) & POLLHUP).toBe(POLLHUP);
+    } finally {
+      fs.closeSync(pair[0]);
+    }
+    const poll = sys().poll as unknown as (...a: unknown[]) => number;
+    expect(() => poll(0)).toThrow(/two integers/);
+    expect(() => poll(-1, 0)).toThrow(TypeError);
+  });
+
   describe('spawn, socketpair, waitpid', () => {
     const read = (fd: number) => {
       const buf = Buffer.alloc(4096);

@@ -40,6 +40,18 @@ describe('releaseExecFifo with a real FIFO and writer', () => {
     writer(f, `printf 0; sleep 0.3; printf '{"msg":"startContainer hook failed","stage":"startContainer"}\\n'`);
     expect(releaseExecFifo(f, () => true)).toEqual({ error: { msg: 'startContainer hook failed', stage: 'startContainer' } });
   });
+  it.skipIf(process.platform !== 'linux')('sleeps while the helper is slow: a handful of wake-ups, not a poll every 50 us', () => {
+    // The helper's byte after 0.3 s, its exec (the fifo closed) 0.3 s later, as a slow
+    // startContainer hook would hold it. Each sleep of this thread is a voluntary switch.
+    const switches = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync('/proc/thread-self/status', 'utf8'))?.[1]);
+    const f = fifo();
+    writer(f, 'sleep 0.3; printf 0; sleep 0.3');
+    const before = switches();
+    expect(releaseExecFifo(f, () => true)).toEqual({ error: undefined });
+    // Before the byte: timeouts of 1, 2, 4, 8, then 10 ms to check the helper's life (~35);
+    // after it, one wake-up at the close. Polling every 50 us was hundreds.
+    expect(switches() - before).toBeLessThan(60);
+  });
   it('the byte then garbage: the text as the message, capped at 500 characters', () => {
     const f = fifo();
     writer(f, 'printf 0; printf "not json %0600d" 0');
