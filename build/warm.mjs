@@ -77,11 +77,14 @@ export async function warmUp(script, file, config, command = 'create') {
     const cgroups = path.join(dir, 'cgroup');
     const hierarchies = ['cpuset', 'memory', 'pids', 'freezer'].map((c) => ({ controllers: [c], mount: path.join(cgroups, c) }));
     for (const h of hierarchies) mkdirSync(h.mount, { recursive: true });
+    // Recovery, which finds a container's processes and cgroups on the host by its id (and the
+    // host's layout in recovery.json) when a delete or a failed create falls back to it, does
+    // nothing: none of the host's is the warm-up's.
     const backend = async (platform) => {
       const real = await warm.loadSandbox(platform);
       const setUp = async (plan) =>
         plan?.cgroup ? real.setUp({ ...plan, cgroup: { ...plan.cgroup, layout: { mode: 'v1', hierarchies, unified: undefined } } }) : {};
-      return { ...real, setUp: platform === 'linux' ? setUp : async () => ({}) };
+      return { ...real, setUp: platform === 'linux' ? setUp : async () => ({}), recover: async () => {} };
     };
     const code = await new Promise((resolve) => {
       warm.run({ argv: ['--root', path.join(dir, 'state'), command, '--bundle', bundle, 'warm'], context: { backend }, exit: resolve });

@@ -5,7 +5,7 @@
  * the top level alone), and make nothing outside its temporary directory: no
  * state, no cgroup, no process, the helper variable and the global it sets restored.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
 import { hostLayout } from '../../src/platform/linux/cgroups.js';
 // @ts-expect-error: a build script (plain .mjs, no types)
 import { warmUp } from '../../build/warm.mjs';
-import { REPO, RUNJ, processesWith } from './harness.js';
+import { REPO, RUNJ, processAlive, processesWith } from './harness.js';
 
 const file = path.join(REPO, 'dist', `runj-launch-${process.platform}.cjs`);
 // The file is written wrapped (build/bundle.mjs): compiled as it is, as the launcher does.
@@ -67,6 +67,40 @@ describe.skipIf(process.platform !== 'linux')('the launch bundle warm-up', () =>
       if (dir) expect(fs.existsSync(dir)).toBe(false);
       expect(processesWith('runj-warm-')).toEqual([]);
     } finally {
+      fs.rmSync(bundle, { recursive: true, force: true });
+    }
+  });
+
+  it("a warm-up whose teardown fails recovers nothing of the host's: a cgroup /runj/warm of the host and its process are left alone", async () => {
+    const pidsRoot = controllerDir(hostLayout(), '/', 'pids');
+    if (!pidsRoot) throw new Error('this host has no pids cgroup: cannot check what the warm-up recovers');
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-warmtest-'));
+    const host = path.join(pidsRoot, 'runj', 'warm');
+    fs.mkdirSync(host, { recursive: true });
+    const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      fs.writeFileSync(path.join(host, 'cgroup.procs'), String(sleeper.pid));
+      expect(spawnSync(process.execPath, [RUNJ, 'spec', '--bundle', bundle]).status).toBe(0);
+      const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+      // A limit: its file in the warm-up's own (plain) cgroup directory makes that directory's
+      // removal fail, and run's forced delete falls back to recovery.
+      config.linux.resources = { ...config.linux.resources, pids: { limit: 50 } };
+      for (const command of ['create', 'run']) await warmUp(compile(), file, config, command).catch(() => {});
+      expect(processAlive(sleeper.pid as number)).toBe(true);
+      expect(fs.readFileSync(path.join(host, 'cgroup.procs'), 'utf8').trim()).toBe(String(sleeper.pid));
+    } finally {
+      if (sleeper.exitCode === null && sleeper.signalCode === null) {
+        const gone = new Promise((r) => sleeper.once('exit', r));
+        sleeper.kill('SIGKILL');
+        await gone;
+      }
+      for (let i = 0; i < 50 && fs.existsSync(host); i++) {
+        try {
+          fs.rmdirSync(host);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
       fs.rmSync(bundle, { recursive: true, force: true });
     }
   });
