@@ -32,10 +32,11 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
     const deadline = Date.now() + timeoutMs;
     const s = sys();
     // poll(2) wakes at the helper's byte and at its exec (the fifo closed); before the byte,
-    // each timeout (1, 2, 4... up to 10 ms) checks that the helper is still alive. A fifo
-    // whose writer has not opened it yet reads as its end, and some systems poll it as hung
-    // up at once: then a short sleep, not a spin.
-    for (let wait = 1; ; wait = Math.min(wait * 2, 10)) {
+    // each timeout (1 ms, then doubling up to 10 ms) checks that the helper is still alive.
+    // A fifo without a writer reads as its end, and polls as hung up once a writer has
+    // come and gone (anyone who can open it, mode 0622), or at once on some systems: then
+    // poll returns at once, and a sleep as long, doubling from 50 us, stands in for it.
+    for (let wait = 0.05; ; wait = Math.min(wait * 2, 10)) {
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, buf.length, null);
@@ -53,8 +54,8 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
         if (!alive()) throw new RuntimeError('EHELPER', 'container init exited before start');
         if (Date.now() > deadline) throw new RuntimeError('EHELPER', 'timed out waiting for the container init');
       }
-      const ready = s.poll(fd, sawByte ? 100 : wait);
-      if (ready > 0 && n === 0 && !sawByte) sleepMs(0.05);
+      const ready = s.poll(fd, sawByte ? 100 : Math.ceil(wait));
+      if (ready > 0 && n === 0 && !sawByte) sleepMs(wait);
     }
     const rest = got.slice(1).trim();
     if (!rest) return { error: undefined };

@@ -52,6 +52,19 @@ describe('releaseExecFifo with a real FIFO and writer', () => {
     // after it, one wake-up at the close. Polling every 50 us was hundreds.
     expect(switches() - before).toBeLessThan(60);
   });
+  it.skipIf(process.platform !== 'linux')('a writer that opened and closed before the byte (the fifo hung up): backs off, no spin', () => {
+    // Anyone who can reach the fifo (mode 0622) can open and close it; the helper's byte comes 0.5 s later.
+    const switches = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync('/proc/thread-self/status', 'utf8'))?.[1]);
+    const f = fifo();
+    writer(f, 'true');
+    const late = spawn('/bin/sh', ['-c', 'sleep 0.5; printf 0 > "$1"', 'late', f], { stdio: 'ignore' });
+    writers.push(late);
+    let alive = 0;
+    const before = switches();
+    expect(releaseExecFifo(f, () => ++alive > 0)).toEqual({ error: undefined });
+    expect(switches() - before).toBeLessThan(150);
+    expect(alive).toBeLessThan(150);
+  });
   it('the byte then garbage: the text as the message, capped at 500 characters', () => {
     const f = fifo();
     writer(f, 'printf 0; printf "not json %0600d" 0');
