@@ -1,7 +1,7 @@
 /* Sealed memfd copies of an executable: the image the helper runs, so that a
  * process reaching a helper's /proc/<pid>/exe holds a copy nobody can write,
  * never the host's runj-helper (README.md, "Security"). runj's addon makes
- * the copy and starts the helper from it (sys_addon.c, spawn); a helper
+ * the copy and starts the helper from it (sys_spawn.c); a helper
  * started from any other file makes its own and re-executes it (selfexec.c). */
 #include "sealed.h"
 

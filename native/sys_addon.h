@@ -1,4 +1,4 @@
-/* runj-sys.node: what its files share (sys_addon.c, sys_map.c, sys_poll.c). */
+/* runj-sys.node: what its files share (sys_addon.c, sys_spawn.c, sys_map.c, sys_poll.c). */
 #ifndef RUNJ_SYS_ADDON_H
 #define RUNJ_SYS_ADDON_H
 
@@ -17,5 +17,6 @@ char *c_string(napi_env env, napi_value v);
 napi_value js_map_file(napi_env env, napi_callback_info info);
 napi_value js_latin1(napi_env env, napi_callback_info info);
 napi_value js_poll(napi_env env, napi_callback_info info);
+napi_value js_spawn(napi_env env, napi_callback_info info);
 
 #endif

@@ -250,6 +250,26 @@ describe('runj-sys.node', () => {
       expect(sys().waitpid(q, false)).toEqual([q, 1, 5]);
     });
 
+    it("spawn's own fds (its error pipe, a sealed copy) never reach the child, even at a listed source's number", () => {
+      // Sources 3..40, as a caller passing on fds it does not all have: the fds spawn opens for
+      // itself take the lowest free numbers, which may be among them.
+      const sources = (except: number) => Array.from({ length: 38 }, (_, i) => (3 + i === except ? -1 : 3 + i));
+      // The error pipe's write end in the child would keep spawn reading it until the child exits.
+      const t = Date.now();
+      const sleeper = sys().spawn('/bin/sleep', ['sleep', '2'], [0, 1, 2, ...sources(-1)], false);
+      expect(Date.now() - t).toBeLessThan(1500);
+      process.kill(sleeper, 'SIGKILL');
+      sys().waitpid(sleeper, false);
+      if (process.platform !== 'linux') return;
+      const pair = sys().socketpair() as [number, number];
+      const ls = sys().spawn('/bin/ls', ['ls', '-l', '/proc/self/fd'], [0, pair[1], 2, ...sources(pair[1])], false, true);
+      fs.closeSync(pair[1]);
+      const seen = read(pair[0]);
+      fs.closeSync(pair[0]);
+      expect(sys().waitpid(ls, false)).toEqual([ls, 1, 0]);
+      expect(seen).not.toContain('memfd:runj-helper');
+    });
+
     it('bad arguments are TypeErrors and RangeErrors, before anything is started', () => {
       const spawn = sys().spawn as unknown as (...a: unknown[]) => number;
       expect(() => spawn('/bin/true', 'true', [0], false)).toThrow(TypeError);
