@@ -101,9 +101,10 @@ function holderRss(pid) {
 // runj's default cgroup parent (/runj) on each hierarchy. Builds differ in what they leave of it
 // after a container (kept, or removed with the last one); alternating, one build would meet what
 // another left. Before each turn it is put back as that build itself left it on its last turn.
-const lastMount = new Map(); // mount point -> file system type of the mount on top
+const lastMount = new Map(); // mount point -> file system type of the mount on top (a hierarchy's root only)
 for (const [mine, fsPart] of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' - '))) {
-  if (fsPart) lastMount.set(mine.split(' ')[4], fsPart.split(' ')[0]);
+  const [, , , root, point] = mine.split(' ');
+  if (fsPart) lastMount.set(point, root === '/' ? fsPart.split(' ')[0] : 'a cgroup bound from below its root');
 }
 const cgroupMounts = [...lastMount].filter(([, type]) => type === 'cgroup' || type === 'cgroup2').map(([m]) => m);
 const parentLeft = new Map(); // runtime name -> whether /runj was there after its turn
