@@ -54,6 +54,7 @@ export function parseMountinfo(text: string): CgroupLayout {
  * create and kept, empty, as runc keeps the parents of a cgroupsPath: made and
  * removed with each container, it cost ~2.3 ms a create (a first-level v1
  * cpuset cgroup takes 2 ms of kernel time to make here; docs/performance.md).
+ * Kept, its v1 cpuset keeps the CPUs it was filled with (docs/spec-coverage.md).
  */
 export const DEFAULT_CGROUP_PARENT = '/runj';
 
