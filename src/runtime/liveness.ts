@@ -34,9 +34,12 @@ export function waitGone(ctx: RuntimeContext, record: ContainerRecord, timeoutMs
   return pollUntil(() => !isAlive(ctx, record), timeoutMs, ctx.clock);
 }
 
-/** SIGKILLs the container's init (if it is still there) and waits until it is gone. */
+/**
+ * SIGKILLs the container's init if it is still there (its pid with its start
+ * time: a pid handed on to another process is not the init's) and waits until it is gone.
+ */
 export async function killInit(ctx: RuntimeContext, record: ContainerRecord): Promise<boolean> {
-  if (record.pid > 0) {
+  if (isAlive(ctx, record)) {
     try {
       ctx.signal(record.pid, 'SIGKILL');
     } catch {} // ESRCH: already gone

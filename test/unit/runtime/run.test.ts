@@ -117,6 +117,24 @@ describe('run in the foreground', () => {
     expect(host.leftovers()).toEqual(NOTHING);
   });
 
+  it("its init gone before start and the pid another process's already: that process is not signalled", async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    host.script = { exitBeforeStart: true };
+    // The init exits, and its pid is at once another process's (a later start time).
+    const stranger = { pid: 0, startTime: 'later', state: 'alive' as const, container: undefined, signals: [] as number[], onExit: [] };
+    const exit = host.exit.bind(host);
+    host.exit = (p, e, as) => {
+      exit(p, e, as);
+      if (p === host.helpers[0]?.init) host.procs.set(p.pid, { ...stranger, pid: p.pid });
+    };
+    const err = await failure(run(ctx, { id: 'r10', bundle: makeBundle() }));
+    expect(err.message).toBe('container init exited before start');
+    const pid = host.helpers[0]?.init?.pid as number;
+    expect(host.procs.get(pid)?.startTime).toBe('later');
+    expect(host.procs.get(pid)?.signals).toEqual([]);
+  });
+
   it('exit code 0', async () => {
     const host = new FakeHost();
     const { status, init } = await running(host, 'r0');
