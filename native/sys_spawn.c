@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -52,11 +54,8 @@ __attribute__((noinline, noreturn)) static void child(const char *file, int imag
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP) (void)sigaction(sig, &dfl, NULL);
   int err = 0;
+  /* The error pipe and the image are close-on-exec and above every source and target (js_spawn). */
   int high = nfds > 3 ? nfds : 3;
-  int e = fcntl(errfd, F_DUPFD_CLOEXEC, high);
-  if (e < 0) _exit(127);
-  errfd = e;
-  if (image >= 0 && (image = fcntl(image, F_DUPFD_CLOEXEC, high)) < 0) err = errno;
   if (new_session && setsid() < 0) err = errno;
   int moved[SPAWN_FDS_MAX];
   for (int i = 0; !err && i < nfds; i++) {
@@ -85,11 +84,13 @@ __attribute__((noinline, noreturn)) static void child(const char *file, int imag
   _exit(127);
 }
 
-/* fd moved to the lowest free number at or above floor, close-on-exec (the old one closed); -1 if it cannot be. */
+/* fd moved to the lowest free number at or above floor, close-on-exec (the old one closed); -1 (errno set) if it cannot be. */
 static int fd_above(int fd, int floor) {
   if (fd < 0) return -1;
   int moved = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+  int e = errno;
   close(fd);
+  errno = e;
   return moved;
 }
 
@@ -156,14 +157,21 @@ napi_value js_spawn(napi_env env, napi_callback_info info) {
    * that fd, close-on-exec cleared: the pipe's write end kept this read
    * waiting for the child's exit, the copy would be the program's to read.
    */
-  int floor = nfds > 3 ? (int)nfds : 3;
+  /* Sources at or above the fd limit can be no fd of ours (nor open: their targets stay closed). */
+  struct rlimit nofile;
+  long limit = getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < (rlim_t)INT_MAX ? (long)nofile.rlim_cur : INT_MAX;
+  long floor = nfds > 3 ? (long)nfds : 3;
   for (uint32_t i = 0; i < nfds; i++)
-    if (fds[i] >= floor) floor = fds[i] + 1;
-  errpipe[0] = fd_above(errpipe[0], floor);
-  errpipe[1] = fd_above(errpipe[1], floor);
-  if (image >= 0) image = fd_above(image, floor);
+    if (fds[i] >= floor && fds[i] < limit) floor = (long)fds[i] + 1;
+  int moved_errno = 0;
+  int at = (int)floor;
+  errpipe[0] = fd_above(errpipe[0], at);
+  if (errpipe[0] < 0 && !moved_errno) moved_errno = errno;
+  errpipe[1] = fd_above(errpipe[1], at);
+  if (errpipe[1] < 0 && !moved_errno) moved_errno = errno;
+  if (image >= 0) image = fd_above(image, at);
   if (errpipe[0] < 0 || errpipe[1] < 0) {
-    result = int_result(env, -EMFILE);
+    result = int_result(env, -moved_errno);
     if (errpipe[0] >= 0) close(errpipe[0]);
     if (errpipe[1] >= 0) close(errpipe[1]);
     if (image >= 0) close(image);

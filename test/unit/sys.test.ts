@@ -188,6 +188,10 @@ describe('runj-sys.node', () => {
     it('a source fd that is not open leaves its target closed', () => {
       const r = run('[ -e /proc/$$/fd/4 ] && echo open >&3 || echo closed >&3', [0, 1, 2, -2, 999]);
       expect(r.out.trim()).toBe('closed');
+      // One no fd can be, past the fd limit: the same, not an error.
+      const big = run('[ -e /proc/$$/fd/4 ] && echo open >&3 || echo closed >&3', [0, 1, 2, -2, 2147483647]);
+      expect(big.pid).toBeGreaterThan(0);
+      expect(big.out.trim()).toBe('closed');
     });
 
     it('a new session on request; every signal default and unblocked either way', () => {
