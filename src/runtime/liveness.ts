@@ -36,10 +36,11 @@ export function waitGone(ctx: RuntimeContext, record: ContainerRecord, timeoutMs
 
 /**
  * SIGKILLs the container's init if it is still there (its pid with its start
- * time: a pid handed on to another process is not the init's) and waits until it is gone.
+ * time: a pid handed on to another process is not the init's; without a
+ * recorded start time, the pid is all there is) and waits until it is gone.
  */
 export async function killInit(ctx: RuntimeContext, record: ContainerRecord): Promise<boolean> {
-  if (isAlive(ctx, record)) {
+  if (record.pid > 0 && (record.startTime === undefined || isAlive(ctx, record))) {
     try {
       ctx.signal(record.pid, 'SIGKILL');
     } catch {} // ESRCH: already gone

@@ -151,6 +151,23 @@ describe('create: rollback', () => {
     });
   }
 
+  it("the init's start time could not be read, then the create fails: the init is still killed", async () => {
+    const host = new FakeHost();
+    const ctx = await host.context();
+    // /proc/<pid>/stat unreadable at the pid message (EMFILE, say): the record has no start time.
+    const info = ctx.processInfo;
+    let reads = 0;
+    ctx.processInfo = (pid) => (reads++ === 0 ? undefined : info(pid));
+    host.hookResults.set('/bin/pre', 'fail'); // the create fails with its init alive, parked
+    const bundle = makeBundle((c) => {
+      c.hooks = { prestart: [hook('/bin/pre')] };
+    });
+    const err = await failure(create(ctx, { id: 'c1', bundle }));
+    expect(err.message).toBe('prestart hook /bin/pre: exit status 1');
+    expect(host.helpers[0]?.init?.signals).toContain(9);
+    expect(host.leftovers()).toEqual(NOTHING);
+  });
+
   it('the init dies with a reason the backend knows (OOM): that reason is the error', async () => {
     const host = new FakeHost();
     const ctx = await host.context();
