@@ -11,9 +11,10 @@
  * `create` runs, as runc requires too (the containerd shim mounts a task's
  * rootfs before its create; its helper spawner takes no such hint anyway).
  */
+import { NS_TYPES } from './namespaceTypes.js';
 
-/** The config's names for the types the helper may enter early, and the helper's. */
-const EARLY: Record<string, string> = { pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mount' };
+/** The types the helper may enter early: all but user (entered first, with its id maps) and cgroup (after the cgroups are joined). */
+const LATE = new Set(['user', 'cgroup']);
 
 /** The types (the helper's names) of linux.namespaces entries without a path; none with a user namespace, which must come first. */
 export function earlyUnshare(config: unknown): string[] {
@@ -24,7 +25,7 @@ export function earlyUnshare(config: unknown): string[] {
     if (entry === null || typeof entry !== 'object') return [];
     const { type, path } = entry as { type?: unknown; path?: unknown };
     if (type === 'user') return [];
-    const early = typeof type === 'string' && Object.hasOwn(EARLY, type) ? EARLY[type] : undefined;
+    const early = typeof type === 'string' && Object.hasOwn(NS_TYPES, type) && !LATE.has(type) ? NS_TYPES[type] : undefined;
     if (path !== undefined || !early) continue;
     if (types.includes(early)) return []; // a duplicate the plan refuses
     types.push(early);

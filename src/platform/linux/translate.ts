@@ -15,10 +15,8 @@ import { type CgroupLayout, cgroupDirs, containerCgroupPath } from './cgroupLayo
 import { cgroupMountRecords } from './cgroupMounts.js';
 import { type CgroupWrite, planResources } from './cgroupResources.js';
 import { checkUnsupported } from './unsupported.js';
+import { NS_TYPES } from './namespaceTypes.js';
 
-const NS_TYPES: Record<string, string> = {
-  user: 'user', pid: 'pid', network: 'net', mount: 'mount', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup',
-};
 
 export interface LinuxTranslation {
   records: PlanRecord[];
