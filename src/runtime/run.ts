@@ -16,7 +16,7 @@ export async function run(ctx: RuntimeContext, opts: CreateOptions & { detach?: 
   const { record, helper, lock } = await create(ctx, opts, opts.detach ? 'create' : 'run', true);
   try {
     try {
-      await startLocked(ctx, record, true);
+      await startLocked(ctx, record);
     } finally {
       lock?.release();
       mark('unlock');

@@ -25,6 +25,8 @@ export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
   try {
     const record = ctx.store.load(id);
     mark('state.read');
+    check('start', currentStatus(ctx, record, true), id);
+    mark('status');
     await startLocked(ctx, record);
   } finally {
     lock.release();
@@ -33,17 +35,13 @@ export async function start(ctx: RuntimeContext, idArg: string): Promise<void> {
 }
 
 /**
- * start's work on a record read under the container's lock, which the caller
- * holds and releases: start's own, or (run) the one create took, so that
- * nothing comes between run's create and its start, nor is the record read again.
- * `created`: the record is that create's own, just made under the same lock
- * (run), so its status is known; an init that died since shows at the fifo.
+ * start's work on a `created` record under the container's lock, which the
+ * caller holds and releases: start's own (its status checked), or (run) the
+ * one create took, so that nothing comes between run's create and its start,
+ * nor is the record read or its init looked up again (an init that died
+ * since shows at the fifo).
  */
-export async function startLocked(ctx: RuntimeContext, record: ContainerRecord, created = false): Promise<void> {
-  if (!created) {
-    check('start', currentStatus(ctx, record, true), record.id);
-    mark('status');
-  }
+export async function startLocked(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
   const fifo = ctx.store.file(record.id, 'exec.fifo');
   record.status = 'running';
   ctx.store.save(record); // throws before anything ran
