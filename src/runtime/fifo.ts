@@ -31,6 +31,7 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
     let sawByte = false;
     const deadline = Date.now() + timeoutMs;
     const s = sys();
+    let waited = false;
     // poll(2) wakes at the helper's byte and at its exec (the fifo closed); before the byte,
     // each timeout (1 ms, then doubling up to 10 ms) checks that the helper is still alive.
     // A fifo without a writer reads as its end, and polls as hung up once a writer has
@@ -50,10 +51,13 @@ export function releaseExecFifo(file: string, alive: () => boolean, timeoutMs = 
         continue;
       }
       if (n === 0 && sawByte) break; // the helper exec'd or exited: writer closed
-      if (!sawByte) {
+      // Not on the first pass: a released helper is still on its way to its byte, and its init
+      // was just looked at (start's status check, run's ready); after a wait with nothing to read, again.
+      if (!sawByte && waited) {
         if (!alive()) throw new RuntimeError('EHELPER', 'container init exited before start');
         if (Date.now() > deadline) throw new RuntimeError('EHELPER', 'timed out waiting for the container init');
       }
+      waited = true;
       const ready = s.poll(fd, sawByte ? 100 : Math.ceil(wait));
       if (ready > 0 && n === 0 && !sawByte) sleepMs(wait);
     }
