@@ -55,9 +55,10 @@ export class DirectHelper implements HelperChannel {
     const syncFd = 3 + preserveFds;
     const fds = [0, 1, 2, ...Array.from({ length: preserveFds }, (_, i) => 3 + i), theirs];
     const file = helperPath();
-    // The built helper (not a $RUNJ_HELPER, which may be a script) runs from a sealed copy the
-    // addon makes, which it would otherwise make of itself and re-execute (native/README.md, "Security").
-    const sealed = process.platform === 'linux' && !process.env.RUNJ_HELPER;
+    // The helper runs from a sealed copy the addon makes, which it would otherwise make of itself
+    // and re-execute (native/README.md, "Security"); a file that is no ELF (a $RUNJ_HELPER script)
+    // the addon runs as it is.
+    const sealed = process.platform === 'linux';
     let pid: number;
     try {
       pid = s.spawn(file, [file, ...unshareArgs(unshare), String(syncFd)], fds, true, sealed);
