@@ -152,12 +152,8 @@ const exported = async (file, name) => {
   return mod.exports[name];
 };
 const commandNames = async (file, name) => Object.keys(await exported(file, name));
-const commandList = async (file, name) => [...(await exported(file, name))];
 const bundleCommands = {};
 for (const [set, { table }] of Object.entries(SETS)) bundleCommands[set] = await commandNames(...table);
-// The commands for which the launcher loads runj's addon first and maps their bundle: create,
-// run and exec, and the core commands that lock (src/cli/coreCommands.ts).
-const addonCommands = [...bundleCommands.launch, ...(await commandList('src/cli/coreCommands.ts', 'CORE_ADDON_COMMANDS'))];
 
 // containerd-shim-runj-v1 runs directly (a long-lived server: the code cache would
 // save ~2 ms once per shim); it shares dist/validators.cjs with the CLI.
@@ -247,7 +243,7 @@ for (const name of LOADED) {
 // The launcher last, once the files it loads are in place (a new launcher cannot run the
 // previous build's bundles, which are not wrapped), and likewise by rename.
 const launcher = readFileSync('build/launcher.cjs', 'utf8');
-const slots = { '/*BUNDLE_COMMANDS*/{}': bundleCommands, '/*ADDON_COMMANDS*/[]': addonCommands, '/*CACHE_COMMANDS*/[]': CACHE_COMMANDS };
+const slots = { '/*BUNDLE_COMMANDS*/{}': bundleCommands, '/*CACHE_COMMANDS*/[]': CACHE_COMMANDS };
 let filled = launcher;
 for (const [slot, value] of Object.entries(slots)) {
   if (!launcher.includes(slot)) throw new Error(`build/launcher.cjs: no ${slot} to fill in`);

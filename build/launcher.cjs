@@ -18,10 +18,10 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-// runj's addon (native/runj-sys.node, beside dist/), for a command that needs it anyway
-// (create, run, exec, and the core commands that lock: /*ADDON_COMMANDS*/ below): loaded
-// here once, first, it maps the files below, and src/core/sys.ts takes it from here. For
-// the others (state, kill, list) loading it (~1 ms) would cost more than mapping saves.
+// runj's addon (native/runj-sys.node, beside dist/), for every command: loaded here once,
+// first, it maps the files below, src/core/sys.ts takes it from here, and the command ends
+// with its _exit (src/cli/entry.ts), which saves more than loading it costs even where the
+// command makes no other use of it (state, kill: docs/performance.md).
 let sys;
 function loadAddon() {
   try {
@@ -99,11 +99,11 @@ function bundle(argv) {
   const name = process.platform === 'linux' || process.platform === 'freebsd' ? `runj-${set}-${process.platform}` : 'runj-main';
   // A launch command warmed into a code cache of its own (build/bundle.mjs: run's).
   const variant = name !== 'runj-main' && set === 'launch' && /*CACHE_COMMANDS*/[].includes(argv[at]) ? `.${argv[at]}` : '';
-  return { name, addon: /*ADDON_COMMANDS*/[].includes(argv[at]), variant };
+  return { name, variant };
 }
 
-const { name: chosen, addon, variant } = bundle(process.argv.slice(2));
-if (addon) loadAddon();
+const { name: chosen, variant } = bundle(process.argv.slice(2));
+loadAddon();
 // For the trace's load.core / load.launch / load.main (src/core/trace.ts): which bundle runs.
 globalThis[Symbol.for('runj.bundle')] = chosen;
 globalThis[Symbol.for('runj.loadCached')] = loadCached;

@@ -176,12 +176,33 @@ static napi_value js_wait_forwarding(napi_env env, napi_callback_info info) {
   return wait_result(env, w, status, err);
 }
 
+/*
+ * exit(status): _exit(2), for a command that is done (src/cli/entry.ts). Its
+ * output is written and its children reaped; Node's own exit would still stop
+ * its platform's threads, dispose of the heap and run the C++ destructors,
+ * ~1-2 ms of CPU here for nothing the kernel does not do anyway
+ * (docs/performance.md). No 'exit' handler runs: runj registers none.
+ */
+static napi_value js_exit(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  double status = -1;
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1 && napi_typeof(env, argv[0], &t) == napi_ok && t == napi_number) napi_get_value_double(env, argv[0], &status);
+  if (!(status >= 0 && status <= 255) || status != (double)(int)status) {
+    napi_throw_type_error(env, NULL, "exit(status): an integer from 0 to 255");
+    return NULL;
+  }
+  _exit((int)status);
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
     napi_callback fn;
   } fns[] = {{"flock", js_flock}, {"socketpair", js_socketpair}, {"spawn", js_spawn}, {"waitpid", js_waitpid}, {"waitForwarding", js_wait_forwarding},
-                 {"mapFile", js_map_file}, {"latin1", js_latin1}, {"poll", js_poll}};
+                 {"mapFile", js_map_file}, {"latin1", js_latin1}, {"poll", js_poll}, {"exit", js_exit}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &fn) != napi_ok) return NULL;

@@ -17,13 +17,3 @@ export const CORE_COMMANDS: CommandTable = {
   resume: () => import('./commands/resume.js'),
   events: () => import('./commands/events.js'),
 };
-
-/**
- * The core commands that take a container's lock, and so load runj's addon
- * (src/core/sys.ts). The launcher loads it for them, and for create, run and
- * exec, before their bundle, which it then maps (build/launcher.cjs); for the
- * others (state and kill above all, which podman and buildah run most) loading
- * it would cost more than mapping saves. test/integration/modules.test.ts
- * checks that each command finds the addon loaded exactly when it needs it.
- */
-export const CORE_ADDON_COMMANDS: readonly string[] = ['start', 'delete', 'pause', 'resume', 'events'];

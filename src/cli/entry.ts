@@ -10,6 +10,7 @@ import { type ContextOptions, createContext, DEFAULT_ROOT } from '../runtime/con
 import { RuntimeError, usage } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { writeAll } from '../core/output.js';
+import { loadedSys } from '../core/sys.js';
 import { mark, startTrace, stopTrace, traceTo, traceWanted } from '../core/trace.js';
 import { parseArgs, wantsHelp } from './args.js';
 import type { Command } from './command.js';
@@ -164,13 +165,27 @@ export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
  * Ends the process as soon as the command is done. Its output is written
  * (synchronously: core/output.ts), every helper it waits for has been
  * reaped, and a created container's helper lives on by itself, so nothing
- * is left to wait for; Node's own way out of a script that just ends (tearing
- * down its environment and heap) costs ~1.5-2 ms more per command here
- * (docs/performance.md).
+ * is left to wait for. Node's own way out of a script that just ends (tearing
+ * down its environment and heap) costs ~1.5-2 ms more per command here, and
+ * even process.exit stops Node's threads, disposes of the heap and runs the
+ * C++ destructors, ~1-2 ms more: so _exit(2) through runj's addon (the
+ * launcher loads it for every command), unless Node's way out is wanted
+ * (nodeExitWanted).
  */
 function exitNow(code: number): void {
   process.exitCode = code;
+  if (Number.isInteger(code) && code >= 0 && code <= 255 && !nodeExitWanted(process)) loadedSys()?.exit(code);
   process.exit(code);
+}
+
+/**
+ * Whether the process should end through Node's exit rather than _exit: Node
+ * was given options (a profiler such as --cpu-prof, a --require preload:
+ * execArgv or NODE_OPTIONS), V8 coverage is on (Node writes it at its
+ * teardown), or something listens for 'exit' (runj itself never does).
+ */
+export function nodeExitWanted(p: Pick<NodeJS.Process, 'execArgv' | 'env' | 'listenerCount'>): boolean {
+  return p.execArgv.length > 0 || Boolean(p.env.NODE_OPTIONS) || Boolean(p.env.NODE_V8_COVERAGE) || p.listenerCount('exit') > 0;
 }
 
 /**

@@ -41,6 +41,8 @@ export interface Sys {
   mapFile(path: string): ArrayBuffer | number | undefined;
   /** The bytes start..end of a mapFile buffer as a one-byte string over them (no copy); undefined where Node has no external strings. */
   latin1(buffer: ArrayBuffer, start: number, end: number): string | undefined;
+  /** _exit(2) with `status` (0-255): no 'exit' handler, no teardown of Node's threads and heap. */
+  exit(status: number): never;
 }
 
 let cached: Sys | undefined;
@@ -65,7 +67,14 @@ export function sys(): Sys {
   return cached;
 }
 
-const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1', 'poll'];
+/** The addon if this process has it already (the launcher's, or loaded on first use), without loading it. */
+export function loadedSys(): Sys | undefined {
+  if (cached) return cached;
+  const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.sys')] as Sys | undefined;
+  return launched && typeof launched.exit === 'function' ? launched : undefined;
+}
+
+const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1', 'poll', 'exit'];
 
 /** The addon, if it has every function this runj calls: a stale build fails here, before any container is touched. */
 function complete(addon: Sys, file: string): Sys {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CORE_COMMANDS } from '../../src/cli/coreCommands.js';
-import { handles, runCli } from '../../src/cli/entry.js';
+import { handles, nodeExitWanted, runCli } from '../../src/cli/entry.js';
 
 describe('which entry point runs a command line', () => {
   it('the core table handles its commands, wherever the global flags put the command word', () => {
@@ -38,5 +38,23 @@ describe('which entry point runs a command line', () => {
       expect(fallback).toHaveBeenCalledTimes(1);
       expect(load).not.toHaveBeenCalled();
     });
+  });
+});
+
+describe('how a finished command exits (src/cli/entry.ts)', () => {
+  const proc = (execArgv: string[], env: Record<string, string>, listeners = 0) => ({
+    execArgv,
+    env,
+    listenerCount: (e: string | symbol) => (e === 'exit' ? listeners : 0),
+  });
+  it('_exit through the addon for a plain runj: no options, no coverage, no exit listener', () => {
+    expect(nodeExitWanted(proc([], { PATH: '/bin' }))).toBe(false);
+    expect(nodeExitWanted(proc([], { NODE_OPTIONS: '' }))).toBe(false);
+  });
+  it("Node's own exit when Node was given options, V8 coverage is on, or something listens for 'exit'", () => {
+    expect(nodeExitWanted(proc(['--cpu-prof'], {}))).toBe(true);
+    expect(nodeExitWanted(proc([], { NODE_OPTIONS: '--require /x.cjs' }))).toBe(true);
+    expect(nodeExitWanted(proc([], { NODE_V8_COVERAGE: '/tmp/cov' }))).toBe(true);
+    expect(nodeExitWanted(proc([], {}, 1))).toBe(true);
   });
 });

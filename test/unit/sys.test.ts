@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -120,6 +121,20 @@ describe('runj-sys.node', () => {
       expect(() => f(ab, -1, 4)).toThrow(TypeError);
       expect(() => f('x', 0, 1)).toThrow(TypeError);
     });
+  });
+
+  it("exit: _exit(2) with the status, no 'exit' listener run; a status outside 0-255 a TypeError", () => {
+    // A child of its own: exit ends the process it is called in.
+    const addon = path.resolve(import.meta.dirname, '../../native/runj-sys.node');
+    const script = [
+      `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addon)});`,
+      "process.on('exit', () => require('fs').writeSync(1, 'exit listener ran'));",
+      "for (const bad of [-1, 256, 1.5, '3']) { try { m.exports.exit(bad); } catch (e) { if (!(e instanceof TypeError)) throw e; require('fs').writeSync(1, 'T'); } }",
+      'm.exports.exit(7);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(7);
+    expect(r.stdout).toBe('TTTT');
   });
 
   it('poll: 0 after the timeout, POLLIN once there is input, POLLHUP once the other end is gone; bad arguments a TypeError', () => {
