@@ -98,16 +98,25 @@ export class Store {
 
   /** Makes a hidden, locked directory for a new container; nothing named <id> exists yet. */
   stage(id: string): Staged {
-    try {
-      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw systemError(`create root directory ${this.root}`, err);
-    }
     this.sweep();
     const dir = path.join(this.root, `.creating~${id}~${process.pid}~${rand()}`);
+    // 0711, as runc: a container init that dropped to another uid still reaches exec.fifo through its open directory.
+    // The root is made (0700) only when it is missing: a recursive mkdir of it is ~0.1 ms a create.
+    let made: boolean;
     try {
-      // 0711, as runc: a container init that dropped to another uid still reaches exec.fifo through its open directory.
-      fs.mkdirSync(dir, { mode: 0o711 });
+      made = tryMkdir(dir, 0o711);
+    } catch (err) {
+      throw systemError(`create state directory ${dir}`, err);
+    }
+    if (!made) {
+      try {
+        fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw systemError(`create root directory ${this.root}`, err);
+      }
+    }
+    try {
+      if (!made) fs.mkdirSync(dir, { mode: 0o711 });
       const lock = tryLockFile(path.join(dir, 'lock'), true);
       if (!lock) throw new Error('lock of a new directory is held');
       return { dir, lock };
@@ -296,5 +305,16 @@ export function writeFileAtomic(file: string, content: string): void {
     writeDurable(abs, content, 0o644);
   } catch (err) {
     throw systemError(`write ${abs}`, err);
+  }
+}
+
+/** mkdir(2) of `dir`; false when its parent is missing or not a directory (ENOENT, ENOTDIR), other errors thrown. */
+function tryMkdir(dir: string, mode: number): boolean {
+  try {
+    fs.mkdirSync(dir, { mode });
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return false;
+    throw err;
   }
 }
