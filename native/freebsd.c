@@ -57,6 +57,8 @@ void platform_enter(const struct plan *p)
 }
 
 /* jail_attach already put the process in the jail's root. */
+void platform_place(pid_t child) { (void)child; }
+void platform_placed(void) {}
 void platform_prepare_root(const struct plan *p) { (void)p; }
 void platform_switch_root(const struct plan *p) { (void)p; }
 void platform_join_root(const struct plan *p) { (void)p; }

@@ -141,6 +141,9 @@ static void fork_container(const struct plan *p, int sync, int *tty)
 	}
 	close(go[0]);
 	chan_send_pid(pid);
+	/* Node records the pid while the child is moved into its cgroups (the
+	 * first move waits for an RCU grace period) and starts on its mounts. */
+	platform_place(pid);
 	close(go[1]);
 	/* Node sees end of file once the child is done with it; with
 	 * `winsize-channel` only once the relay ends too. */
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
 	/* 4, 5. */
 	if (!p->exec) {
 		platform_prepare_root(p);
+		platform_placed();
 		chan_send("{\"type\":\"hooks\"}");
 		plan_read_hooks_answer(p, (int)sync);
 		hooks_run(p, HOOK_CREATE_CONTAINER, p->state_creating);
@@ -242,6 +246,7 @@ int main(int argc, char **argv)
 	 * fds and the protocol fds are open, so no path (process.cwd
 	 * /proc/self/fd/N, a symlink to it) can reach a host directory. */
 	int keep[] = {(int)sync, fifo_path};
+	platform_placed();  /* exec's child, which has no hooks' message */
 	chan_pass_gate();  /* exec sends nothing before this: the gate is not closed unpassed */
 	fds_close_from(3 + p->preserve_fds, keep, fifo_path >= 0 ? 2 : 1);
 	if (!p->exec)
@@ -259,6 +264,7 @@ int main(int argc, char **argv)
 		 * execve fails, and end of file once the process runs. */
 		chan_send("{\"type\":\"ready\"}");
 		platform_before_exec(p);
+		platform_placed();
 		signal(SIGPIPE, SIG_DFL);
 		execve(exe, p->argv, p->envp);
 		die_errno("exec", "exec %s", exe);
@@ -287,6 +293,7 @@ int main(int argc, char **argv)
 	park_signals(SIG_DFL);
 	hooks_run(p, HOOK_START_CONTAINER, p->state_created);
 	platform_before_exec(p);
+	platform_placed();
 	signal(SIGPIPE, SIG_DFL);
 	execve(exe, p->argv, p->envp);
 	die_errno("exec", "exec %s", exe);

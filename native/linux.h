@@ -21,6 +21,13 @@ extern int linux_early_flags;
 /* The plan has a user namespace (new or joined). */
 int linux_has_userns(const struct plan *p);
 
+/* linux_place.c. Stage 1: joins the cgroups (cgroup-procs), or, when the
+ * helper forks and has no user namespace, opens their cgroup.procs for
+ * platform_place; then 1 when a new cgroup namespace is left to the child
+ * (platform_placed), for platform_enter to skip. */
+void linux_cgroups_prepare(const struct plan *p);
+int linux_cgroupns_deferred(void);
+
 /* oom-score-adj. Written at stage 6, or with a user namespace at stage 1,
  * before entering it: lowering the score takes CAP_SYS_RESOURCE in the
  * host's user namespace (linux.c). */

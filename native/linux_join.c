@@ -21,25 +21,13 @@
 static int join_root_fd = -1;  /* /proc/<pid>/root, opened at stage 1 */
 static int new_userns;         /* the plan has ns-new user */
 
-/* Writing "0" to cgroup.procs moves the writing process (cgroup v1 and v2);
- * the container process, forked later, inherits the cgroups. */
-static void join_cgroup(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		die_errno("cgroup", "open %s", path);
-	if (write(fd, "0", 1) != 1)
-		die_errno("cgroup", "join the cgroup: write 0 to %s", path);
-	close(fd);
-}
-
 /* Stage 1: with the host's view of the filesystem, before any setns. The
- * cgroups come first, so a joined cgroup namespace is rooted where the
- * container's processes are. */
+ * cgroups come first (joined, or their cgroup.procs opened for the parent
+ * half to move the child into: linux_place.c), so a new cgroup namespace is
+ * rooted where the container's processes are. */
 void platform_prepare(const struct plan *p)
 {
-	for (size_t i = 0; i < p->ncgroup_procs; i++)
-		join_cgroup(p->cgroup_procs[i]);
+	linux_cgroups_prepare(p);
 	if (p->has_join_root) {
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%ld/root", p->join_root);
@@ -247,6 +235,9 @@ void platform_enter(const struct plan *p)
 	}
 	for (size_t i = 0; i < p->nns; i++) {
 		int flag = linux_ns_flag(p->ns[i].type);
+		/* A new cgroup namespace waits for the child to be in its cgroups (linux_place.c). */
+		if (flag == CLONE_NEWCGROUP && linux_cgroupns_deferred())
+			continue;
 		if (!p->ns[i].join && flag != CLONE_NEWUSER && !(flag & linux_early_flags) && unshare(flag) < 0)
 			die_errno("namespace", "unshare %s namespace", p->ns[i].type);
 	}

@@ -138,6 +138,9 @@ static void do_mount(const struct mount_rec *m)
 		/* A bind ignores the other flags: they take a remount. */
 		remount = (flags & ~(unsigned long)(MS_BIND | MS_REC)) != 0;
 	} else {
+		/* A cgroup file system shows the cgroup namespace's root: the child's own cgroup. */
+		if (strcmp(m->fstype, "cgroup") == 0 || strcmp(m->fstype, "cgroup2") == 0)
+			platform_placed();
 		fd = rs_mkdirs(rootfd, m->dest, 0755);
 		if (fd < 0)
 			die_errno("mount", "mount %s: create the mount point in the root", m->dest);

@@ -7,6 +7,8 @@
 
 #include "plan.h"
 
+#include <sys/types.h>
+
 /* 0. Before the plan is read (`runj-helper --unshare TYPES`): Linux
  * unshares the listed new namespaces (comma-separated; only pid, net, ipc,
  * uts and mount) while Node still validates and plans, and platform_enter
@@ -25,6 +27,18 @@ void platform_prepare(const struct plan *p);
  * maps written by a forked writer; the mount namespace last),
  * FreeBSD jail_attach. */
 void platform_enter(const struct plan *p);
+
+/* 3. The parent half, right after the fork (and the pid sent): Linux moves
+ * the child into its cgroups, when stage 1 left that to it, and tells the
+ * child so (linux_place.c). */
+void platform_place(pid_t child);
+
+/* 3-9. The child, before anything that needs its cgroups (a cgroup mount,
+ * the hooks' message, a hook, closing its fds for the exec, execve):
+ * returns once the parent has placed it (at once when it joined them at
+ * stage 1); exits if the parent could not. Linux then unshares a new cgroup
+ * namespace left to it. */
+void platform_placed(void);
 
 /* 4. After the fork: prepares the root (Linux: propagation, mounts, devices). */
 void platform_prepare_root(const struct plan *p);

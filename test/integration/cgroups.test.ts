@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostLayout } from '../../src/platform/linux/cgroups.js';
 import { controllerDir } from '../../src/platform/linux/cgroupLayout.js';
-import { type Env, isRoot, makeBundle, makeEnv, processAlive, runj, runjCreate, runjRun, stateOf, uniqueId, waitFor } from './harness.js';
+import { type Env, REPO, isRoot, makeBundle, makeEnv, processAlive, runj, runjAsync, runjCreate, runjRun, stateOf, uniqueId, waitFor } from './harness.js';
 
 const layout = hostLayout();
 
@@ -134,4 +137,69 @@ describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => 
     const r = runjRun(env, id, bundle);
     expect(r.output).toBe("mkdir: can't create directory '/tmp/denied': Operation not permitted\nstill-running\n");
   });
+
+  it("run: only the container's processes are in its cgroups, not runj's own (the helper's relay), as runc's", async () => {
+    const id = uniqueId('cg');
+    const cgPath = `/runj-test/${id}`;
+    const bundle = makeBundle(env, ['sleep', '1000'], (s) => {
+      if (s.linux) s.linux.cgroupsPath = cgPath;
+    });
+    const run = runjAsync(env, ['run', '--bundle', bundle, id]);
+    try {
+      await waitFor(() => runj(env, ['state', id]).stdout.includes('"running"'));
+      const pid = stateOf(env, id).pid as number;
+      const procs = (controller: string) => fs.readFileSync(file(cgPath, controller, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean);
+      // The helper's parent half relays the exit status from outside: its pid is the init's parent's.
+      const relay = Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      expect(processAlive(relay)).toBe(true);
+      for (const controller of ['pids', 'memory']) expect(procs(controller), controller).toEqual([String(pid)]);
+      expect(fs.readFileSync(`/proc/${relay}/cgroup`, 'utf8')).not.toContain(cgPath);
+    } finally {
+      runj(env, ['kill', id, 'KILL']);
+      await run;
+    }
+    expect(fs.existsSync(file(cgPath, 'pids', ''))).toBe(false);
+  });
+
+  it('a new cgroup namespace is rooted at the container\'s cgroup: the process sees itself at / in every hierarchy', () => {
+    // The helper moves the container process into its cgroups after the fork, and the process
+    // unshares its cgroup namespace only then (native/README.md, "Cgroups").
+    const id = uniqueId('cg');
+    const bundle = makeBundle(env, ['cat', '/proc/self/cgroup'], (s) => {
+      s.linux?.namespaces?.push({ type: 'cgroup' });
+    });
+    const r = runjRun(env, id, bundle);
+    expect(r.status).toBe(0);
+    const lines = r.output.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^\d+:[^:]*:\/$/);
+    const plain = runjRun(env, uniqueId('cg'), makeBundle(env, ['cat', '/proc/self/cgroup']));
+    expect(plain.output).toContain('/runj/');
+  });
+
+  it("a container process the helper cannot move into a cgroup: the error names it, and nothing of the container's ran or is left", async () => {
+    // The helper alone, with a plan whose cgroup.procs refuses every write (/dev/full: ENOSPC, as a v1
+    // cpuset without cpus refuses a task). The container process would make a file.
+    const marker = `${env.dir}/ran-${uniqueId()}`;
+    const fifoDir = fs.mkdtempSync(`${env.dir}/fifo-`);
+    const plan = ['version 1', 'mode run', `fifo-dir ${fifoDir}`, 'preserve-fds 0', 'fork', 'ns-new pid', 'cgroup-procs /dev/full',
+      'arg /bin/touch', `arg ${marker}`, 'env PATH=/bin:/usr/bin', 'cwd /', 'user 0 0', 'groups', 'end', ''].join('\n');
+    // fd 3, the helper's channel: libuv makes an extra stdio pipe a socketpair.
+    const helper = spawn(path.join(REPO, 'native/runj-helper'), ['3'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const channel = helper.stdio[3] as Duplex;
+    let got = '';
+    channel.on('data', (b: Buffer) => (got += b.toString()));
+    channel.write(plan);
+    const status = await new Promise<number | null>((resolve) => helper.on('close', resolve));
+    const messages = got.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; pid?: number; stage?: string; msg?: string });
+    const error = messages.find((m) => m.type === 'error');
+    expect(status).not.toBe(0);
+    expect(error).toMatchObject({ stage: 'cgroup' });
+    expect(error?.msg).toMatch(/\/dev\/full/);
+    // The child, if it was forked (the pid came first), is gone too, and never ran the program.
+    const child = messages.find((m) => m.type === 'pid')?.pid;
+    if (child !== undefined) await waitFor(() => !processAlive(child), 5000);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
 });
+
