@@ -138,7 +138,9 @@ static void do_mount(const struct mount_rec *m)
 		/* A bind ignores the other flags: they take a remount. */
 		remount = (flags & ~(unsigned long)(MS_BIND | MS_REC)) != 0;
 	} else {
-		/* A cgroup file system shows the cgroup namespace's root: the child's own cgroup. */
+		/* A cgroup file system shows the cgroup namespace's root, which is the child's own
+		 * cgroup only once the parent has moved it there (platform_placed waits for that,
+		 * and unshares a new cgroup namespace then: linux_place.c). */
 		if (strcmp(m->fstype, "cgroup") == 0 || strcmp(m->fstype, "cgroup2") == 0)
 			platform_placed();
 		fd = rs_mkdirs(rootfd, m->dest, 0755);

@@ -16,6 +16,8 @@
 #include "forwarded.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,6 +25,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 int32_t arg_int(napi_env env, napi_value *argv, size_t argc, size_t i) {
@@ -182,7 +185,45 @@ static napi_value js_wait_forwarding(napi_env env, napi_callback_info info) {
  * its platform's threads, dispose of the heap and run the C++ destructors,
  * ~1-2 ms of CPU here for nothing the kernel does not do anyway
  * (docs/performance.md). No 'exit' handler runs: runj registers none.
+ *
+ * One thing of Node's exit is kept: fds 0-2 are put back as they were when
+ * the addon loaded (in the launcher, before anything of runj ran), their file
+ * status flags (O_NONBLOCK) and, for a terminal, its modes, as Node's own exit
+ * does (ResetStdio): a container shares runj's stdio, and one that left the
+ * terminal raw or a pipe non-blocking must not leave the caller's so.
  */
+static struct {
+  int saved, flags[3], tty[3];
+  struct termios modes[3];
+} stdio_at_load;
+
+static void save_stdio(void) {
+  if (stdio_at_load.saved) return;
+  stdio_at_load.saved = 1;
+  for (int fd = 0; fd < 3; fd++) {
+    stdio_at_load.flags[fd] = fcntl(fd, F_GETFL);
+    stdio_at_load.tty[fd] = stdio_at_load.flags[fd] >= 0 && tcgetattr(fd, &stdio_at_load.modes[fd]) == 0;
+  }
+}
+
+static void restore_stdio(void) {
+  for (int fd = 0; fd < 3; fd++) {
+    int was = stdio_at_load.flags[fd];
+    if (was < 0) continue;
+    int now = fcntl(fd, F_GETFL);
+    if (now >= 0 && now != was) (void)fcntl(fd, F_SETFL, was);
+    if (!stdio_at_load.tty[fd]) continue;
+    /* From a background process group tcsetattr would stop us (SIGTTOU): blocked meanwhile, as Node does. */
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    pthread_sigmask(SIG_BLOCK, &ttou, &old);
+    while (tcsetattr(fd, TCSANOW, &stdio_at_load.modes[fd]) < 0 && errno == EINTR)
+      ;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+  }
+}
+
 static napi_value js_exit(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -194,10 +235,12 @@ static napi_value js_exit(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "exit(status): an integer from 0 to 255");
     return NULL;
   }
+  restore_stdio();
   _exit((int)status);
 }
 
 NAPI_MODULE_INIT() {
+  save_stdio();
   static const struct {
     const char *name;
     napi_callback fn;

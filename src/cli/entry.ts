@@ -174,7 +174,7 @@ export function runCli(commands: CommandTable, opts: CliOptions = {}): void {
  */
 function exitNow(code: number): void {
   process.exitCode = code;
-  if (Number.isInteger(code) && code >= 0 && code <= 255 && !nodeExitWanted(process)) loadedSys()?.exit(code);
+  if (Number.isInteger(code) && code >= 0 && code <= 255 && !nodeExitWanted(process)) loadedSys()?.exit?.(code);
   process.exit(code);
 }
 

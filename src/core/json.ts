@@ -33,8 +33,9 @@ export function readJsonFile(file: string, o: ReadJsonOptions): unknown | undefi
   const name = o.name ?? file;
   // An optional file that is not there (the host policy, most often) is found so: the ENOENT a
   // read would throw costs ~0.25 ms when it is the process's first system error (Node builds its
-  // table of errno names then). One that vanishes after this still reads as absent, below.
-  if (o.optional && !(o.stdin && file === '-') && !fs.existsSync(file)) return undefined;
+  // table of errno names then). Only a path with nothing at its end (ENOENT) is absent; any
+  // other failure (ENOTDIR, ELOOP, EACCES) is the read's to report, below, as before.
+  if (o.optional && !(o.stdin && file === '-') && statIfAny(file) === undefined) return undefined;
   let text: string;
   try {
     text = o.stdin && file === '-' ? readLimitedFd(0, o.max, o.what, code, 'standard input') : readLimited(file, o.max, o.what, code);
@@ -47,6 +48,15 @@ export function readJsonFile(file: string, o: ReadJsonOptions): unknown | undefi
     throw new RuntimeError(code, `cannot read ${name}: ${(err as Error).message}`);
   }
   return parseJson(text, name, o.jsonCode);
+}
+
+/** stat(2) of `file`: undefined when nothing is there (ENOENT); null when it cannot be looked at. */
+function statIfAny(file: string): fs.Stats | null | undefined {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return null;
+  }
 }
 
 /** JSON.parse with the error runj gives for every document: "NAME: invalid JSON: why". */

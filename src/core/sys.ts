@@ -41,8 +41,12 @@ export interface Sys {
   mapFile(path: string): ArrayBuffer | number | undefined;
   /** The bytes start..end of a mapFile buffer as a one-byte string over them (no copy); undefined where Node has no external strings. */
   latin1(buffer: ArrayBuffer, start: number, end: number): string | undefined;
-  /** _exit(2) with `status` (0-255): no 'exit' handler, no teardown of Node's threads and heap. */
-  exit(status: number): never;
+  /**
+   * _exit(2) with `status` (0-255), fds 0-2 first put back as they were when the addon loaded:
+   * no 'exit' handler, no teardown of Node's threads and heap. Optional: an addon older than
+   * this runj lacks it, and runj then ends through Node (src/cli/entry.ts).
+   */
+  exit?(status: number): never;
 }
 
 let cached: Sys | undefined;
@@ -74,7 +78,7 @@ export function loadedSys(): Sys | undefined {
   return launched && typeof launched.exit === 'function' ? launched : undefined;
 }
 
-const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1', 'poll', 'exit'];
+const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1', 'poll'];
 
 /** The addon, if it has every function this runj calls: a stale build fails here, before any container is touched. */
 function complete(addon: Sys, file: string): Sys {

@@ -73,6 +73,33 @@ describe.skipIf(!isRoot)('terminals', () => {
     expect(runj(env, ['delete', id]).status).toBe(0);
   });
 
+  it("a container that changes the caller's terminal it shares (no terminal of its own): runj puts its modes back, as Node's own exit did", () => {
+    // runj ends with _exit (src/cli/entry.ts); its addon restores fds 0-2 as they were when it loaded.
+    const bundle = makeBundle(env, ['sh', '-c', 'stty raw -echo; echo changed']);
+    const script = `
+import os, pty, subprocess, sys, termios
+master, slave = pty.openpty()
+before = termios.tcgetattr(slave)
+r = subprocess.run(sys.argv[1:], stdin=slave, stdout=slave, stderr=slave)
+os.set_blocking(master, False)
+out = b""
+try:
+    out = os.read(master, 4096)
+except OSError:
+    pass
+after = termios.tcgetattr(slave)
+print("status=%d" % r.returncode)
+print("said=%s" % ("changed" in out.decode(errors="replace")))
+print("modes=%s" % ("same" if after == before else "changed"))
+`;
+    const r = spawnSync('python3', ['-c', script, process.execPath, RUNJ, '--root', env.root, 'run', '--bundle', bundle, uniqueId('ttymode')], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
+      timeout: 30_000,
+    });
+    expect(r.stdout).toBe('status=0\nsaid=True\nmodes=same\n');
+  });
+
   it('run -t without a console socket uses the caller terminal', () => {
     const id = uniqueId('tty');
     const bundle = makeBundle(env, ['sh', '-c', 'tty >/dev/null && echo on-a-tty; exit 5'], (s) => {

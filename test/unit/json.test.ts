@@ -47,6 +47,18 @@ describe('readJsonFile', () => {
     expect(failure(() => readJsonFile(tmp, { ...opts, optional: true })).message).toBe(`${tmp}: not a regular file (a directory)`);
   });
 
+  it('an optional document: absent only where no file is (ENOENT); a path that cannot be looked at is an error, as before', () => {
+    // Found without a read (src/core/json.ts), yet only what is not there counts as absent.
+    const loop = path.join(tmp, 'loop.json');
+    fs.symlinkSync(loop, loop);
+    expect(failure(() => readJsonFile(loop, { ...opts, optional: true }))).toEqual({ code: 'ECONFIG', message: expect.stringMatching(new RegExp(`^cannot read ${loop}: ELOOP`)) });
+    const file = path.join(tmp, 'plain');
+    fs.writeFileSync(file, '{}');
+    const under = path.join(file, 'under.json');
+    expect(failure(() => readJsonFile(under, { ...opts, optional: true })).message).toMatch(new RegExp(`^cannot read ${under}: ENOTDIR`));
+    expect(readJsonFile(path.join(tmp, 'nowhere', 'x.json'), { ...opts, optional: true })).toBeUndefined();
+  });
+
   it('reads "-" as a file name unless told it means standard input; an fd is read bounded too', () => {
     expect(failure(() => readJsonFile('-', opts)).message).toBe('- does not exist');
     const f = path.join(tmp, 'fd.json');

@@ -137,6 +137,29 @@ describe('runj-sys.node', () => {
     expect(r.stdout).toBe('TTTT');
   });
 
+  it("exit: fds 0-2 get back the file status flags they had when the addon loaded (a container that set O_NONBLOCK on a shared file)", () => {
+    const addon = path.resolve(import.meta.dirname, '../../native/runj-sys.node');
+    const file = path.join(dir, 'shared-out');
+    const fd = fs.openSync(file, 'w');
+    try {
+      // The child's stdout is this fd's open file description; perl (always on Debian) sets and reads its flags.
+      const setNonblock = "use Fcntl; fcntl(STDOUT, F_SETFL, fcntl(STDOUT, F_GETFL, 0) | O_NONBLOCK) or die";
+      const script = [
+        `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addon)});`,
+        `require('child_process').spawnSync('perl', ['-e', ${JSON.stringify(setNonblock)}], { stdio: ['ignore', 'inherit', 'inherit'] });`,
+        'm.exports.exit(0);',
+      ].join('\n');
+      expect(spawnSync(process.execPath, ['-e', script], { stdio: ['ignore', fd, 'pipe'] }).status).toBe(0);
+      const flags = spawnSync('perl', ['-e', 'use Fcntl; open(my $f, ">&=", 3) or die; print((fcntl($f, F_GETFL, 0) & O_NONBLOCK) ? "nonblocking" : "blocking")'], {
+        stdio: ['ignore', 'pipe', 'pipe', fd],
+        encoding: 'utf8',
+      });
+      expect(flags.stdout).toBe('blocking');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   it('poll: 0 after the timeout, POLLIN once there is input, POLLHUP once the other end is gone; bad arguments a TypeError', () => {
     const POLLIN = 1;
     const POLLHUP = 16;
