@@ -9,7 +9,10 @@ export function linuxProcessInfo(pid: number): ProcessInfo | undefined {
   if (!fs.existsSync(file)) return undefined;
   let stat: string;
   try {
-    stat = fs.readFileSync(file, 'latin1');
+    // UTF-8, not latin1: Node reads a UTF-8 file in one call of its own (~0.1 ms); any other
+    // encoding goes through its general read loop in JavaScript, ~1 ms for a /proc file here.
+    // A name that is not UTF-8 decodes to replacement characters, never to a ')' or a space.
+    stat = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
