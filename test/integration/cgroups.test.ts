@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -177,29 +177,69 @@ describe.skipIf(!isRoot || layout.mode === 'none')('cgroups and seccomp', () => 
     expect(plain.output).toContain('/runj/');
   });
 
-  it("a container process the helper cannot move into a cgroup: the error names it, and nothing of the container's ran or is left", async () => {
-    // The helper alone, with a plan whose cgroup.procs refuses every write (/dev/full: ENOSPC, as a v1
-    // cpuset without cpus refuses a task). The container process would make a file.
-    const marker = `${env.dir}/ran-${uniqueId()}`;
+  type Message = { type: string; pid?: number; stage?: string; msg?: string };
+  /** The helper alone on a plan that runs `touch marker` with `procs` as its one cgroup.procs: its process and its messages as they come. */
+  const helperAlone = (marker: string, procs: string) => {
     const fifoDir = fs.mkdtempSync(`${env.dir}/fifo-`);
-    const plan = ['version 1', 'mode run', `fifo-dir ${fifoDir}`, 'preserve-fds 0', 'fork', 'ns-new pid', 'cgroup-procs /dev/full',
-      'arg /bin/touch', `arg ${marker}`, 'env PATH=/bin:/usr/bin', 'cwd /', 'user 0 0', 'groups', 'end', ''].join('\n');
+    const plan = ['version 1', 'mode run', `fifo-dir ${fifoDir}`, 'preserve-fds 0', 'fork', 'ns-new pid', `cgroup-procs ${procs}`,
+      'arg /bin/touch', `arg ${marker}`, 'env PATH=/bin:/usr/bin', 'cwd /', 'user 0 0', 'groups', 'end', ''];
     // fd 3, the helper's channel: libuv makes an extra stdio pipe a socketpair.
     const helper = spawn(path.join(REPO, 'native/runj-helper'), ['3'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-    const channel = helper.stdio[3] as Duplex;
-    let got = '';
-    channel.on('data', (b: Buffer) => (got += b.toString()));
-    channel.write(plan);
-    const status = await new Promise<number | null>((resolve) => helper.on('close', resolve));
-    const messages = got.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; pid?: number; stage?: string; msg?: string });
+    const messages: Message[] = [];
+    let partial = '';
+    (helper.stdio[3] as Duplex).on('data', (b: Buffer) => {
+      const lines = (partial + b.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line) messages.push(JSON.parse(line) as Message);
+    });
+    (helper.stdio[3] as Duplex).write(plan.join('\n'));
+    const closed = new Promise<number | null>((resolve) => helper.on('close', resolve));
+    return { helper, messages, closed };
+  };
+
+  it("a container process the helper cannot move into a cgroup: the error names it, and nothing of the container's ran or is left", async () => {
+    // A cgroup.procs that refuses every write (/dev/full: ENOSPC, as a v1 cpuset without cpus
+    // refuses a task). The container process would make a file.
+    const marker = `${env.dir}/ran-${uniqueId()}`;
+    const { messages, closed } = helperAlone(marker, '/dev/full');
+    expect(await closed).not.toBe(0);
     const error = messages.find((m) => m.type === 'error');
-    expect(status).not.toBe(0);
     expect(error).toMatchObject({ stage: 'cgroup' });
     expect(error?.msg).toMatch(/\/dev\/full/);
     // The child, if it was forked (the pid came first), is gone too, and never ran the program.
     const child = messages.find((m) => m.type === 'pid')?.pid;
     if (child !== undefined) await waitFor(() => !processAlive(child), 5000);
     expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('the helper killed (kill -9) while it moves the container process: the process exits, having run nothing', async () => {
+    // A full FIFO stands in for cgroup.procs: the parent half's write of the child's pid blocks
+    // there, after it sent the pid, until it is killed.
+    const marker = `${env.dir}/ran-${uniqueId()}`;
+    const procs = path.join(env.dir, `procs-${uniqueId()}`);
+    execFileSync('mkfifo', [procs]);
+    const held = fs.openSync(procs, fs.constants.O_RDWR | fs.constants.O_NONBLOCK); // a reader, never reading
+    try {
+      const chunk = Buffer.alloc(4096);
+      for (;;) {
+        try {
+          fs.writeSync(held, chunk);
+        } catch {
+          break; // EAGAIN: full
+        }
+      }
+      const { helper, messages, closed } = helperAlone(marker, procs);
+      await waitFor(() => messages.some((m) => m.type === 'pid'), 10_000);
+      const child = messages.find((m) => m.type === 'pid')?.pid as number;
+      await new Promise((r) => setTimeout(r, 100)); // the parent blocked in its write
+      expect(processAlive(child)).toBe(true);
+      helper.kill('SIGKILL');
+      await closed;
+      await waitFor(() => !processAlive(child), 5000);
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      fs.closeSync(held);
+    }
   });
 });
 
