@@ -84,6 +84,7 @@ char *c_string(napi_env env, napi_value v) {
   return s;
 }
 
+/* A waitpid(2) outcome as JavaScript: [pid, kind, value] (see js_waitpid), or -errno. */
 static napi_value wait_result(napi_env env, pid_t r, int status, int err) {
   if (r < 0) return int_result(env, -err);
   int32_t out[3] = {r, 0, 0};

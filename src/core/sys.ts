@@ -57,7 +57,7 @@ let cached: Sys | undefined;
  */
 export function sys(): Sys {
   if (cached) return cached;
-  const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.sys')] as Sys | undefined;
+  const launched = launcherSys();
   if (launched) return (cached = complete(launched, 'runj-sys.node'));
   const file = addonPath();
   const mod = { exports: {} as Sys };
@@ -73,9 +73,12 @@ export function sys(): Sys {
 
 /** The addon if this process has it already (the launcher's, or loaded on first use), without loading it. */
 export function loadedSys(): Sys | undefined {
-  if (cached) return cached;
-  const launched = (globalThis as Record<symbol, unknown>)[Symbol.for('runj.sys')] as Sys | undefined;
-  return launched && typeof launched.exit === 'function' ? launched : undefined;
+  return cached ?? launcherSys();
+}
+
+/** The addon the launcher loaded (build/launcher.cjs), if it did. */
+function launcherSys(): Sys | undefined {
+  return (globalThis as Record<symbol, unknown>)[Symbol.for('runj.sys')] as Sys | undefined;
 }
 
 const FUNCTIONS: readonly (keyof Sys)[] = ['flock', 'socketpair', 'spawn', 'waitpid', 'waitForwarding', 'mapFile', 'latin1', 'poll'];

@@ -24,6 +24,13 @@ function writer(file: string, script: string): ChildProcess {
   return w;
 }
 
+/** One of this thread's counters in /proc/thread-self (Linux). */
+const threadCount = (file: 'status' | 'io', field: string) => () =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/thread-self/${file}`, 'utf8'))?.[1]);
+/** Each sleep of this thread is a voluntary switch. */
+const switches = threadCount('status', 'voluntary_ctxt_switches');
+const reads = threadCount('io', 'syscr');
+
 describe('releaseExecFifo with a real FIFO and writer', () => {
   it("the byte then end of file (the init exec'd): no error, and no look at the init's life on the way", () => {
     const f = fifo();
@@ -45,7 +52,6 @@ describe('releaseExecFifo with a real FIFO and writer', () => {
   it.skipIf(process.platform !== 'linux')('sleeps while the helper is slow: a handful of wake-ups, not a poll every 50 us', () => {
     // The helper's byte after 0.3 s, its exec (the fifo closed) 0.3 s later, as a slow
     // startContainer hook would hold it. Each sleep of this thread is a voluntary switch.
-    const switches = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync('/proc/thread-self/status', 'utf8'))?.[1]);
     const f = fifo();
     writer(f, 'sleep 0.3; printf 0; sleep 0.3');
     const before = switches();
@@ -55,8 +61,7 @@ describe('releaseExecFifo with a real FIFO and writer', () => {
     expect(switches() - before).toBeLessThan(60);
   });
   it.skipIf(process.platform !== 'linux')('reads only what poll says is there: no read finds the fifo empty (EAGAIN, an exception in Node)', () => {
-    // This thread's read(2) calls (/proc/thread-self/io, syscr), less those of a look at the counter.
-    const reads = () => Number(/syscr:\s+(\d+)/.exec(fs.readFileSync('/proc/thread-self/io', 'utf8'))?.[1]);
+    // This thread's read(2) calls, less those of a look at the counter.
     const f = fifo();
     writer(f, 'sleep 0.1; printf 0; sleep 0.1');
     const before = reads();
@@ -68,7 +73,6 @@ describe('releaseExecFifo with a real FIFO and writer', () => {
   });
   it.skipIf(process.platform !== 'linux')('a writer that opened and closed before the byte (the fifo hung up): backs off, no spin', () => {
     // Anyone who can reach the fifo (mode 0622) can open and close it; the helper's byte comes 0.5 s later.
-    const switches = () => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(fs.readFileSync('/proc/thread-self/status', 'utf8'))?.[1]);
     const f = fifo();
     writer(f, 'true');
     const late = spawn('/bin/sh', ['-c', 'sleep 0.5; printf 0 > "$1"', 'late', f], { stdio: 'ignore' });
