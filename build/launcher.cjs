@@ -55,17 +55,16 @@ const STAMP_LEN = STAMP_HEAD.length + 64 + 1;
 // before using it (~1 ms for create's); a mapping, like a file read into a Buffer, starts aligned.
 const CACHE_HEAD = 128;
 
-/** The file's mapping (an ArrayBuffer), or undefined: not mapped (then read). */
-function mapped(file) {
+/** The file's bytes: a Buffer over its mapping (`map`, an ArrayBuffer), or read when it cannot be mapped. */
+function contents(file) {
   const map = sys?.mapFile?.(file);
-  return map instanceof ArrayBuffer ? map : undefined;
+  return map instanceof ArrayBuffer ? { map, bytes: Buffer.from(map) } : { map: undefined, bytes: fs.readFileSync(file) };
 }
 
 /** Runs dist/<name>.cjs with its code cache: dist/<name>.cache, or a command's own (`variant`: `.run`). */
 function loadCached(name, variant = '') {
   const file = path.join(__dirname, `${name}.cjs`);
-  const map = mapped(file);
-  const bytes = map ? Buffer.from(map) : fs.readFileSync(file);
+  const { map, bytes } = contents(file);
   const n = bytes.length;
   const end = n >= STAMP_LEN ? bytes.latin1Slice(n - STAMP_LEN, n) : '';
   const stamp = end.startsWith(STAMP_HEAD) && end.endsWith('\n') ? end.slice(STAMP_HEAD.length, -1) : undefined;
@@ -76,8 +75,7 @@ function loadCached(name, variant = '') {
   let cachedData;
   try {
     const cacheFile = path.join(__dirname, `${name}${variant}.cache`);
-    const cacheMap = mapped(cacheFile);
-    const cache = cacheMap ? Buffer.from(cacheMap) : fs.readFileSync(cacheFile);
+    const cache = contents(cacheFile).bytes;
     if (stamp && cache.length > CACHE_HEAD && cache.latin1Slice(0, 76) === `runj-cache ${stamp}\n`) cachedData = cache.subarray(CACHE_HEAD);
   } catch {}
   const script = new vm.Script(source, { filename: file, cachedData });
