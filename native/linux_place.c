@@ -111,7 +111,7 @@ void platform_place(pid_t child)
 	/* EPIPE: the child has died since the fork, most likely killed by the
 	 * cgroup's OOM killer on its first page fault there (a memory limit too
 	 * low for it). That is not this half's error: whoever waits for the
-	 * child learns how it ended (runj's create reports the OOM kill), and a
+	 * child learns how it ended (runj's create and run report the OOM kill), and a
 	 * zombie's pid is taken by cgroup.procs without an error. */
 	if (write(placed_wr, "1", 1) != 1 && errno != EPIPE)
 		die_errno("cgroup", "tell the container process it is in its cgroups");

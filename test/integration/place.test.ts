@@ -113,7 +113,7 @@ describe('the helper\'s placement in cgroups (native/linux_place.c)', () => {
 
   const drive = (...args: string[]) => spawnSync(driver, args, { encoding: 'utf8', timeout: 10_000 });
 
-  it('a child that dies after its move and before it is told is not the parent\'s error', () => {
+  it('a child that has died by the time it is told is not the parent\'s error', () => {
     const procs = path.join(dir, 'dies.procs');
     fs.writeFileSync(procs, '');
     const r = drive('dies', procs);
