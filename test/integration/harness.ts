@@ -3,7 +3,7 @@
  * `runj spec`'s template, and runj run as a real CLI (dist/runj.cjs) with
  * its own --root. Container stdio goes to files so no pipe outlives a call.
  */
-import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +19,19 @@ export interface Env {
   root: string;
   rootfs: string;
   cleanup(): void;
+}
+
+/**
+ * Compiles a C program the test writes (`source`, as dir/name.c) into dir/name; `natives` are
+ * files of native/ to link with it, whose headers it may include.
+ */
+export function compileC(dir: string, name: string, source: string, natives: string[] = []): string {
+  const src = path.join(dir, `${name}.c`);
+  const bin = path.join(dir, name);
+  fs.writeFileSync(src, source);
+  const linked = natives.length ? ['-D_GNU_SOURCE', `-I${path.join(REPO, 'native')}`, ...natives.map((f) => path.join(REPO, 'native', f))] : [];
+  execFileSync('cc', ['-O2', '-Wall', '-o', bin, src, ...linked], { stdio: 'inherit' });
+  return bin;
 }
 
 export function makeEnv(): Env {

@@ -6,12 +6,12 @@
  * linux_resolve.c) directly, with and without openat2, against symlinks
  * that try to leave the root.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Env, REPO, isRoot, makeBundle, makeEnv, mounts, runj, runjCreate, uniqueId } from './harness.js';
+import { type Env, compileC, isRoot, makeBundle, makeEnv, mounts, runj, runjCreate, uniqueId } from './harness.js';
 
 const ROUNDS = Number(process.env.RUNJ_RACE_ROUNDS || 40);
 
@@ -36,14 +36,6 @@ int main(int argc, char **argv)
 			return perror("renameat2"), 1;
 }
 `;
-
-function compile(dir: string, name: string, source: string, extra: string[] = []): string {
-  const src = path.join(dir, `${name}.c`);
-  const bin = path.join(dir, name);
-  fs.writeFileSync(src, source);
-  execFileSync('cc', ['-O2', '-Wall', '-o', bin, src, ...extra], { stdio: 'inherit' });
-  return bin;
-}
 
 /** Everything under dir, depth first (the host paths a racing create made). */
 function listAll(dir: string): string[] {
@@ -114,7 +106,7 @@ describe('the helper\'s resolver (native/linux_resolve.c)', () => {
     fs.symlinkSync('../../../../../..', path.join(root, 'a', 'up'));
     fs.symlinkSync('/nowhere/deep', path.join(root, 'dangling'));
     fs.symlinkSync('/loop', path.join(root, 'loop'));
-    driver = compile(dir, 'driver', DRIVER, ['-D_GNU_SOURCE', `-I${path.join(REPO, 'native')}`, path.join(REPO, 'native/linux_resolve.c')]);
+    driver = compileC(dir, 'driver', DRIVER, ['linux_resolve.c']);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -148,7 +140,7 @@ describe('the helper\'s resolver (native/linux_resolve.c)', () => {
       const link = path.join(root, `link-${mode}`);
       fs.mkdirSync(sub);
       fs.symlinkSync(hostDir, link);
-      const swapper = spawn(compile(dir, 'swapper', SWAPPER), [sub, link], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const swapper = spawn(compileC(dir, 'swapper', SWAPPER), [sub, link], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve) => swapper.stdout?.once('data', () => resolve()));
       const r = spawnSync(driver, [mode, root, 'mkdirs', `/sub-${mode}/d%d/x`, '3000'], { encoding: 'utf8' });
       swapper.kill('SIGKILL');
@@ -183,7 +175,7 @@ describe.skipIf(!isRoot)('mount destinations under a directory swapped for a sym
     const srcFile = path.join(env.dir, 'src-file');
     fs.mkdirSync(srcDir);
     fs.writeFileSync(srcFile, 'x\n');
-    const bin = compile(env.dir, 'swapper', SWAPPER);
+    const bin = compileC(env.dir, 'swapper', SWAPPER);
     swapper = spawn(bin, [sub, link], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       swapper?.stdout?.once('data', () => resolve());

@@ -7,12 +7,12 @@
  * parent carries on, and whoever waits for the child learns how it ended.
  * runj's create then reports the OOM kill and not "Broken pipe".
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, isRoot } from './harness.js';
+import { compileC, isRoot } from './harness.js';
 
 /* Drives linux_place.c: <placed|dies|gone> <cgroup.procs>...
  * placed: the child waits to be placed, prints its test cgroups, exits 0;
@@ -102,9 +102,7 @@ describe('the helper\'s placement in cgroups (native/linux_place.c)', () => {
   beforeAll(() => {
     if (realCgroups) for (const d of dirs) fs.mkdirSync(d);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runj-place-'));
-    fs.writeFileSync(path.join(dir, 'driver.c'), DRIVER);
-    driver = path.join(dir, 'driver');
-    execFileSync('cc', ['-O2', '-Wall', '-D_GNU_SOURCE', `-I${path.join(REPO, 'native')}`, '-o', driver, path.join(dir, 'driver.c'), path.join(REPO, 'native/linux_place.c')], { stdio: 'inherit' });
+    driver = compileC(dir, 'driver', DRIVER, ['linux_place.c']);
   });
   afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });
