@@ -35,7 +35,7 @@ export function readJsonFile(file: string, o: ReadJsonOptions): unknown | undefi
   // read would throw costs ~0.25 ms when it is the process's first system error (Node builds its
   // table of errno names then). Only a path with nothing at its end (ENOENT) is absent; any
   // other failure (ENOTDIR, ELOOP, EACCES) is the read's to report, below, as before.
-  if (o.optional && !(o.stdin && file === '-') && statIfAny(file) === undefined) return undefined;
+  if (o.optional && !(o.stdin && file === '-') && absent(file)) return undefined;
   let text: string;
   try {
     text = o.stdin && file === '-' ? readLimitedFd(0, o.max, o.what, code, 'standard input') : readLimited(file, o.max, o.what, code);
@@ -50,12 +50,12 @@ export function readJsonFile(file: string, o: ReadJsonOptions): unknown | undefi
   return parseJson(text, name, o.jsonCode);
 }
 
-/** stat(2) of `file`: undefined when nothing is there (ENOENT); null when it cannot be looked at. */
-function statIfAny(file: string): fs.Stats | null | undefined {
+/** Nothing is at `file` (stat(2): ENOENT); false too when it cannot be looked at. */
+function absent(file: string): boolean {
   try {
-    return fs.statSync(file, { throwIfNoEntry: false });
+    return fs.statSync(file, { throwIfNoEntry: false }) === undefined;
   } catch {
-    return null;
+    return false;
   }
 }
 

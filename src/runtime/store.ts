@@ -101,22 +101,8 @@ export class Store {
     this.sweep();
     const dir = path.join(this.root, `.creating~${id}~${process.pid}~${rand()}`);
     // 0711, as runc: a container init that dropped to another uid still reaches exec.fifo through its open directory.
-    // The root is made (0700) only when it is missing: a recursive mkdir of it is ~0.1 ms a create.
-    let made: boolean;
+    mkdirInRoot(this.root, dir, 0o711);
     try {
-      made = tryMkdir(dir, 0o711);
-    } catch (err) {
-      throw systemError(`create state directory ${dir}`, err);
-    }
-    if (!made) {
-      try {
-        fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
-      } catch (err) {
-        throw systemError(`create root directory ${this.root}`, err);
-      }
-    }
-    try {
-      if (!made) fs.mkdirSync(dir, { mode: 0o711 });
       const lock = tryLockFile(path.join(dir, 'lock'), true);
       if (!lock) throw new Error('lock of a new directory is held');
       return { dir, lock };
@@ -308,13 +294,25 @@ export function writeFileAtomic(file: string, content: string): void {
   }
 }
 
-/** mkdir(2) of `dir`; false when its parent is missing or not a directory (ENOENT, ENOTDIR), other errors thrown. */
-function tryMkdir(dir: string, mode: number): boolean {
+/**
+ * mkdir(2) of `dir` in `root`, which is made (0700, with its parents) only when the first
+ * mkdir finds it missing (ENOENT, ENOTDIR): a recursive mkdir of it is ~0.1 ms a create.
+ */
+function mkdirInRoot(root: string, dir: string, mode: number): void {
   try {
     fs.mkdirSync(dir, { mode });
-    return true;
+    return;
   } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return false;
-    throw err;
+    if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR')) throw systemError(`create state directory ${dir}`, err);
+  }
+  try {
+    fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw systemError(`create root directory ${root}`, err);
+  }
+  try {
+    fs.mkdirSync(dir, { mode });
+  } catch (err) {
+    throw systemError(`create state directory ${dir}`, err);
   }
 }

@@ -91,6 +91,21 @@ describe('create: stage and publish', () => {
     expect(fs.readdirSync(root)).toEqual(['c1']);
   });
 
+  it('makes a missing root (0700, with its parents) for the staged directory (0711), and names what it could not make', () => {
+    const deep = path.join(root, 'a', 'b');
+    const s = new Store(deep).stage('c1');
+    expect(fs.statSync(deep).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(root, 'a')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(s.dir).mode & 0o777).toBe(0o711);
+    expect(path.dirname(s.dir)).toBe(deep);
+    s.lock.release();
+    fs.writeFileSync(path.join(root, 'file'), '');
+    expect(() => new Store(path.join(root, 'file')).stage('c1')).toThrow(/^create root directory .*\/file: E(EXIST|NOTDIR)/);
+    expect(() => new Store(path.join(root, 'file', 'x')).stage('c1')).toThrow(/^create root directory .*\/file\/x: E(EXIST|NOTDIR)/);
+    // A root that is there but takes no directory: the staged directory's own error.
+    expect(() => new Store('/proc/self').stage('c1')).toThrow(/^create state directory \/proc\/self\/\.creating~c1~/);
+  });
+
   it('a published create holds the lock until it is done; an abandoned one reads as stopped', async () => {
     const store = new Store(root);
     const ctx = await createContext({ root, processInfo: () => ({ startTime: 's', zombie: false }) });
