@@ -163,10 +163,9 @@ napi_value js_spawn(napi_env env, napi_callback_info info) {
   long floor = nfds > 3 ? (long)nfds : 3;
   for (uint32_t i = 0; i < nfds; i++)
     if (fds[i] >= floor && fds[i] < limit) floor = (long)fds[i] + 1;
-  int moved_errno = 0;
   int at = (int)floor;
   errpipe[0] = fd_above(errpipe[0], at);
-  if (errpipe[0] < 0 && !moved_errno) moved_errno = errno;
+  int moved_errno = errpipe[0] < 0 ? errno : 0;
   errpipe[1] = fd_above(errpipe[1], at);
   if (errpipe[1] < 0 && !moved_errno) moved_errno = errno;
   if (image >= 0) image = fd_above(image, at);
